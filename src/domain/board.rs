@@ -1,0 +1,95 @@
+//! A board's own settings: where it is in the world and how it counts its year.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::status::StatusError;
+
+/// The board's time zone. Due dates are calendar dates in this zone, and "today" is its today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl TimeZone {
+    pub fn parse(input: &str) -> Result<Self, StatusError> {
+        chrono_tz::Tz::from_str(input.trim())
+            .map(TimeZone)
+            .map_err(|_| StatusError {
+                what: "time zone (an IANA name)",
+                value: input.trim().to_string(),
+                allowed: vec!["Europe/London", "Europe/Dublin", "America/New_York", "…"],
+            })
+    }
+
+    /// The calendar date it is in this zone at `now`.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.0).date_naive()
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::Europe::London)
+    }
+}
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The month (1–12) a board's reporting year starts; April for UK public bodies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearStartMonth(u32);
+
+impl YearStartMonth {
+    pub fn new(month: u32) -> Result<Self, StatusError> {
+        if (1..=12).contains(&month) {
+            Ok(Self(month))
+        } else {
+            Err(StatusError {
+                what: "month the reporting year starts (1–12)",
+                value: month.to_string(),
+                allowed: vec!["1 (January)", "4 (April, the UK financial year)"],
+            })
+        }
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for YearStartMonth {
+    fn default() -> Self {
+        Self(4)
+    }
+}
+
+/// Settings each board chooses for itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardSettings {
+    pub time_zone: TimeZone,
+    pub year_start_month: YearStartMonth,
+    /// Reminders include open actions due within this many days (both ends included).
+    pub remind_before_days: u32,
+    /// Actions overdue by more than this many days are escalated to the board's admins.
+    pub escalate_after_days: u32,
+}
+
+impl Default for BoardSettings {
+    fn default() -> Self {
+        Self {
+            time_zone: TimeZone::default(),
+            year_start_month: YearStartMonth::default(),
+            remind_before_days: 14,
+            escalate_after_days: 28,
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The board's vocabulary as types: refs, statuses, dates, periods, records. Parsed once at the
+//! edge (CSV, CLI, slash command) so nothing past it handles raw strings. No I/O here.
+
+mod board;
+mod dates;
+mod period;
+mod records;
+mod refs;
+mod status;
+mod text;
+
+pub use board::{BoardSettings, TimeZone, YearStartMonth};
+pub use dates::{format_long_date, parse_date, parse_timestamp, DateError, EARLIEST_DATE, LATEST_DATE};
+pub use period::Period;
+pub use records::{
+    Action, Board, ChangeKind, Recommendation, Source, StatusUpdate, SubjectKind,
+};
+pub use refs::{BoardSlug, OfficerId, Ref, RefError};
+pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
+pub use text::{Text, TextError};

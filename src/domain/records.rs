@@ -1,0 +1,154 @@
+//! The records a board keeps: boards, sources, recommendations, actions and their history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::board::BoardSettings;
+use super::refs::{BoardSlug, OfficerId, Ref};
+use super::status::{ActionStatus, Priority, RecommendationStatus, Response};
+
+/// One oversight board: its own data, settings and (once bound) Discord server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Board {
+    pub id: i64,
+    pub slug: BoardSlug,
+    pub name: String,
+    pub settings: BoardSettings,
+}
+
+/// A document that makes recommendations.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Source {
+    pub title: String,
+    pub published_on: Option<NaiveDate>,
+}
+
+/// Something the board asked an accountable body to do.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Recommendation {
+    #[serde(rename = "ref")]
+    pub reference: Ref,
+    pub title: String,
+    pub text: Option<String>,
+    pub source: Option<Source>,
+    pub theme: Option<String>,
+    pub owner: Option<String>,
+    pub priority: Priority,
+    pub response: Response,
+    pub status: RecommendationStatus,
+}
+
+/// A concrete step toward a recommendation, or an item of a borough action plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Action {
+    #[serde(rename = "ref")]
+    pub reference: Ref,
+    pub recommendation: Option<Ref>,
+    pub title: String,
+    pub owner: String,
+    pub borough: Option<String>,
+    pub officer: Option<OfficerId>,
+    pub due: NaiveDate,
+    pub status: ActionStatus,
+    pub completed_on: Option<NaiveDate>,
+}
+
+impl Action {
+    /// Overdue is derived, never stored: open and due before `today` (due today is not overdue).
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        !self.status.is_closed() && self.due < today
+    }
+
+    /// Whole days past due as of `today`; 0 when not overdue.
+    pub fn days_overdue(&self, today: NaiveDate) -> i64 {
+        if self.is_overdue(today) {
+            (today - self.due).num_days()
+        } else {
+            0
+        }
+    }
+}
+
+/// What a status update is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Action,
+    Recommendation,
+}
+
+impl SubjectKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubjectKind::Action => "action",
+            SubjectKind::Recommendation => "recommendation",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "action" => Some(SubjectKind::Action),
+            "recommendation" => Some(SubjectKind::Recommendation),
+            _ => None,
+        }
+    }
+}
+
+/// Which part of a record a status update changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// The record was first entered.
+    Created,
+    /// Status moved (action or recommendation).
+    Status,
+    /// Due date moved; a later date is a slip.
+    Due,
+    /// A recommendation's response changed.
+    Response,
+    /// The assigned officer changed.
+    Officer,
+    /// Descriptive fields (title, owner, borough, text …) were edited.
+    Details,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Created => "created",
+            ChangeKind::Status => "status",
+            ChangeKind::Due => "due",
+            ChangeKind::Response => "response",
+            ChangeKind::Officer => "officer",
+            ChangeKind::Details => "details",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ChangeKind::Created,
+            ChangeKind::Status,
+            ChangeKind::Due,
+            ChangeKind::Response,
+            ChangeKind::Officer,
+            ChangeKind::Details,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One entry of the append-only history: who changed what, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatusUpdate {
+    pub subject: SubjectKind,
+    #[serde(rename = "ref")]
+    pub reference: Ref,
+    pub at: DateTime<Utc>,
+    /// Who made the change: a Discord user (`discord:<id>`), `cli`, `import`, or a name.
+    pub by: String,
+    pub change: ChangeKind,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub note: Option<String>,
+    pub evidence: Option<String>,
+}
