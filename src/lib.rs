@@ -1,10 +1,28 @@
 //! # briefing-bot
 //!
-//! Keeps an oversight board's recommendations and actions honest.
+//! Keeps an oversight board's recommendations and actions honest: stores them, posts the
+//! quarterly briefing digest and overdue reminders, and lets officers update status.
 //!
 //! ## Layout (read this first)
+//! Data flows one way: CLI arguments / slash commands / schedule ticks are parsed into domain
+//! types, a service function does the work against the store, and the result is rendered.
+//!
 //! - [`domain`]: the board's vocabulary as types — refs, statuses, dates, quarters, records.
-//! - [`clock`]: where "now" comes from; injected everywhere time matters.
+//!   No I/O; knows nothing of Discord, the CLI or the database.
+//! - [`clock`]: where "now" comes from; injected wherever time matters.
+//! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped.
+//! - [`store`]: the database — one implementation over SQLite and PostgreSQL, migrations,
+//!   append-only history.
+//! - [`services`]: what people do — import, export, update an action, close a recommendation.
+//! - [`sample`]: the sample board shipped with the bot, from the seed documents.
+//! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
+//! - [`cli`]: the command line, a thin adapter over the services.
 
+pub mod cli;
 pub mod clock;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod sample;
+pub mod services;
+pub mod store;

@@ -41,8 +41,18 @@ fn month_number(word: &str) -> Option<u32> {
         .filter(|&i| {
             // Accept "Sept" and full names, refuse words that merely start like a month.
             let full = [
-                "january", "february", "march", "april", "may", "june", "july", "august",
-                "september", "october", "november", "december",
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
             ][i];
             full.starts_with(&word) || (i == 8 && word == "sept")
         })
@@ -130,12 +140,27 @@ mod tests {
 
     #[test]
     fn refuses_impossible_and_implausible_dates() {
-        assert!(matches!(parse_date("2026-02-31"), Err(DateError::NoSuchDay(_))));
-        assert!(matches!(parse_date("31 Feb 2026"), Err(DateError::NoSuchDay(_))));
-        assert!(matches!(parse_date("1900-01-01"), Err(DateError::OutOfRange(_))));
-        assert!(matches!(parse_date("3000-01-01"), Err(DateError::OutOfRange(_))));
+        assert!(matches!(
+            parse_date("2026-02-31"),
+            Err(DateError::NoSuchDay(_))
+        ));
+        assert!(matches!(
+            parse_date("31 Feb 2026"),
+            Err(DateError::NoSuchDay(_))
+        ));
+        assert!(matches!(
+            parse_date("1900-01-01"),
+            Err(DateError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_date("3000-01-01"),
+            Err(DateError::OutOfRange(_))
+        ));
         assert!(matches!(parse_date("next week"), Err(DateError::Format(_))));
-        assert!(matches!(parse_date("31 Marching 2026"), Err(DateError::Format(_))));
+        assert!(matches!(
+            parse_date("31 Marching 2026"),
+            Err(DateError::Format(_))
+        ));
         assert!(matches!(parse_date("2026-3"), Err(DateError::Format(_))));
         assert_eq!(parse_date("2024-02-29").unwrap(), d(2024, 2, 29));
         assert!(parse_date("2023-02-29").is_err());

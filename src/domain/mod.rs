@@ -2,7 +2,7 @@
 //! edge (CSV, CLI, slash command) so nothing past it handles raw strings. No I/O here.
 
 mod board;
-mod dates;
+pub(crate) mod dates;
 mod period;
 mod records;
 mod refs;
@@ -10,11 +10,11 @@ mod status;
 mod text;
 
 pub use board::{BoardSettings, TimeZone, YearStartMonth};
-pub use dates::{format_long_date, parse_date, parse_timestamp, DateError, EARLIEST_DATE, LATEST_DATE};
-pub use period::Period;
-pub use records::{
-    Action, Board, ChangeKind, Recommendation, Source, StatusUpdate, SubjectKind,
+pub use dates::{
+    format_long_date, parse_date, parse_timestamp, DateError, EARLIEST_DATE, LATEST_DATE,
 };
+pub use period::Period;
+pub use records::{Action, Board, ChangeKind, Recommendation, Source, StatusUpdate, SubjectKind};
 pub use refs::{BoardSlug, OfficerId, Ref, RefError};
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
 pub use text::{Text, TextError};

@@ -43,7 +43,10 @@ impl Period {
 
     /// The quarter after this one.
     pub fn next(&self) -> Self {
-        Self::containing(self.end.succ_opt().unwrap_or(self.end), self.year_start_month)
+        Self::containing(
+            self.end.succ_opt().unwrap_or(self.end),
+            self.year_start_month,
+        )
     }
 
     pub fn contains(&self, date: NaiveDate) -> bool {
@@ -100,7 +103,10 @@ mod tests {
         let p = Period::reviewed_on(d(2010, 10, 1), 4);
         assert_eq!((p.start, p.end), (d(2010, 7, 1), d(2010, 9, 30)));
         let preview = Period::reviewed_on(d(2026, 11, 22), 4);
-        assert_eq!((preview.start, preview.end), (d(2026, 10, 1), d(2026, 12, 31)));
+        assert_eq!(
+            (preview.start, preview.end),
+            (d(2026, 10, 1), d(2026, 12, 31))
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ pub enum RefError {
     TooLong(usize),
     #[error("contains {0:?}; use letters, digits and - _ . / only (no spaces)")]
     BadChar(char),
-    #[error("{0:?} is not a board slug; use 2–40 lower-case letters, digits and hyphens, e.g. dsvb")]
+    #[error(
+        "{0:?} is not a board slug; use 2–40 lower-case letters, digits and hyphens, e.g. dsvb"
+    )]
     BadSlug(String),
     #[error("{0:?} is not a Discord user id; copy the user's id (a number of 17–20 digits) with Developer Mode on")]
     BadOfficer(String),
@@ -153,10 +155,16 @@ mod tests {
 
     #[test]
     fn refs_accept_board_numbering_and_refuse_spaces() {
-        assert_eq!(Ref::parse(" DSVB-2010-03 ").unwrap().as_str(), "DSVB-2010-03");
+        assert_eq!(
+            Ref::parse(" DSVB-2010-03 ").unwrap().as_str(),
+            "DSVB-2010-03"
+        );
         assert_eq!(Ref::parse("DSVB 2010").unwrap_err(), RefError::BadChar(' '));
         assert_eq!(Ref::parse("").unwrap_err(), RefError::Empty);
-        assert!(matches!(Ref::parse(&"X".repeat(41)), Err(RefError::TooLong(41))));
+        assert!(matches!(
+            Ref::parse(&"X".repeat(41)),
+            Err(RefError::TooLong(41))
+        ));
     }
 
     #[test]

@@ -179,8 +179,14 @@ mod tests {
 
     #[test]
     fn statuses_parse_the_way_people_type_them() {
-        assert_eq!(ActionStatus::parse("On track").unwrap(), ActionStatus::OnTrack);
-        assert_eq!(ActionStatus::parse(" not-started ").unwrap(), ActionStatus::NotStarted);
+        assert_eq!(
+            ActionStatus::parse("On track").unwrap(),
+            ActionStatus::OnTrack
+        );
+        assert_eq!(
+            ActionStatus::parse(" not-started ").unwrap(),
+            ActionStatus::NotStarted
+        );
         assert_eq!(
             Response::parse("Partially accepted").unwrap(),
             Response::PartiallyAccepted
@@ -195,7 +201,10 @@ mod tests {
     #[test]
     fn closed_statuses_have_no_rag() {
         for status in ActionStatus::ALL {
-            assert_eq!(status.is_closed(), status.rag().is_none() && *status != ActionStatus::NotStarted);
+            assert_eq!(
+                status.is_closed(),
+                status.rag().is_none() && *status != ActionStatus::NotStarted
+            );
         }
         assert_eq!(ActionStatus::AtRisk.rag(), Some(Rag::Amber));
     }

@@ -1,0 +1,306 @@
+//! The command line: the same service functions the bot uses, for a laptop, a cron job or a
+//! test. Each subcommand parses its arguments into domain types and calls one service.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Settings;
+use crate::domain::{parse_date, BoardSettings, BoardSlug, TimeZone, YearStartMonth};
+use crate::services::boards::{create_board, resolve_board};
+use crate::services::export::{export_csv, ExportKind};
+use crate::services::import::{import_csv, ImportOptions, RecordKind};
+use crate::store::Store;
+
+/// briefing-bot: keeps an oversight board's recommendations and actions honest.
+#[derive(Debug, Parser)]
+#[command(name = "briefing-bot", version, about, long_about = None)]
+pub struct Cli {
+    /// Database URL (sqlite://FILE.db or postgres://…). Default: DATABASE_URL, then the
+    /// config file, then sqlite://briefing.db in the current folder.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// A configuration file layered over the built-in defaults (see config/default.toml).
+    #[arg(long, global = true, value_name = "FILE", env = "BRIEFING_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load the sample board (the MPA Domestic and Sexual Violence Board) and show what the
+    /// board would see. Needs no Discord account.
+    ///
+    /// Example: briefing-bot demo
+    Demo,
+    /// Load recommendations or actions from a CSV file: all of it, or nothing.
+    ///
+    /// Example: briefing-bot import actions plan.csv --board dsvb --dry-run
+    Import(ImportArgs),
+    /// Write recommendations, actions or the status history as CSV.
+    ///
+    /// Example: briefing-bot export actions --board dsvb --out actions.csv
+    Export(ExportArgs),
+    /// List the boards in the database, or create one.
+    ///
+    /// Example: briefing-bot boards create dsvb --name "Domestic and Sexual Violence Board"
+    Boards(BoardsArgs),
+    /// Bring the database schema up to date (every command also does this on start).
+    ///
+    /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
+    Migrate,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportWhat {
+    Recommendations,
+    Actions,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// What the file holds.
+    pub what: ImportWhat,
+    /// The CSV file (header row; see the README for the columns).
+    pub file: PathBuf,
+    /// The board to load into; created if it does not exist. May be left out when the
+    /// database holds exactly one board.
+    #[arg(long, value_name = "SLUG")]
+    pub board: Option<String>,
+    /// Change records whose ref already exists (otherwise they are an error).
+    #[arg(long)]
+    pub update: bool,
+    /// Check the file and report what would change, writing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportWhat {
+    Recommendations,
+    Actions,
+    History,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// What to export.
+    pub what: ExportWhat,
+    /// The board; may be left out when the database holds exactly one.
+    #[arg(long, value_name = "SLUG")]
+    pub board: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BoardsArgs {
+    #[command(subcommand)]
+    pub command: Option<BoardsCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BoardsCommand {
+    /// List the boards (the default).
+    List,
+    /// Create a board.
+    ///
+    /// Example: briefing-bot boards create dsvb --time-zone Europe/London --year-start-month 4
+    Create {
+        /// Short name used with --board: lower-case letters, digits and hyphens.
+        slug: String,
+        /// The board's full name.
+        #[arg(long)]
+        name: Option<String>,
+        /// IANA time zone the board's dates are read in (default from config).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: Option<String>,
+        /// Month (1–12) the reporting year starts (default from config; 4 = April).
+        #[arg(long, value_name = "MONTH")]
+        year_start_month: Option<u32>,
+    },
+}
+
+/// Parse an optional `--board` value into a slug, with the fix in the message.
+pub fn board_arg(board: Option<&str>) -> Result<Option<BoardSlug>> {
+    board
+        .map(|b| BoardSlug::parse(b).map_err(|e| anyhow::anyhow!("--board: {e}")))
+        .transpose()
+}
+
+/// Parse a `--as-of` value.
+pub fn as_of_arg(
+    value: Option<&str>,
+    settings: &BoardSettings,
+    clock: &dyn Clock,
+) -> Result<NaiveDate> {
+    match value {
+        Some(v) => parse_date(v).map_err(|e| anyhow::anyhow!("--as-of: {e}")),
+        None => Ok(settings.time_zone.today(clock.now())),
+    }
+}
+
+/// Run one command to completion.
+pub async fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    let url = settings.database_url(cli.database_url.as_deref());
+    let store = Store::connect(&url).await?;
+    let clock = SystemClock;
+    let result = dispatch(cli.command, &store, &settings, &clock).await;
+    store.close().await;
+    result
+}
+
+async fn dispatch(
+    command: Command,
+    store: &Store,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match command {
+        Command::Migrate => {
+            let applied = store.applied_migrations().await?;
+            writeln!(
+                stdout,
+                "database {} is up to date ({} migrations applied)",
+                store.url(),
+                applied.len()
+            )?;
+        }
+        Command::Demo => crate::demo::run(store, &mut stdout).await?,
+        Command::Boards(args) => match args.command.unwrap_or(BoardsCommand::List) {
+            BoardsCommand::List => {
+                let boards = store.boards().await?;
+                if boards.is_empty() {
+                    writeln!(
+                        stdout,
+                        "no boards yet; create one with `briefing-bot boards create SLUG`"
+                    )?;
+                }
+                for b in boards {
+                    writeln!(
+                        stdout,
+                        "{}\t{}\t{}\tyear starts month {}",
+                        b.slug,
+                        b.name,
+                        b.settings.time_zone,
+                        b.settings.year_start_month.get()
+                    )?;
+                }
+            }
+            BoardsCommand::Create {
+                slug,
+                name,
+                time_zone,
+                year_start_month,
+            } => {
+                let slug = BoardSlug::parse(&slug).map_err(|e| anyhow::anyhow!("slug: {e}"))?;
+                let mut board_settings = settings.board_settings()?;
+                if let Some(tz) = time_zone {
+                    board_settings.time_zone =
+                        TimeZone::parse(&tz).map_err(|e| anyhow::anyhow!("--time-zone: {e}"))?;
+                }
+                if let Some(month) = year_start_month {
+                    board_settings.year_start_month = YearStartMonth::new(month)
+                        .map_err(|e| anyhow::anyhow!("--year-start-month: {e}"))?;
+                }
+                let board =
+                    create_board(store, &slug, name.as_deref(), &board_settings, clock.now())
+                        .await?;
+                writeln!(stdout, "created board {} ({})", board.slug, board.name)?;
+            }
+        },
+        Command::Import(args) => {
+            let slug = board_arg(args.board.as_deref())?;
+            let bytes = std::fs::read(&args.file).with_context(|| {
+                format!("could not read {}; check the path", args.file.display())
+            })?;
+            let kind = match args.what {
+                ImportWhat::Recommendations => RecordKind::Recommendations,
+                ImportWhat::Actions => RecordKind::Actions,
+            };
+            let bar = progress_bar();
+            let progress = |done: usize, total: usize| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            };
+            let options = ImportOptions {
+                update: args.update,
+                dry_run: args.dry_run,
+                by: "import",
+                progress: Some(&progress),
+                now: clock.now(),
+                new_board_settings: settings.board_settings()?,
+            };
+            let file_name = args
+                .file
+                .file_name()
+                .map(|f| f.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let result = import_csv(store, slug.as_ref(), kind, &file_name, &bytes, &options).await;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            let summary = result?;
+            for warning in &summary.warnings {
+                eprintln!("warning: {warning}");
+            }
+            writeln!(stdout, "{summary}")?;
+        }
+        Command::Export(args) => {
+            let slug = board_arg(args.board.as_deref())?;
+            let board = resolve_board(store, slug.as_ref()).await?;
+            let kind = match args.what {
+                ExportWhat::Recommendations => ExportKind::Recommendations,
+                ExportWhat::Actions => ExportKind::Actions,
+                ExportWhat::History => ExportKind::History,
+            };
+            match args.out {
+                Some(path) => {
+                    // Write beside the target and rename, so a failed export never leaves a
+                    // half-written file where a good one was.
+                    let tmp = path.with_extension("csv.partial");
+                    let file = std::fs::File::create(&tmp).with_context(|| {
+                        format!(
+                            "could not create {}; check the folder exists and is writable",
+                            tmp.display()
+                        )
+                    })?;
+                    let rows =
+                        export_csv(store, &board, kind, std::io::BufWriter::new(file)).await?;
+                    std::fs::rename(&tmp, &path)
+                        .with_context(|| format!("could not write {}", path.display()))?;
+                    eprintln!("wrote {rows} rows to {}", path.display());
+                }
+                None => {
+                    export_csv(store, &board, kind, &mut stdout).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on standard error for large imports, only when a person is watching.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(bar)
+}

@@ -1,0 +1,301 @@
+//! The everyday changes: an officer updates an action's status, extends its due date or is
+//! assigned to it; the secretariat records a recommendation's response or closes it. Each
+//! change writes the new state and appends one history entry in the same transaction.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::ServiceError;
+use crate::domain::{
+    Action, ActionStatus, Board, ChangeKind, OfficerId, Recommendation, RecommendationStatus, Ref,
+    Response, StatusUpdate, SubjectKind, Text,
+};
+use crate::store::{Store, StoredAction, Transaction};
+
+/// An action before and after a change, so the reply can say "on track → done".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionChange {
+    pub before: Action,
+    pub after: Action,
+}
+
+/// A recommendation before and after a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecommendationChange {
+    pub before: Recommendation,
+    pub after: Recommendation,
+}
+
+/// Who made a change and when; every history entry carries both.
+#[derive(Debug, Clone)]
+pub struct Author<'a> {
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+fn not_found(what: &'static str, reference: &Ref, list_command: &str) -> ServiceError {
+    ServiceError::NotFound {
+        what,
+        reference: reference.to_string(),
+        hint: format!("Check the ref; {list_command} shows them all."),
+    }
+}
+
+async fn load_action(
+    tx: &mut Transaction,
+    board: &Board,
+    reference: &Ref,
+) -> Result<StoredAction, ServiceError> {
+    tx.action(board.id, reference)
+        .await?
+        .ok_or_else(|| not_found("action", reference, "/action list"))
+}
+
+/// One history entry: `values` is (old, new), `notes` is (note, evidence).
+fn entry(
+    author: &Author<'_>,
+    subject: SubjectKind,
+    reference: &Ref,
+    change: ChangeKind,
+    values: (Option<String>, Option<String>),
+    notes: (Option<&Text>, Option<&Text>),
+) -> StatusUpdate {
+    StatusUpdate {
+        subject,
+        reference: reference.clone(),
+        at: author.at,
+        by: author.by.to_string(),
+        change,
+        old_value: values.0,
+        new_value: values.1,
+        note: notes.0.map(|n| n.as_str().to_string()),
+        evidence: notes.1.map(|e| e.as_str().to_string()),
+    }
+}
+
+/// Move an action to `status`. Closing it (done or dropped) needs a note saying what shows it;
+/// the same status again is accepted only with a note (a progress update).
+pub async fn update_action_status(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    status: ActionStatus,
+    note: Option<&Text>,
+    evidence: Option<&Text>,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = load_action(&mut tx, board, reference).await?;
+    let before = stored.action.clone();
+    if status.is_closed() && note.is_none() {
+        return Err(ServiceError::rejected(format!(
+            "marking {} {} needs a note saying what shows it (e.g. the report or decision that \
+             evidences it); add one and try again",
+            before.reference,
+            status.label()
+        )));
+    }
+    if status == before.status && note.is_none() && evidence.is_none() {
+        return Err(ServiceError::rejected(format!(
+            "{} is already {}; add a note to record progress without changing the status",
+            before.reference,
+            status.label()
+        )));
+    }
+    let mut after = before.clone();
+    after.status = status;
+    after.completed_on = match status {
+        ActionStatus::Done if before.status == ActionStatus::Done => before.completed_on,
+        ActionStatus::Done => Some(board.settings.time_zone.today(author.at)),
+        _ => None,
+    };
+    tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Action,
+        &after.reference,
+        ChangeKind::Status,
+        (Some(before.status.to_string()), Some(status.to_string())),
+        (note, evidence),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(ActionChange { before, after })
+}
+
+/// Move an action's due date. A reason is required; a later date shows as slipped in the next
+/// digest. Closed actions cannot be extended.
+pub async fn change_due_date(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    new_due: NaiveDate,
+    reason: &Text,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = load_action(&mut tx, board, reference).await?;
+    let before = stored.action.clone();
+    if before.status.is_closed() {
+        return Err(ServiceError::rejected(format!(
+            "{} is {}, so its due date no longer matters; reopen it with /update first if the \
+             work is not finished",
+            before.reference,
+            before.status.label()
+        )));
+    }
+    if before.due == new_due {
+        return Err(ServiceError::rejected(format!(
+            "{} is already due on {new_due}; give a different date",
+            before.reference
+        )));
+    }
+    let mut after = before.clone();
+    after.due = new_due;
+    tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Action,
+        &after.reference,
+        ChangeKind::Due,
+        (Some(before.due.to_string()), Some(new_due.to_string())),
+        (Some(reason), None),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(ActionChange { before, after })
+}
+
+/// Assign an action to an officer, or unassign it with `None`.
+pub async fn assign_officer(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    officer: Option<OfficerId>,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = load_action(&mut tx, board, reference).await?;
+    let before = stored.action.clone();
+    if before.officer == officer {
+        return Err(ServiceError::rejected(format!(
+            "{} is already {}",
+            before.reference,
+            match officer {
+                Some(_) => "assigned to that officer",
+                None => "unassigned",
+            }
+        )));
+    }
+    let mut after = before.clone();
+    after.officer = officer;
+    tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Action,
+        &after.reference,
+        ChangeKind::Officer,
+        (
+            before.officer.map(|o| o.to_string()),
+            officer.map(|o| o.to_string()),
+        ),
+        (None, None),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(ActionChange { before, after })
+}
+
+/// Record a recommendation's new status. Anything but `open` closes it and needs a note saying
+/// what evidence shows it.
+pub async fn set_recommendation_status(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    status: RecommendationStatus,
+    note: Option<&Text>,
+    evidence: Option<&Text>,
+    author: &Author<'_>,
+) -> Result<RecommendationChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = tx
+        .recommendation(board.id, reference)
+        .await?
+        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
+    let before = stored.recommendation.clone();
+    if status.is_closed() && note.is_none() {
+        return Err(ServiceError::rejected(format!(
+            "closing {} as {} needs a note saying what evidence shows it; add one and try again",
+            before.reference,
+            status.label()
+        )));
+    }
+    if before.status == status {
+        return Err(ServiceError::rejected(format!(
+            "{} is already {}",
+            before.reference,
+            status.label()
+        )));
+    }
+    let mut after = before.clone();
+    after.status = status;
+    let source_id = tx.recommendation_source_id(stored.id).await?;
+    tx.update_recommendation(stored.id, &after, source_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Recommendation,
+        &after.reference,
+        ChangeKind::Status,
+        (Some(before.status.to_string()), Some(status.to_string())),
+        (note, evidence),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(RecommendationChange { before, after })
+}
+
+/// Record the accountable body's response to a recommendation.
+pub async fn set_recommendation_response(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    response: Response,
+    note: Option<&Text>,
+    author: &Author<'_>,
+) -> Result<RecommendationChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = tx
+        .recommendation(board.id, reference)
+        .await?
+        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
+    let before = stored.recommendation.clone();
+    if before.response == response {
+        return Err(ServiceError::rejected(format!(
+            "{}'s response is already {}",
+            before.reference,
+            response.label()
+        )));
+    }
+    let mut after = before.clone();
+    after.response = response;
+    let source_id = tx.recommendation_source_id(stored.id).await?;
+    tx.update_recommendation(stored.id, &after, source_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Recommendation,
+        &after.reference,
+        ChangeKind::Response,
+        (
+            Some(before.response.to_string()),
+            Some(response.to_string()),
+        ),
+        (note, None),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(RecommendationChange { before, after })
+}

@@ -1,0 +1,119 @@
+//! Boards and their settings.
+
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{Store, StoreError, Transaction};
+use crate::domain::dates::timestamp_to_text;
+use crate::domain::{Board, BoardSettings, BoardSlug, TimeZone, YearStartMonth};
+
+const BOARD_COLUMNS: &str =
+    "id, slug, name, time_zone, year_start_month, remind_before_days, escalate_after_days";
+
+fn board_from_row(row: &AnyRow) -> Result<Board, StoreError> {
+    let slug: String = row.try_get("slug")?;
+    let tz: String = row.try_get("time_zone")?;
+    let month: i64 = row.try_get("year_start_month")?;
+    let corrupt = |what: &str| StoreError::Corrupt(format!("board {slug}: {what}"));
+    Ok(Board {
+        id: row.try_get("id")?,
+        slug: BoardSlug::parse(&slug).map_err(|e| corrupt(&e.to_string()))?,
+        name: row.try_get("name")?,
+        settings: BoardSettings {
+            time_zone: TimeZone::parse(&tz).map_err(|e| corrupt(&e.to_string()))?,
+            year_start_month: YearStartMonth::new(month as u32)
+                .map_err(|e| corrupt(&e.to_string()))?,
+            remind_before_days: row.try_get::<i64, _>("remind_before_days")?.max(0) as u32,
+            escalate_after_days: row.try_get::<i64, _>("escalate_after_days")?.max(0) as u32,
+        },
+    })
+}
+
+impl Store {
+    /// Every board in the database, by slug.
+    pub async fn boards(&self) -> Result<Vec<Board>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {BOARD_COLUMNS} FROM boards ORDER BY slug"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(board_from_row).collect()
+    }
+
+    /// The board with this slug, if there is one.
+    pub async fn board(&self, slug: &BoardSlug) -> Result<Option<Board>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards WHERE slug = $1"
+        ))
+        .bind(slug.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(board_from_row).transpose()
+    }
+
+    /// Create a board. Fails if the slug is taken (check with [`Store::board`] first).
+    pub async fn create_board(
+        &self,
+        slug: &BoardSlug,
+        name: &str,
+        settings: &BoardSettings,
+        at: DateTime<Utc>,
+    ) -> Result<Board, StoreError> {
+        let mut tx = self.begin().await?;
+        let board = tx.create_board(slug, name, settings, at).await?;
+        tx.commit().await?;
+        Ok(board)
+    }
+
+    /// Replace a board's settings.
+    pub async fn update_board_settings(
+        &self,
+        board_id: i64,
+        settings: &BoardSettings,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE boards SET time_zone = $1, year_start_month = $2, remind_before_days = $3, \
+             escalate_after_days = $4 WHERE id = $5",
+        )
+        .bind(settings.time_zone.name())
+        .bind(settings.year_start_month.get() as i64)
+        .bind(settings.remind_before_days as i64)
+        .bind(settings.escalate_after_days as i64)
+        .bind(board_id)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(())
+    }
+}
+
+impl Transaction {
+    /// Create a board inside this transaction, so it exists only if the rest commits too.
+    pub async fn create_board(
+        &mut self,
+        slug: &BoardSlug,
+        name: &str,
+        settings: &BoardSettings,
+        at: DateTime<Utc>,
+    ) -> Result<Board, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO boards (slug, name, time_zone, year_start_month, remind_before_days, \
+             escalate_after_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(slug.as_str())
+        .bind(name)
+        .bind(settings.time_zone.name())
+        .bind(settings.year_start_month.get() as i64)
+        .bind(settings.remind_before_days as i64)
+        .bind(settings.escalate_after_days as i64)
+        .bind(timestamp_to_text(at))
+        .fetch_one(self.connection())
+        .await
+        .map_err(|e| self.classify(e))?;
+        Ok(Board {
+            id,
+            slug: slug.clone(),
+            name: name.to_string(),
+            settings: settings.clone(),
+        })
+    }
+}

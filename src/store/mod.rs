@@ -1,0 +1,330 @@
+//! The store: one interface over SQLite (default) and PostgreSQL.
+//!
+//! Both backends run the same SQL through sqlx's `Any` driver; only the migrations differ
+//! (`migrations/sqlite`, `migrations/postgres`). Dates and instants are stored as fixed-format
+//! text so ordering and comparison behave identically on both. One implementation, tested on
+//! both backends by the same contract suite, is what keeps two backends from doubling the
+//! maintenance.
+
+mod boards;
+mod records;
+mod transaction;
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+
+pub(crate) use records::StoredAction;
+pub(crate) use transaction::StoredRecommendation;
+pub use transaction::Transaction;
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database URL. It may hold a password, so it never prints in full: `Display` and `Debug`
+/// show it with the password replaced by `***`.
+#[derive(Clone)]
+pub struct DatabaseUrl(secrecy::SecretString);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(secrecy::SecretString::from(url.into()))
+    }
+
+    /// The full URL, for the driver only.
+    fn expose(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
+    }
+
+    pub fn backend(&self) -> Result<Backend, StoreError> {
+        let url = self.expose();
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(self.redacted()))
+        }
+    }
+
+    /// The URL with any password hidden, safe for logs and messages.
+    pub fn redacted(&self) -> String {
+        let url = self.expose();
+        match url::Url::parse(url) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(Some("***"));
+                parsed.to_string()
+            }
+            Ok(_) => url.to_string(),
+            // Not a URL we can parse: show only the scheme, in case the rest holds a secret.
+            Err(_) => match url.split_once(':') {
+                Some((scheme, _)) => format!("{scheme}:…"),
+                None => "(unparseable database URL)".to_string(),
+            },
+        }
+    }
+
+    /// For SQLite, the file path (None for in-memory databases and other backends).
+    pub fn sqlite_path(&self) -> Option<String> {
+        let rest = self.expose().strip_prefix("sqlite:")?;
+        let rest = rest.trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// What went wrong talking to the database, phrased so the person running the command can act.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} is not a database URL this bot understands; use sqlite://FILE.db or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("could not connect to the database at {url}: {cause}. Check that the server is running and the URL (host, port, user, database name) is right")]
+    Unreachable { url: String, cause: String },
+    #[error("the database at {url} is read-only: {cause}. Make the file and its folder writable (e.g. chmod u+w), or point --database-url at a writable file")]
+    ReadOnly { url: String, cause: String },
+    #[error("could not bring the database schema up to date at {url}: {cause}")]
+    Migration { url: String, cause: String },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// True when the error is SQLite refusing to write a read-only file.
+    fn is_read_only(err: &sqlx::Error) -> bool {
+        let text = err.to_string();
+        text.contains("readonly database") || text.contains("read-only")
+    }
+
+    /// Turn a driver error into a message for the person, naming the database safely.
+    pub(crate) fn classify(err: sqlx::Error, url: &DatabaseUrl) -> Self {
+        if Self::is_read_only(&err) {
+            return StoreError::ReadOnly {
+                url: url.redacted(),
+                cause: err.to_string(),
+            };
+        }
+        StoreError::Database(err)
+    }
+}
+
+/// The database behind the bot. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    url: DatabaseUrl,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("url", &self.url)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Connect, creating a SQLite file if it is missing, and run any pending migrations.
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = url.backend()?;
+        let mut raw = url.expose().to_string();
+        if backend == Backend::Sqlite && !raw.contains("mode=") && !raw.contains(":memory:") {
+            raw.push_str(if raw.contains('?') {
+                "&mode=rwc"
+            } else {
+                "?mode=rwc"
+            });
+        }
+        let options = AnyConnectOptions::from_str(&raw).map_err(|e| StoreError::Unreachable {
+            url: url.redacted(),
+            cause: e.to_string(),
+        })?;
+        // Try one connection first: the pool would only report "timed out", while a direct
+        // attempt says why (refused, unknown host, bad password, no such database).
+        match tokio::time::timeout(
+            Duration::from_secs(10),
+            AnyConnection::connect_with(&options),
+        )
+        .await
+        {
+            Ok(Ok(conn)) => {
+                let _ = conn.close().await;
+            }
+            Ok(Err(e)) => {
+                return Err(if StoreError::is_read_only(&e) {
+                    StoreError::ReadOnly {
+                        url: url.redacted(),
+                        cause: e.to_string(),
+                    }
+                } else {
+                    StoreError::Unreachable {
+                        url: url.redacted(),
+                        cause: e.to_string(),
+                    }
+                })
+            }
+            Err(_) => {
+                return Err(StoreError::Unreachable {
+                    url: url.redacted(),
+                    cause: "no answer within 10 seconds".into(),
+                })
+            }
+        }
+        let pool = AnyPoolOptions::new()
+            // SQLite serialises writers anyway; a handful of connections serves readers.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets the bot read while an import writes; NORMAL sync is safe
+                        // with WAL and much faster for bulk imports.
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                if StoreError::is_read_only(&e) {
+                    StoreError::ReadOnly {
+                        url: url.redacted(),
+                        cause: e.to_string(),
+                    }
+                } else {
+                    StoreError::Unreachable {
+                        url: url.redacted(),
+                        cause: e.to_string(),
+                    }
+                }
+            })?;
+        let store = Self {
+            pool,
+            backend,
+            url: url.clone(),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Apply any migrations not yet applied. Safe to run from several processes at once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(|e| {
+            let cause = e.to_string();
+            if cause.contains("readonly database") {
+                StoreError::ReadOnly {
+                    url: self.url.redacted(),
+                    cause,
+                }
+            } else {
+                StoreError::Migration {
+                    url: self.url.redacted(),
+                    cause,
+                }
+            }
+        })
+    }
+
+    /// Names of the migrations applied so far, oldest first.
+    pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT description FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(d,)| d).collect())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// Start a transaction: everything written through it lands together or not at all.
+    pub async fn begin(&self) -> Result<Transaction, StoreError> {
+        let tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| StoreError::classify(e, &self.url))?;
+        Ok(Transaction::new(tx, self.url.clone()))
+    }
+
+    /// Close the pool, waiting for connections to finish (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_never_show_passwords() {
+        let url = DatabaseUrl::new("postgres://board:s3cret@db.example:5432/briefing");
+        assert_eq!(
+            url.redacted(),
+            "postgres://board:***@db.example:5432/briefing"
+        );
+        assert!(!format!("{url:?}").contains("s3cret"));
+        assert!(!url.to_string().contains("s3cret"));
+        assert_eq!(url.backend().unwrap(), Backend::Postgres);
+    }
+
+    #[test]
+    fn sqlite_paths_and_unknown_schemes() {
+        assert_eq!(
+            DatabaseUrl::new("sqlite://briefing.db")
+                .sqlite_path()
+                .as_deref(),
+            Some("briefing.db")
+        );
+        assert_eq!(
+            DatabaseUrl::new("sqlite:///tmp/x.db?mode=rwc")
+                .sqlite_path()
+                .as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert!(DatabaseUrl::new("mysql://root@localhost/x")
+            .backend()
+            .is_err());
+    }
+}

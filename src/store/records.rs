@@ -1,0 +1,249 @@
+//! Reading recommendations, actions and history. Row types stay here; callers get domain types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::domain::{
+    dates::timestamp_to_text, parse_timestamp, Action, ActionStatus, ChangeKind, OfficerId,
+    Priority, Recommendation, RecommendationStatus, Ref, Response, Source, StatusUpdate,
+    SubjectKind,
+};
+
+pub(super) const RECOMMENDATION_SELECT: &str = "SELECT r.id, r.reference, r.title, r.body, \
+    r.theme, r.owner, r.priority, r.response, r.status, s.title AS source_title, \
+    s.published_on AS source_date FROM recommendations r LEFT JOIN sources s ON s.id = r.source_id";
+
+pub(super) const ACTION_SELECT: &str = "SELECT a.id, a.reference, a.recommendation_id, \
+    r.reference AS recommendation_ref, a.title, a.owner, a.borough, a.officer_id, a.due, a.status, \
+    a.completed_on FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id";
+
+const HISTORY_SELECT: &str = "SELECT u.subject_kind, u.recorded_at, u.actor, u.change_kind, \
+    u.old_value, u.new_value, u.note, u.evidence, \
+    COALESCE(a.reference, r.reference) AS subject_ref \
+    FROM status_updates u \
+    LEFT JOIN actions a ON u.subject_kind = 'action' AND a.id = u.subject_id \
+    LEFT JOIN recommendations r ON u.subject_kind = 'recommendation' AND r.id = u.subject_id";
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn date_column(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| {
+        NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|_| corrupt(format!("{column} {t:?}")))
+    })
+    .transpose()
+}
+
+pub(super) fn recommendation_from_row(row: &AnyRow) -> Result<(i64, Recommendation), StoreError> {
+    let reference: String = row.try_get("reference")?;
+    let source_title: Option<String> = row.try_get("source_title")?;
+    let rec = Recommendation {
+        reference: Ref::parse(&reference).map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
+        title: row.try_get("title")?,
+        text: row.try_get("body")?,
+        source: match source_title {
+            Some(title) => Some(Source {
+                title,
+                published_on: date_column(row, "source_date")?,
+            }),
+            None => None,
+        },
+        theme: row.try_get("theme")?,
+        owner: row.try_get("owner")?,
+        priority: Priority(row.try_get::<i64, _>("priority")? != 0),
+        response: Response::parse(&row.try_get::<String, _>("response")?).map_err(corrupt)?,
+        status: RecommendationStatus::parse(&row.try_get::<String, _>("status")?)
+            .map_err(corrupt)?,
+    };
+    Ok((row.try_get("id")?, rec))
+}
+
+/// An action with the database ids the write path needs.
+pub(crate) struct StoredAction {
+    pub id: i64,
+    pub recommendation_id: Option<i64>,
+    pub action: Action,
+}
+
+pub(super) fn action_from_row(row: &AnyRow) -> Result<StoredAction, StoreError> {
+    let reference: String = row.try_get("reference")?;
+    let rec_ref: Option<String> = row.try_get("recommendation_ref")?;
+    let officer: Option<String> = row.try_get("officer_id")?;
+    let action = Action {
+        reference: Ref::parse(&reference).map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
+        recommendation: rec_ref
+            .map(|r| Ref::parse(&r).map_err(|e| corrupt(format!("ref {r}: {e}"))))
+            .transpose()?,
+        title: row.try_get("title")?,
+        owner: row.try_get("owner")?,
+        borough: row.try_get("borough")?,
+        officer: officer
+            .map(|o| OfficerId::parse(&o).map_err(corrupt))
+            .transpose()?,
+        due: date_column(row, "due")?
+            .ok_or_else(|| corrupt(format!("{reference}: no due date")))?,
+        status: ActionStatus::parse(&row.try_get::<String, _>("status")?).map_err(corrupt)?,
+        completed_on: date_column(row, "completed_on")?,
+    };
+    Ok(StoredAction {
+        id: row.try_get("id")?,
+        recommendation_id: row.try_get("recommendation_id")?,
+        action,
+    })
+}
+
+fn update_from_row(row: &AnyRow) -> Result<StatusUpdate, StoreError> {
+    let kind: String = row.try_get("subject_kind")?;
+    let change: String = row.try_get("change_kind")?;
+    let at: String = row.try_get("recorded_at")?;
+    let subject_ref: Option<String> = row.try_get("subject_ref")?;
+    let subject_ref = subject_ref.ok_or_else(|| corrupt("history entry for a missing record"))?;
+    Ok(StatusUpdate {
+        subject: SubjectKind::parse(&kind).ok_or_else(|| corrupt(format!("subject {kind}")))?,
+        reference: Ref::parse(&subject_ref).map_err(corrupt)?,
+        at: parse_timestamp(&at).map_err(corrupt)?,
+        by: row.try_get("actor")?,
+        change: ChangeKind::parse(&change).ok_or_else(|| corrupt(format!("change {change}")))?,
+        old_value: row.try_get("old_value")?,
+        new_value: row.try_get("new_value")?,
+        note: row.try_get("note")?,
+        evidence: row.try_get("evidence")?,
+    })
+}
+
+/// The key refs are unique by: case does not make a different ref.
+pub(crate) fn ref_key(reference: &Ref) -> String {
+    reference.as_str().to_uppercase()
+}
+
+impl Store {
+    /// A board's recommendations, by ref.
+    pub async fn recommendations(&self, board_id: i64) -> Result<Vec<Recommendation>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 ORDER BY r.ref_key"
+        ))
+        .bind(board_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| recommendation_from_row(row).map(|(_, rec)| rec))
+            .collect()
+    }
+
+    /// One recommendation by ref (any case).
+    pub async fn recommendation(
+        &self,
+        board_id: i64,
+        reference: &Ref,
+    ) -> Result<Option<Recommendation>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 AND r.ref_key = $2"
+        ))
+        .bind(board_id)
+        .bind(ref_key(reference))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref()
+            .map(|row| recommendation_from_row(row).map(|(_, rec)| rec))
+            .transpose()
+    }
+
+    /// A board's actions, by ref.
+    pub async fn actions(&self, board_id: i64) -> Result<Vec<Action>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{ACTION_SELECT} WHERE a.board_id = $1 ORDER BY a.ref_key"
+        ))
+        .bind(board_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| action_from_row(row).map(|stored| stored.action))
+            .collect()
+    }
+
+    /// One action by ref (any case).
+    pub async fn action(
+        &self,
+        board_id: i64,
+        reference: &Ref,
+    ) -> Result<Option<Action>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{ACTION_SELECT} WHERE a.board_id = $1 AND a.ref_key = $2"
+        ))
+        .bind(board_id)
+        .bind(ref_key(reference))
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref()
+            .map(|row| action_from_row(row).map(|stored| stored.action))
+            .transpose()
+    }
+
+    /// The history of one record, oldest first.
+    pub async fn history_of(
+        &self,
+        board_id: i64,
+        subject: SubjectKind,
+        reference: &Ref,
+    ) -> Result<Vec<StatusUpdate>, StoreError> {
+        let table = match subject {
+            SubjectKind::Action => "actions",
+            SubjectKind::Recommendation => "recommendations",
+        };
+        let rows = sqlx::query(&format!(
+            "{HISTORY_SELECT} WHERE u.board_id = $1 AND u.subject_kind = $2 AND u.subject_id = \
+             (SELECT id FROM {table} WHERE board_id = $1 AND ref_key = $3) ORDER BY u.id"
+        ))
+        .bind(board_id)
+        .bind(subject.as_str())
+        .bind(ref_key(reference))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(update_from_row).collect()
+    }
+
+    /// A board's whole history, oldest first.
+    pub async fn history(&self, board_id: i64) -> Result<Vec<StatusUpdate>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{HISTORY_SELECT} WHERE u.board_id = $1 ORDER BY u.id"
+        ))
+        .bind(board_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(update_from_row).collect()
+    }
+
+    /// History entries of the given kinds recorded in `[from, to)`, oldest first.
+    pub async fn history_between(
+        &self,
+        board_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        kinds: &[ChangeKind],
+    ) -> Result<Vec<StatusUpdate>, StoreError> {
+        let kinds_sql = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let kind_filter = if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" AND u.change_kind IN ({kinds_sql})")
+        };
+        let rows = sqlx::query(&format!(
+            "{HISTORY_SELECT} WHERE u.board_id = $1 AND u.recorded_at >= $2 AND \
+             u.recorded_at < $3{kind_filter} ORDER BY u.id"
+        ))
+        .bind(board_id)
+        .bind(timestamp_to_text(from))
+        .bind(timestamp_to_text(to))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(update_from_row).collect()
+    }
+}

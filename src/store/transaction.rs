@@ -1,0 +1,330 @@
+//! Writes, always inside a transaction so a multi-record change lands whole or not at all.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sqlx::Any;
+
+use super::records::{
+    action_from_row, recommendation_from_row, ref_key, StoredAction, ACTION_SELECT,
+    RECOMMENDATION_SELECT,
+};
+use super::{DatabaseUrl, StoreError};
+use crate::domain::{
+    dates::timestamp_to_text, Action, Recommendation, Source, StatusUpdate, SubjectKind,
+};
+
+/// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
+pub struct Transaction {
+    tx: sqlx::Transaction<'static, Any>,
+    url: DatabaseUrl,
+}
+
+/// A recommendation with its database id.
+pub(crate) struct StoredRecommendation {
+    pub id: i64,
+    pub recommendation: Recommendation,
+}
+
+impl Transaction {
+    pub(super) fn new(tx: sqlx::Transaction<'static, Any>, url: DatabaseUrl) -> Self {
+        Self { tx, url }
+    }
+
+    pub(super) fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.tx
+    }
+
+    pub(super) fn classify(&self, err: sqlx::Error) -> StoreError {
+        StoreError::classify(err, &self.url)
+    }
+
+    /// Make every write of this transaction permanent.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        let url = self.url.clone();
+        self.tx
+            .commit()
+            .await
+            .map_err(|e| StoreError::classify(e, &url))
+    }
+
+    /// The board's recommendations keyed by upper-cased ref, read inside the transaction.
+    pub(crate) async fn recommendation_index(
+        &mut self,
+        board_id: i64,
+    ) -> Result<HashMap<String, StoredRecommendation>, StoreError> {
+        let rows = sqlx::query(&format!("{RECOMMENDATION_SELECT} WHERE r.board_id = $1"))
+            .bind(board_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let (id, recommendation) = recommendation_from_row(row)?;
+                Ok((
+                    ref_key(&recommendation.reference),
+                    StoredRecommendation { id, recommendation },
+                ))
+            })
+            .collect()
+    }
+
+    /// The board's actions keyed by upper-cased ref, read inside the transaction.
+    pub(crate) async fn action_index(
+        &mut self,
+        board_id: i64,
+    ) -> Result<HashMap<String, StoredAction>, StoreError> {
+        let rows = sqlx::query(&format!("{ACTION_SELECT} WHERE a.board_id = $1"))
+            .bind(board_id)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let stored = action_from_row(row)?;
+                Ok((ref_key(&stored.action.reference), stored))
+            })
+            .collect()
+    }
+
+    /// The id of a source, adding it (or its newly known publication date) if needed.
+    pub(crate) async fn source_id(
+        &mut self,
+        board_id: i64,
+        source: &Source,
+    ) -> Result<i64, StoreError> {
+        let existing: Option<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT id, published_on FROM sources WHERE board_id = $1 AND title = $2",
+        )
+        .bind(board_id)
+        .bind(&source.title)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let published = source.published_on.map(|d| d.to_string());
+        match existing {
+            Some((id, stored)) => {
+                if published.is_some() && stored != published {
+                    sqlx::query("UPDATE sources SET published_on = $1 WHERE id = $2")
+                        .bind(published)
+                        .bind(id)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(|e| self.classify(e))?;
+                }
+                Ok(id)
+            }
+            None => sqlx::query_scalar(
+                "INSERT INTO sources (board_id, title, published_on) VALUES ($1, $2, $3) \
+                 RETURNING id",
+            )
+            .bind(board_id)
+            .bind(&source.title)
+            .bind(published)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(|e| self.classify(e)),
+        }
+    }
+
+    /// Add a recommendation; returns its id.
+    pub(crate) async fn insert_recommendation(
+        &mut self,
+        board_id: i64,
+        rec: &Recommendation,
+        source_id: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let at = timestamp_to_text(at);
+        sqlx::query_scalar(
+            "INSERT INTO recommendations (board_id, reference, ref_key, title, body, source_id, \
+             theme, owner, priority, response, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(board_id)
+        .bind(rec.reference.as_str())
+        .bind(ref_key(&rec.reference))
+        .bind(&rec.title)
+        .bind(rec.text.as_deref())
+        .bind(source_id)
+        .bind(rec.theme.as_deref())
+        .bind(rec.owner.as_deref())
+        .bind(rec.priority.0 as i64)
+        .bind(rec.response.as_str())
+        .bind(rec.status.as_str())
+        .bind(at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(|e| self.classify(e))
+    }
+
+    /// Overwrite a recommendation's current state (its history is appended separately).
+    pub(crate) async fn update_recommendation(
+        &mut self,
+        id: i64,
+        rec: &Recommendation,
+        source_id: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE recommendations SET reference = $1, title = $2, body = $3, source_id = $4, \
+             theme = $5, owner = $6, priority = $7, response = $8, status = $9, updated_at = $10 \
+             WHERE id = $11",
+        )
+        .bind(rec.reference.as_str())
+        .bind(&rec.title)
+        .bind(rec.text.as_deref())
+        .bind(source_id)
+        .bind(rec.theme.as_deref())
+        .bind(rec.owner.as_deref())
+        .bind(rec.priority.0 as i64)
+        .bind(rec.response.as_str())
+        .bind(rec.status.as_str())
+        .bind(timestamp_to_text(at))
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| self.classify(e))?;
+        Ok(())
+    }
+
+    /// Add an action; returns its id.
+    pub(crate) async fn insert_action(
+        &mut self,
+        board_id: i64,
+        action: &Action,
+        recommendation_id: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let at = timestamp_to_text(at);
+        sqlx::query_scalar(
+            "INSERT INTO actions (board_id, reference, ref_key, recommendation_id, title, owner, \
+             borough, officer_id, due, status, completed_on, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+        )
+        .bind(board_id)
+        .bind(action.reference.as_str())
+        .bind(ref_key(&action.reference))
+        .bind(recommendation_id)
+        .bind(&action.title)
+        .bind(&action.owner)
+        .bind(action.borough.as_deref())
+        .bind(action.officer.map(|o| o.to_string()))
+        .bind(action.due.to_string())
+        .bind(action.status.as_str())
+        .bind(action.completed_on.map(|d| d.to_string()))
+        .bind(at)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(|e| self.classify(e))
+    }
+
+    /// Overwrite an action's current state (its history is appended separately).
+    pub(crate) async fn update_action(
+        &mut self,
+        id: i64,
+        action: &Action,
+        recommendation_id: Option<i64>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE actions SET reference = $1, recommendation_id = $2, title = $3, owner = $4, \
+             borough = $5, officer_id = $6, due = $7, status = $8, completed_on = $9, \
+             updated_at = $10 WHERE id = $11",
+        )
+        .bind(action.reference.as_str())
+        .bind(recommendation_id)
+        .bind(&action.title)
+        .bind(&action.owner)
+        .bind(action.borough.as_deref())
+        .bind(action.officer.map(|o| o.to_string()))
+        .bind(action.due.to_string())
+        .bind(action.status.as_str())
+        .bind(action.completed_on.map(|d| d.to_string()))
+        .bind(timestamp_to_text(at))
+        .bind(id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| self.classify(e))?;
+        Ok(())
+    }
+
+    /// Append one entry to the history. There is deliberately no way to change or remove one.
+    pub(crate) async fn append_update(
+        &mut self,
+        board_id: i64,
+        subject_id: i64,
+        update: &StatusUpdate,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO status_updates (board_id, subject_kind, subject_id, recorded_at, actor, \
+             change_kind, old_value, new_value, note, evidence) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(board_id)
+        .bind(match update.subject {
+            SubjectKind::Action => "action",
+            SubjectKind::Recommendation => "recommendation",
+        })
+        .bind(subject_id)
+        .bind(timestamp_to_text(update.at))
+        .bind(&update.by)
+        .bind(update.change.as_str())
+        .bind(update.old_value.as_deref())
+        .bind(update.new_value.as_deref())
+        .bind(update.note.as_deref())
+        .bind(update.evidence.as_deref())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| self.classify(e))?;
+        Ok(())
+    }
+
+    /// One action by ref (any case), read inside the transaction so a change is based on the
+    /// state it replaces.
+    pub(crate) async fn action(
+        &mut self,
+        board_id: i64,
+        reference: &crate::domain::Ref,
+    ) -> Result<Option<StoredAction>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{ACTION_SELECT} WHERE a.board_id = $1 AND a.ref_key = $2"
+        ))
+        .bind(board_id)
+        .bind(ref_key(reference))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(action_from_row).transpose()
+    }
+
+    /// One recommendation by ref (any case), read inside the transaction.
+    pub(crate) async fn recommendation(
+        &mut self,
+        board_id: i64,
+        reference: &crate::domain::Ref,
+    ) -> Result<Option<StoredRecommendation>, StoreError> {
+        let row = sqlx::query(&format!(
+            "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 AND r.ref_key = $2"
+        ))
+        .bind(board_id)
+        .bind(ref_key(reference))
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref()
+            .map(|row| {
+                recommendation_from_row(row)
+                    .map(|(id, recommendation)| StoredRecommendation { id, recommendation })
+            })
+            .transpose()
+    }
+
+    /// The id of the source a recommendation cites, if any.
+    pub(crate) async fn recommendation_source_id(
+        &mut self,
+        id: i64,
+    ) -> Result<Option<i64>, StoreError> {
+        let source: Option<i64> =
+            sqlx::query_scalar("SELECT source_id FROM recommendations WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *self.tx)
+                .await?;
+        Ok(source)
+    }
+}

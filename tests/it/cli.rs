@@ -1,0 +1,189 @@
+//! The `briefing-bot` binary as a newcomer and other tools use it: real processes, real files.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn bot(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("BRIEFING_CONFIG")
+        .env_remove("BRIEFING_ENV")
+        .output()
+        .expect("run briefing-bot")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn demo_runs_on_the_embedded_default_and_is_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = bot(dir.path(), &["demo"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        dir.path().join("briefing.db").exists(),
+        "demo uses sqlite://briefing.db in the working folder"
+    );
+    let out = stdout(&first);
+    assert!(out.contains("Loaded the sample board dsvb"), "{out}");
+    assert!(out.contains("Overdue"), "{out}");
+    let second = bot(dir.path(), &["demo"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let again = stdout(&second);
+    assert!(again.contains("already in"), "{again}");
+    // Apart from the first line, the briefing is identical on every run.
+    let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&out), body(&again));
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in ["demo", "import", "export", "boards", "migrate"] {
+        let out = bot(dir.path(), &[command, "--help"]);
+        assert!(out.status.success());
+        assert!(
+            stdout(&out).contains("Example: briefing-bot"),
+            "{command} --help lacks an example:\n{}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn import_export_and_board_selection_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("recs.csv"), crate::store_contract::RECS).unwrap();
+    std::fs::write(
+        dir.path().join("actions.csv"),
+        crate::store_contract::ACTIONS,
+    )
+    .unwrap();
+    let none = bot(dir.path(), &["import", "recommendations", "recs.csv"]);
+    assert!(!none.status.success());
+    assert!(stderr(&none).contains("no boards yet"), "{}", stderr(&none));
+
+    let recs = bot(
+        dir.path(),
+        &["import", "recommendations", "recs.csv", "--board", "dsvb"],
+    );
+    assert!(recs.status.success(), "{}", stderr(&recs));
+    assert_eq!(
+        stdout(&recs).trim(),
+        "board dsvb: created 2, updated 0, unchanged 0 (new board created)"
+    );
+    // One board: --board may be left out.
+    let actions = bot(dir.path(), &["import", "actions", "actions.csv"]);
+    assert!(actions.status.success(), "{}", stderr(&actions));
+    let twice = bot(dir.path(), &["import", "actions", "actions.csv"]);
+    assert!(!twice.status.success());
+    assert!(
+        stderr(&twice).contains("use --update") || stderr(&twice).contains("--update"),
+        "{}",
+        stderr(&twice)
+    );
+    let update = bot(
+        dir.path(),
+        &["import", "actions", "actions.csv", "--update"],
+    );
+    assert_eq!(
+        stdout(&update).trim(),
+        "board dsvb: created 0, updated 0, unchanged 3"
+    );
+
+    let export = bot(dir.path(), &["export", "actions", "--out", "out.csv"]);
+    assert!(export.status.success(), "{}", stderr(&export));
+    let written = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    assert_eq!(written, crate::store_contract::ACTIONS);
+
+    let created = bot(
+        dir.path(),
+        &[
+            "boards",
+            "create",
+            "second",
+            "--time-zone",
+            "Pacific/Auckland",
+        ],
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let ambiguous = bot(dir.path(), &["export", "actions"]);
+    assert!(
+        stderr(&ambiguous).contains("several boards (dsvb, second)"),
+        "{}",
+        stderr(&ambiguous)
+    );
+    let unknown = bot(dir.path(), &["export", "actions", "--board", "dvsb"]);
+    assert!(
+        stderr(&unknown).contains("there is no board dvsb; the boards are: dsvb, second"),
+        "{}",
+        stderr(&unknown)
+    );
+    let bad_zone = bot(
+        dir.path(),
+        &["boards", "create", "third", "--time-zone", "London"],
+    );
+    assert!(!bad_zone.status.success());
+    assert!(
+        stderr(&bad_zone).contains("Europe/London"),
+        "{}",
+        stderr(&bad_zone)
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("board.toml"),
+        "[board_defaults]\nyear_start_month = \"April\"\n",
+    )
+    .unwrap();
+    let out = bot(dir.path(), &["--config", "board.toml", "boards"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("board_defaults.year_start_month"), "{err}");
+    assert!(err.contains("board.toml"), "{err}");
+    let missing = bot(dir.path(), &["--config", "nope.toml", "boards"]);
+    assert!(
+        stderr(&missing).contains("nope.toml does not exist"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[test]
+fn database_url_precedence_flag_then_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args([
+            "--database-url",
+            "sqlite://flag.db",
+            "boards",
+            "create",
+            "x1",
+        ])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "sqlite://env.db")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("flag.db").exists());
+    assert!(!dir.path().join("env.db").exists());
+    let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args(["boards", "create", "x2"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", "sqlite://env.db")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(dir.path().join("env.db").exists());
+    assert!(!dir.path().join("briefing.db").exists());
+}

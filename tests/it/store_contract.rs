@@ -1,0 +1,650 @@
+//! The store contract: the same behaviour on SQLite and PostgreSQL. Every test body here runs
+//! on both (PostgreSQL when `TEST_POSTGRES_URL` is set; CI always sets it).
+
+use chrono::{NaiveDate, TimeZone, Utc};
+
+use briefing_bot::domain::{
+    ActionStatus, BoardSettings, BoardSlug, ChangeKind, OfficerId, RecommendationStatus, Ref,
+    Response, SubjectKind, Text, TimeZone as BoardTimeZone, YearStartMonth,
+};
+use briefing_bot::services::actions::{
+    assign_officer, change_due_date, set_recommendation_response, set_recommendation_status,
+    update_action_status, Author,
+};
+use briefing_bot::services::export::{export_csv, ExportKind};
+use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
+use briefing_bot::services::ServiceError;
+use briefing_bot::store::{DatabaseUrl, Store};
+
+use crate::on_both_backends;
+use crate::support::db::TestDb;
+
+pub const RECS: &str = "\
+ref,title,text,source,source_date,theme,owner,priority,response,status
+DSVB-2010-01,Record diversity data consistently,\"Record, consistently.\",DSVB Annual Report 2009/10,2010-01-20,data recording,MPS,yes,accepted,open
+DSVB-2010-02,Options for victim feedback,,DSVB Annual Report 2009/10,2010-01-20,victim feedback,MPS,no,pending,open
+";
+
+pub const ACTIONS: &str = "\
+ref,recommendation,title,owner,borough,officer,due,status,completed_on
+ACT-001,DSVB-2010-01,Audit diversity recording,Bexley Community Safety,Bexley,200000000000000001,2010-09-01,on_track,
+ACT-002,DSVB-2010-02,Pilot a feedback tool,MPS Sapphire,,,2010-12-01,done,2010-08-01
+ACT-003,,Train front desk staff,MPS Training,Lambeth,,2010-10-15,at_risk,
+";
+
+fn slug(s: &str) -> BoardSlug {
+    BoardSlug::parse(s).unwrap()
+}
+
+fn r(s: &str) -> Ref {
+    Ref::parse(s).unwrap()
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn options(now: chrono::DateTime<Utc>) -> ImportOptions<'static> {
+    ImportOptions {
+        by: "test",
+        now,
+        ..Default::default()
+    }
+}
+
+/// Load the small board above into `board_slug`.
+pub async fn load(store: &Store, board_slug: &str) {
+    let s = slug(board_slug);
+    let now = at(2010, 2, 1, 9);
+    import_csv(
+        store,
+        Some(&s),
+        RecordKind::Recommendations,
+        "recs.csv",
+        RECS.as_bytes(),
+        &options(now),
+    )
+    .await
+    .expect("recommendations import");
+    import_csv(
+        store,
+        Some(&s),
+        RecordKind::Actions,
+        "actions.csv",
+        ACTIONS.as_bytes(),
+        &options(now),
+    )
+    .await
+    .expect("actions import");
+}
+
+async fn boards_are_created_listed_and_configured(db: TestDb) {
+    let store = &db.store;
+    assert!(store.boards().await.unwrap().is_empty());
+    let settings = BoardSettings {
+        time_zone: BoardTimeZone::parse("Pacific/Auckland").unwrap(),
+        year_start_month: YearStartMonth::new(7).unwrap(),
+        remind_before_days: 7,
+        escalate_after_days: 14,
+    };
+    let board = store
+        .create_board(&slug("dsvb"), "DSVB", &settings, at(2026, 1, 1, 0))
+        .await
+        .unwrap();
+    store
+        .create_board(
+            &slug("another"),
+            "Another",
+            &BoardSettings::default(),
+            at(2026, 1, 1, 0),
+        )
+        .await
+        .unwrap();
+    let listed: Vec<String> = store
+        .boards()
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.slug.to_string())
+        .collect();
+    assert_eq!(listed, ["another", "dsvb"]);
+    let read = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    assert_eq!(read.settings, settings);
+    let mut changed = settings.clone();
+    changed.remind_before_days = 21;
+    store
+        .update_board_settings(board.id, &changed)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .board(&slug("dsvb"))
+            .await
+            .unwrap()
+            .unwrap()
+            .settings
+            .remind_before_days,
+        21
+    );
+    assert!(store
+        .create_board(&slug("dsvb"), "Again", &settings, at(2026, 1, 1, 0))
+        .await
+        .is_err());
+}
+
+async fn imported_records_read_back_exactly(db: TestDb) {
+    let store = &db.store;
+    load(store, "dsvb").await;
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let recs = store.recommendations(board.id).await.unwrap();
+    assert_eq!(recs.len(), 2);
+    assert_eq!(recs[0].text.as_deref(), Some("Record, consistently."));
+    assert_eq!(
+        recs[0].source.as_ref().unwrap().published_on,
+        NaiveDate::from_ymd_opt(2010, 1, 20)
+    );
+    assert!(recs[0].priority.0);
+    assert_eq!(recs[0].response, Response::Accepted);
+    let actions = store.actions(board.id).await.unwrap();
+    assert_eq!(actions.len(), 3);
+    let a1 = &actions[0];
+    assert_eq!(a1.reference.as_str(), "ACT-001");
+    assert_eq!(a1.recommendation.as_ref().unwrap().as_str(), "DSVB-2010-01");
+    assert_eq!(a1.officer, Some(OfficerId::new(200000000000000001)));
+    assert_eq!(a1.borough.as_deref(), Some("Bexley"));
+    assert_eq!(actions[1].completed_on, NaiveDate::from_ymd_opt(2010, 8, 1));
+    assert_eq!(actions[2].recommendation, None);
+    // Refs are found whatever their case.
+    let found = store
+        .action(board.id, &r("act-003"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found.title, "Train front desk staff");
+    // Every record's arrival is in the history.
+    let history = store.history(board.id).await.unwrap();
+    assert_eq!(history.len(), 5);
+    assert!(history
+        .iter()
+        .all(|u| u.change == ChangeKind::Created && u.by == "test"));
+}
+
+async fn boards_do_not_see_each_others_records(db: TestDb) {
+    let store = &db.store;
+    load(store, "north").await;
+    load(store, "south").await;
+    let north = store.board(&slug("north")).await.unwrap().unwrap();
+    let south = store.board(&slug("south")).await.unwrap().unwrap();
+    let author = Author {
+        by: "officer",
+        at: at(2010, 9, 1, 10),
+    };
+    let note = Text::line("evidence in board paper 12", 1000).unwrap();
+    update_action_status(
+        store,
+        &north,
+        &r("ACT-001"),
+        ActionStatus::Done,
+        Some(&note),
+        None,
+        &author,
+    )
+    .await
+    .unwrap();
+    let south_action = store
+        .action(south.id, &r("ACT-001"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(south_action.status, ActionStatus::OnTrack);
+    assert_eq!(store.history(south.id).await.unwrap().len(), 5);
+    assert_eq!(store.history(north.id).await.unwrap().len(), 6);
+}
+
+async fn status_updates_append_history_and_track_completion(db: TestDb) {
+    let store = &db.store;
+    load(store, "dsvb").await;
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    // 23:30 UTC on 31 August is already 1 September in London (BST).
+    let author = Author {
+        by: "discord:200000000000000001",
+        at: Utc.with_ymd_and_hms(2010, 8, 31, 23, 30, 0).unwrap(),
+    };
+    let note = Text::line("Audit report to the board", 1000).unwrap();
+    let evidence = Text::line("https://example.org/audit.pdf", 1000).unwrap();
+
+    // Closing without a note is refused and changes nothing.
+    let refused = update_action_status(
+        store,
+        &board,
+        &r("ACT-001"),
+        ActionStatus::Done,
+        None,
+        None,
+        &author,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(ServiceError::Rejected(ref m)) if m.contains("needs a note")),
+        "{refused:?}"
+    );
+    assert_eq!(
+        store
+            .action(board.id, &r("ACT-001"))
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ActionStatus::OnTrack
+    );
+
+    let change = update_action_status(
+        store,
+        &board,
+        &r("ACT-001"),
+        ActionStatus::Done,
+        Some(&note),
+        Some(&evidence),
+        &author,
+    )
+    .await
+    .unwrap();
+    assert_eq!(change.before.status, ActionStatus::OnTrack);
+    assert_eq!(
+        change.after.completed_on,
+        NaiveDate::from_ymd_opt(2010, 9, 1)
+    );
+    let stored = store
+        .action(board.id, &r("ACT-001"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, change.after);
+
+    let history = store
+        .history_of(board.id, SubjectKind::Action, &r("ACT-001"))
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(last.change, ChangeKind::Status);
+    assert_eq!(
+        (last.old_value.as_deref(), last.new_value.as_deref()),
+        (Some("on_track"), Some("done"))
+    );
+    assert_eq!(last.note.as_deref(), Some("Audit report to the board"));
+    assert_eq!(
+        last.evidence.as_deref(),
+        Some("https://example.org/audit.pdf")
+    );
+    assert_eq!(last.by, "discord:200000000000000001");
+    assert_eq!(last.at, author.at);
+
+    // Reopening clears the completion date; the history keeps both changes.
+    update_action_status(
+        store,
+        &board,
+        &r("ACT-001"),
+        ActionStatus::AtRisk,
+        Some(&note),
+        None,
+        &author,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store
+            .action(board.id, &r("ACT-001"))
+            .await
+            .unwrap()
+            .unwrap()
+            .completed_on,
+        None
+    );
+    assert_eq!(
+        store
+            .history_of(board.id, SubjectKind::Action, &r("ACT-001"))
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+
+    // Unknown refs say so.
+    let missing = update_action_status(
+        store,
+        &board,
+        &r("ACT-999"),
+        ActionStatus::Done,
+        Some(&note),
+        None,
+        &author,
+    )
+    .await;
+    assert!(matches!(missing, Err(ServiceError::NotFound { .. })));
+}
+
+async fn due_date_changes_are_recorded_with_their_reason(db: TestDb) {
+    let store = &db.store;
+    load(store, "dsvb").await;
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let reason = Text::line("Awaiting CPS data-sharing agreement", 1000).unwrap();
+    let author = Author {
+        by: "officer",
+        at: at(2010, 8, 20, 10),
+    };
+    let new_due = NaiveDate::from_ymd_opt(2010, 11, 30).unwrap();
+    change_due_date(store, &board, &r("ACT-003"), new_due, &reason, &author)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .action(board.id, &r("ACT-003"))
+            .await
+            .unwrap()
+            .unwrap()
+            .due,
+        new_due
+    );
+    let slips = store
+        .history_between(
+            board.id,
+            at(2010, 7, 1, 0),
+            at(2010, 10, 1, 0),
+            &[ChangeKind::Due],
+        )
+        .await
+        .unwrap();
+    assert_eq!(slips.len(), 1);
+    assert_eq!(slips[0].old_value.as_deref(), Some("2010-10-15"));
+    assert_eq!(slips[0].new_value.as_deref(), Some("2010-11-30"));
+    assert_eq!(
+        slips[0].note.as_deref(),
+        Some("Awaiting CPS data-sharing agreement")
+    );
+    // Outside the window, nothing.
+    assert!(store
+        .history_between(
+            board.id,
+            at(2010, 10, 1, 0),
+            at(2011, 1, 1, 0),
+            &[ChangeKind::Due]
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    // A closed action's due date cannot move.
+    let done = change_due_date(store, &board, &r("ACT-002"), new_due, &reason, &author).await;
+    assert!(matches!(done, Err(ServiceError::Rejected(_))));
+}
+
+async fn officers_and_recommendation_decisions_are_recorded(db: TestDb) {
+    let store = &db.store;
+    load(store, "dsvb").await;
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let author = Author {
+        by: "secretariat",
+        at: at(2010, 9, 2, 10),
+    };
+    let officer = OfficerId::new(200000000000000002);
+    assign_officer(store, &board, &r("ACT-003"), Some(officer), &author)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .action(board.id, &r("ACT-003"))
+            .await
+            .unwrap()
+            .unwrap()
+            .officer,
+        Some(officer)
+    );
+
+    set_recommendation_response(
+        store,
+        &board,
+        &r("DSVB-2010-02"),
+        Response::PartiallyAccepted,
+        None,
+        &author,
+    )
+    .await
+    .unwrap();
+    let closing = set_recommendation_status(
+        store,
+        &board,
+        &r("DSVB-2010-02"),
+        RecommendationStatus::Implemented,
+        None,
+        None,
+        &author,
+    )
+    .await;
+    assert!(
+        matches!(closing, Err(ServiceError::Rejected(_))),
+        "closing needs a note"
+    );
+    let note = Text::line("Feedback tool live in all boroughs", 1000).unwrap();
+    set_recommendation_status(
+        store,
+        &board,
+        &r("DSVB-2010-02"),
+        RecommendationStatus::Implemented,
+        Some(&note),
+        None,
+        &author,
+    )
+    .await
+    .unwrap();
+    let rec = store
+        .recommendation(board.id, &r("dsvb-2010-02"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (rec.response, rec.status),
+        (
+            Response::PartiallyAccepted,
+            RecommendationStatus::Implemented
+        )
+    );
+    // The source survives a status change.
+    assert_eq!(rec.source.unwrap().title, "DSVB Annual Report 2009/10");
+    let kinds: Vec<ChangeKind> = store
+        .history_of(board.id, SubjectKind::Recommendation, &r("DSVB-2010-02"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.change)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ChangeKind::Created,
+            ChangeKind::Response,
+            ChangeKind::Status
+        ]
+    );
+}
+
+async fn history_cannot_be_rewritten(db: TestDb) {
+    load(&db.store, "dsvb").await;
+    let pool = db.raw_pool().await;
+    let update = sqlx::query("UPDATE status_updates SET note = 'rewritten'")
+        .execute(&pool)
+        .await;
+    let err = update
+        .expect_err("the database must refuse to edit history")
+        .to_string();
+    assert!(err.contains("append-only"), "{err}");
+    let delete = sqlx::query("DELETE FROM status_updates")
+        .execute(&pool)
+        .await;
+    assert!(delete
+        .expect_err("the database must refuse to delete history")
+        .to_string()
+        .contains("append-only"));
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM status_updates")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 5);
+    pool.close().await;
+}
+
+async fn export_round_trips_to_the_same_state(db: TestDb) {
+    let store = &db.store;
+    load(store, "dsvb").await;
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let mut recs = Vec::new();
+    export_csv(store, &board, ExportKind::Recommendations, &mut recs)
+        .await
+        .unwrap();
+    let mut actions = Vec::new();
+    export_csv(store, &board, ExportKind::Actions, &mut actions)
+        .await
+        .unwrap();
+
+    let copy = slug("copy");
+    let now = at(2011, 1, 1, 9);
+    import_csv(
+        store,
+        Some(&copy),
+        RecordKind::Recommendations,
+        "r.csv",
+        &recs,
+        &options(now),
+    )
+    .await
+    .unwrap();
+    import_csv(
+        store,
+        Some(&copy),
+        RecordKind::Actions,
+        "a.csv",
+        &actions,
+        &options(now),
+    )
+    .await
+    .unwrap();
+    let copy_board = store.board(&copy).await.unwrap().unwrap();
+    assert_eq!(
+        store.recommendations(copy_board.id).await.unwrap(),
+        store.recommendations(board.id).await.unwrap()
+    );
+    assert_eq!(
+        store.actions(copy_board.id).await.unwrap(),
+        store.actions(board.id).await.unwrap()
+    );
+    let mut again = Vec::new();
+    export_csv(store, &copy_board, ExportKind::Actions, &mut again)
+        .await
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(again).unwrap(),
+        String::from_utf8(actions).unwrap()
+    );
+
+    // Re-importing the export with --update changes nothing.
+    let mut recs_again = Vec::new();
+    export_csv(
+        store,
+        &copy_board,
+        ExportKind::Recommendations,
+        &mut recs_again,
+    )
+    .await
+    .unwrap();
+    let summary = import_csv(
+        store,
+        Some(&copy),
+        RecordKind::Recommendations,
+        "r.csv",
+        &recs_again,
+        &ImportOptions {
+            update: true,
+            ..options(now)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.created, summary.updated, summary.unchanged),
+        (0, 0, 2)
+    );
+}
+
+async fn update_import_records_each_change(db: TestDb) {
+    let store = &db.store;
+    load(store, "dsvb").await;
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let changed = ACTIONS
+        .replace("2010-10-15,at_risk", "2010-12-15,off_track")
+        .replace("Pilot a feedback tool", "Pilot the CPS feedback tool");
+    let now = at(2010, 9, 15, 9);
+    let plain = import_csv(
+        store,
+        None,
+        RecordKind::Actions,
+        "actions.csv",
+        changed.as_bytes(),
+        &options(now),
+    )
+    .await;
+    assert!(
+        plain.is_err(),
+        "an existing ref without --update is an error"
+    );
+    let summary = import_csv(
+        store,
+        None,
+        RecordKind::Actions,
+        "actions.csv",
+        changed.as_bytes(),
+        &ImportOptions {
+            update: true,
+            ..options(now)
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.created, summary.updated, summary.unchanged),
+        (0, 2, 1)
+    );
+    let history = store
+        .history_of(board.id, SubjectKind::Action, &r("ACT-003"))
+        .await
+        .unwrap();
+    let kinds: Vec<ChangeKind> = history.iter().map(|u| u.change).collect();
+    assert_eq!(
+        kinds,
+        [ChangeKind::Created, ChangeKind::Status, ChangeKind::Due]
+    );
+    assert_eq!(history[2].new_value.as_deref(), Some("2010-12-15"));
+    let details = store
+        .history_of(board.id, SubjectKind::Action, &r("ACT-002"))
+        .await
+        .unwrap();
+    assert_eq!(details.last().unwrap().new_value.as_deref(), Some("title"));
+}
+
+async fn migrations_are_idempotent(db: TestDb) {
+    let before = db.store.applied_migrations().await.unwrap();
+    assert!(!before.is_empty());
+    let again = Store::connect(&DatabaseUrl::new(&db.url)).await.unwrap();
+    assert_eq!(again.applied_migrations().await.unwrap(), before);
+    again.close().await;
+}
+
+on_both_backends!(
+    boards_are_created_listed_and_configured,
+    imported_records_read_back_exactly,
+    boards_do_not_see_each_others_records,
+    status_updates_append_history_and_track_completion,
+    due_date_changes_are_recorded_with_their_reason,
+    officers_and_recommendation_decisions_are_recorded,
+    history_cannot_be_rewritten,
+    export_round_trips_to_the_same_state,
+    update_import_records_each_change,
+    migrations_are_idempotent,
+);
