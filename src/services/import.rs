@@ -135,24 +135,26 @@ pub struct ImportSummary {
 
 impl fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let verb = if self.dry_run { "would be" } else { "" };
-        let counts = format!(
-            "created {}, updated {}, unchanged {}",
-            self.created, self.updated, self.unchanged
-        );
         if self.dry_run {
-            write!(
+            return write!(
                 f,
-                "dry run for board {}: {counts} ({verb} written; nothing was)",
-                self.board
-            )
-        } else {
-            write!(f, "board {}: {counts}", self.board)?;
-            if self.board_created {
-                write!(f, " (new board created)")?;
-            }
-            Ok(())
+                "dry run for board {}{}: would create {}, update {}, leave {} unchanged; nothing was written",
+                self.board,
+                if self.board_created { " (a new board)" } else { "" },
+                self.created,
+                self.updated,
+                self.unchanged
+            );
         }
+        write!(
+            f,
+            "board {}: created {}, updated {}, unchanged {}",
+            self.board, self.created, self.updated, self.unchanged
+        )?;
+        if self.board_created {
+            write!(f, " (new board created)")?;
+        }
+        Ok(())
     }
 }
 
@@ -914,6 +916,8 @@ async fn write_actions(
     rec_ids: &HashMap<String, i64>,
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
+    // New actions are written together at the end (multi-row inserts); changed ones as found.
+    let mut created: Vec<(Action, Option<i64>)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let mut action = row.record.clone();
         let key = action.reference.as_str().to_uppercase();
@@ -938,19 +942,7 @@ async fn write_actions(
         match previous {
             None => {
                 summary.created += 1;
-                if ctx.board_id >= 0 {
-                    let id = tx
-                        .insert_action(ctx.board_id, &action, rec_id, ctx.now)
-                        .await?;
-                    let entry = ctx.update(
-                        subject,
-                        &action.reference,
-                        ChangeKind::Created,
-                        None,
-                        Some(action.status.to_string()),
-                    );
-                    tx.append_update(ctx.board_id, id, &entry).await?;
-                }
+                created.push((action, rec_id));
             }
             Some(stored) => {
                 summary.updated += 1;
@@ -1019,6 +1011,26 @@ async fn write_actions(
             }
         }
         ctx.progress(i + 1, rows.len());
+    }
+    if ctx.board_id >= 0 && !created.is_empty() {
+        let batch: Vec<(&Action, Option<i64>)> = created.iter().map(|(a, r)| (a, *r)).collect();
+        let ids = tx.insert_actions(ctx.board_id, &batch, ctx.now).await?;
+        let entries: Vec<(i64, StatusUpdate)> = created
+            .iter()
+            .filter_map(|(action, _)| {
+                let id = *ids.get(&action.reference.as_str().to_uppercase())?;
+                let entry = ctx.update(
+                    SubjectKind::Action,
+                    &action.reference,
+                    ChangeKind::Created,
+                    None,
+                    Some(action.status.to_string()),
+                );
+                Some((id, entry))
+            })
+            .collect();
+        tx.append_updates(ctx.board_id, &entries).await?;
+        ctx.progress(rows.len(), rows.len());
     }
     Ok(())
 }
