@@ -52,6 +52,11 @@ pub enum Command {
     ///
     /// Example: briefing-bot boards create dsvb --name "Domestic and Sexual Violence Board"
     Boards(BoardsArgs),
+    /// Connect to Discord with the token in DISCORD_TOKEN and serve every server the bot is
+    /// in, until Ctrl-C or SIGTERM.
+    ///
+    /// Example: DISCORD_TOKEN=… briefing-bot run --database-url postgres://bot@db/briefing
+    Run,
     /// Bring the database schema up to date (every command also does this on start).
     ///
     /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
@@ -177,6 +182,30 @@ async fn dispatch(
             )?;
         }
         Command::Demo => crate::demo::run(store, &mut stdout).await?,
+        Command::Run => {
+            drop(stdout);
+            let token = settings.discord.token().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal \
+                     (Applications → Bot → Reset Token) and export DISCORD_TOKEN=… before `briefing-bot run`"
+                )
+            })?;
+            init_logging(&settings.log.format);
+            let connection = crate::discord::client::Connection {
+                token,
+                api_url: settings.discord.api_url().map(str::to_string),
+            };
+            tracing::info!(database = %store.url(), api_url = ?connection.api_url, "starting the bot");
+            crate::discord::client::run_until(
+                connection,
+                store.clone(),
+                std::sync::Arc::new(SystemClock),
+                settings.board_settings()?,
+                crate::discord::client::shutdown_signal(),
+            )
+            .await?;
+            return Ok(());
+        }
         Command::Boards(args) => match args.command.unwrap_or(BoardsCommand::List) {
             BoardsCommand::List => {
                 let boards = store.boards().await?;
@@ -290,6 +319,21 @@ async fn dispatch(
         }
     }
     Ok(())
+}
+
+/// Logs for a long-running process: JSON lines for collectors, or text for people.
+/// `RUST_LOG` adjusts the level (default: info for this crate, warnings for the rest).
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,briefing_bot=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format.eq_ignore_ascii_case("json") {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
 }
 
 /// A progress bar on standard error for large imports, only when a person is watching.

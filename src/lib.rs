@@ -16,12 +16,14 @@
 //! - [`services`]: what people do — import, export, update an action, close a recommendation.
 //! - [`sample`]: the sample board shipped with the bot, from the seed documents.
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
+//! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
 //! - [`cli`]: the command line, a thin adapter over the services.
 
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod discord;
 pub mod domain;
 pub mod sample;
 pub mod services;

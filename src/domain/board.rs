@@ -93,3 +93,22 @@ impl Default for BoardSettings {
         }
     }
 }
+
+/// Where a board lives in its chat server: the server bound to it, the channels it posts to
+/// and the roles that make someone an officer or an admin. Plain ids, so the domain stays free
+/// of any chat library.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChatSettings {
+    /// The Discord server (guild) bound to this board; one board per server.
+    pub server_id: Option<u64>,
+    /// Where the quarterly digest is posted.
+    pub digest_channel: Option<u64>,
+    /// Where reminders are posted.
+    pub reminder_channel: Option<u64>,
+    /// Members with this role are officers: they update the actions assigned to them.
+    pub officer_role: Option<u64>,
+    /// Members with this role (or Manage Server) are the secretariat.
+    pub admin_role: Option<u64>,
+    /// When set, officers may update any action, not only their own.
+    pub officers_update_any: bool,
+}

@@ -9,7 +9,7 @@ mod refs;
 mod status;
 mod text;
 
-pub use board::{BoardSettings, TimeZone, YearStartMonth};
+pub use board::{BoardSettings, ChatSettings, TimeZone, YearStartMonth};
 pub use dates::{
     format_long_date, parse_date, parse_timestamp, DateError, EARLIEST_DATE, LATEST_DATE,
 };

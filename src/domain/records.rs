@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::board::BoardSettings;
+use super::board::{BoardSettings, ChatSettings};
 use super::refs::{BoardSlug, OfficerId, Ref};
 use super::status::{ActionStatus, Priority, RecommendationStatus, Response};
 
@@ -13,6 +13,7 @@ pub struct Board {
     pub slug: BoardSlug,
     pub name: String,
     pub settings: BoardSettings,
+    pub chat: ChatSettings,
 }
 
 /// A document that makes recommendations.

@@ -299,3 +299,233 @@ pub async fn set_recommendation_response(
     tx.commit().await?;
     Ok(RecommendationChange { before, after })
 }
+
+/// Changes to an action's descriptive fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ActionEdits {
+    pub title: Option<Text>,
+    pub owner: Option<Text>,
+    /// `Some(None)` clears the borough.
+    pub borough: Option<Option<Text>>,
+    /// `Some(None)` unlinks the action from its recommendation.
+    pub recommendation: Option<Option<Ref>>,
+}
+
+/// Add one action. The ref must be new on the board and the recommendation, if any, must exist.
+pub async fn add_action(
+    store: &Store,
+    board: &Board,
+    action: &Action,
+    author: &Author<'_>,
+) -> Result<Action, ServiceError> {
+    let mut tx = store.begin().await?;
+    if tx.action(board.id, &action.reference).await?.is_some() {
+        return Err(ServiceError::rejected(format!(
+            "there is already an action {}; pick another ref, or use /action edit to change it",
+            action.reference
+        )));
+    }
+    let rec_id = match &action.recommendation {
+        Some(reference) => Some(
+            tx.recommendation(board.id, reference)
+                .await?
+                .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?
+                .id,
+        ),
+        None => None,
+    };
+    let ids = tx
+        .insert_actions(board.id, &[(action, rec_id)], author.at)
+        .await?;
+    let id = ids
+        .get(&action.reference.as_str().to_uppercase())
+        .copied()
+        .ok_or_else(|| ServiceError::rejected("the new action could not be read back"))?;
+    let e = entry(
+        author,
+        SubjectKind::Action,
+        &action.reference,
+        ChangeKind::Created,
+        (None, Some(action.status.to_string())),
+        (None, None),
+    );
+    tx.append_update(board.id, id, &e).await?;
+    tx.commit().await?;
+    Ok(action.clone())
+}
+
+/// Change an action's title, owner, borough or recommendation; the history names the fields.
+pub async fn edit_action(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    edits: &ActionEdits,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = load_action(&mut tx, board, reference).await?;
+    let before = stored.action.clone();
+    let mut after = before.clone();
+    let mut rec_id = stored.recommendation_id;
+    let mut changed = Vec::new();
+    if let Some(title) = &edits.title {
+        after.title = title.as_str().to_string();
+    }
+    if let Some(owner) = &edits.owner {
+        after.owner = owner.as_str().to_string();
+    }
+    if let Some(borough) = &edits.borough {
+        after.borough = borough.as_ref().map(|b| b.as_str().to_string());
+    }
+    if let Some(recommendation) = &edits.recommendation {
+        rec_id = match recommendation {
+            Some(r) => Some(
+                tx.recommendation(board.id, r)
+                    .await?
+                    .ok_or_else(|| not_found("recommendation", r, "/rec list"))?
+                    .id,
+            ),
+            None => None,
+        };
+        after.recommendation = recommendation.clone();
+    }
+    for (field, differs) in [
+        ("title", before.title != after.title),
+        ("owner", before.owner != after.owner),
+        ("borough", before.borough != after.borough),
+        (
+            "recommendation",
+            before.recommendation != after.recommendation,
+        ),
+    ] {
+        if differs {
+            changed.push(field);
+        }
+    }
+    if changed.is_empty() {
+        return Err(ServiceError::rejected(format!(
+            "nothing to change: give {} a new title, owner, borough or recommendation",
+            before.reference
+        )));
+    }
+    tx.update_action(stored.id, &after, rec_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Action,
+        &after.reference,
+        ChangeKind::Details,
+        (None, Some(changed.join(", "))),
+        (None, None),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(ActionChange { before, after })
+}
+
+/// Changes to a recommendation's descriptive fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RecommendationEdits {
+    pub title: Option<Text>,
+    pub text: Option<Text>,
+    pub theme: Option<Text>,
+    pub owner: Option<Text>,
+    pub priority: Option<bool>,
+}
+
+/// Add one recommendation; the ref must be new on the board.
+pub async fn add_recommendation(
+    store: &Store,
+    board: &Board,
+    rec: &Recommendation,
+    author: &Author<'_>,
+) -> Result<Recommendation, ServiceError> {
+    let mut tx = store.begin().await?;
+    if tx.recommendation(board.id, &rec.reference).await?.is_some() {
+        return Err(ServiceError::rejected(format!(
+            "there is already a recommendation {}; pick another ref, or use /rec edit",
+            rec.reference
+        )));
+    }
+    let source_id = match &rec.source {
+        Some(source) => Some(tx.source_id(board.id, source).await?),
+        None => None,
+    };
+    let id = tx
+        .insert_recommendation(board.id, rec, source_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Recommendation,
+        &rec.reference,
+        ChangeKind::Created,
+        (None, Some(rec.status.to_string())),
+        (None, None),
+    );
+    tx.append_update(board.id, id, &e).await?;
+    tx.commit().await?;
+    Ok(rec.clone())
+}
+
+/// Change a recommendation's title, text, theme, owner or priority.
+pub async fn edit_recommendation(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    edits: &RecommendationEdits,
+    author: &Author<'_>,
+) -> Result<RecommendationChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = tx
+        .recommendation(board.id, reference)
+        .await?
+        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
+    let before = stored.recommendation.clone();
+    let mut after = before.clone();
+    if let Some(title) = &edits.title {
+        after.title = title.as_str().to_string();
+    }
+    if let Some(text) = &edits.text {
+        after.text = Some(text.as_str().to_string());
+    }
+    if let Some(theme) = &edits.theme {
+        after.theme = Some(theme.as_str().to_string());
+    }
+    if let Some(owner) = &edits.owner {
+        after.owner = Some(owner.as_str().to_string());
+    }
+    if let Some(priority) = edits.priority {
+        after.priority = crate::domain::Priority(priority);
+    }
+    let changed: Vec<&str> = [
+        ("title", before.title != after.title),
+        ("text", before.text != after.text),
+        ("theme", before.theme != after.theme),
+        ("owner", before.owner != after.owner),
+        ("priority", before.priority != after.priority),
+    ]
+    .into_iter()
+    .filter(|(_, differs)| *differs)
+    .map(|(field, _)| field)
+    .collect();
+    if changed.is_empty() {
+        return Err(ServiceError::rejected(format!(
+            "nothing to change: give {} a new title, text, theme, owner or priority",
+            before.reference
+        )));
+    }
+    let source_id = tx.recommendation_source_id(stored.id).await?;
+    tx.update_recommendation(stored.id, &after, source_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Recommendation,
+        &after.reference,
+        ChangeKind::Details,
+        (None, Some(changed.join(", "))),
+        (None, None),
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(RecommendationChange { before, after })
+}

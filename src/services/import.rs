@@ -633,6 +633,7 @@ pub async fn import_csv(
                     slug: slug.clone(),
                     name: slug.as_str().to_uppercase(),
                     settings: defaults.clone(),
+                    chat: Default::default(),
                 },
                 true,
             ),

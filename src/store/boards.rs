@@ -6,10 +6,21 @@ use sqlx::Row;
 
 use super::{Store, StoreError, Transaction};
 use crate::domain::dates::timestamp_to_text;
-use crate::domain::{Board, BoardSettings, BoardSlug, TimeZone, YearStartMonth};
+use crate::domain::{Board, BoardSettings, BoardSlug, ChatSettings, TimeZone, YearStartMonth};
 
-const BOARD_COLUMNS: &str =
-    "id, slug, name, time_zone, year_start_month, remind_before_days, escalate_after_days";
+const BOARD_COLUMNS: &str = "id, slug, name, time_zone, year_start_month, remind_before_days, \
+    escalate_after_days, guild_id, digest_channel_id, reminder_channel_id, officer_role_id, \
+    admin_role_id, officers_update_any";
+
+/// A snowflake id stored as text.
+fn id_column(row: &AnyRow, column: &str) -> Result<Option<u64>, StoreError> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| {
+        t.parse()
+            .map_err(|_| StoreError::Corrupt(format!("{column} {t:?} is not an id")))
+    })
+    .transpose()
+}
 
 fn board_from_row(row: &AnyRow) -> Result<Board, StoreError> {
     let slug: String = row.try_get("slug")?;
@@ -26,6 +37,14 @@ fn board_from_row(row: &AnyRow) -> Result<Board, StoreError> {
                 .map_err(|e| corrupt(&e.to_string()))?,
             remind_before_days: row.try_get::<i64, _>("remind_before_days")?.max(0) as u32,
             escalate_after_days: row.try_get::<i64, _>("escalate_after_days")?.max(0) as u32,
+        },
+        chat: ChatSettings {
+            server_id: id_column(row, "guild_id")?,
+            digest_channel: id_column(row, "digest_channel_id")?,
+            reminder_channel: id_column(row, "reminder_channel_id")?,
+            officer_role: id_column(row, "officer_role_id")?,
+            admin_role: id_column(row, "admin_role_id")?,
+            officers_update_any: row.try_get::<i64, _>("officers_update_any")? != 0,
         },
     })
 }
@@ -62,6 +81,41 @@ impl Store {
         let board = tx.create_board(slug, name, settings, at).await?;
         tx.commit().await?;
         Ok(board)
+    }
+
+    /// The board bound to a Discord server, if any.
+    pub async fn board_for_server(&self, server_id: u64) -> Result<Option<Board>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards WHERE guild_id = $1"
+        ))
+        .bind(server_id.to_string())
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(board_from_row).transpose()
+    }
+
+    /// Replace where a board lives in chat. Fails if another board is bound to the same server.
+    pub async fn update_chat_settings(
+        &self,
+        board_id: i64,
+        chat: &ChatSettings,
+    ) -> Result<(), StoreError> {
+        let id = |v: Option<u64>| v.map(|v| v.to_string());
+        sqlx::query(
+            "UPDATE boards SET guild_id = $1, digest_channel_id = $2, reminder_channel_id = $3, \
+             officer_role_id = $4, admin_role_id = $5, officers_update_any = $6 WHERE id = $7",
+        )
+        .bind(id(chat.server_id))
+        .bind(id(chat.digest_channel))
+        .bind(id(chat.reminder_channel))
+        .bind(id(chat.officer_role))
+        .bind(id(chat.admin_role))
+        .bind(chat.officers_update_any as i64)
+        .bind(board_id)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(())
     }
 
     /// Replace a board's settings.
@@ -114,6 +168,7 @@ impl Transaction {
             slug: slug.clone(),
             name: name.to_string(),
             settings: settings.clone(),
+            chat: ChatSettings::default(),
         })
     }
 }

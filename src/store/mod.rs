@@ -17,6 +17,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
+pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub(crate) use transaction::StoredRecommendation;
 pub use transaction::Transaction;

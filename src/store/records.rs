@@ -115,6 +115,31 @@ fn update_from_row(row: &AnyRow) -> Result<StatusUpdate, StoreError> {
     })
 }
 
+/// Which actions a list shows. Empty fields match everything; text matches ignore case and
+/// may be part of the name ("bexley" finds "Bexley Community Safety").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActionFilter {
+    pub owner: Option<String>,
+    pub borough: Option<String>,
+    pub status: Option<ActionStatus>,
+    pub officer: Option<OfficerId>,
+    /// Only actions overdue on this date (open and due before it).
+    pub overdue_on: Option<NaiveDate>,
+    /// Only open actions.
+    pub open_only: bool,
+}
+
+/// `%text%` for a case-insensitive LIKE, with LIKE's own wildcards taken literally.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 /// The key refs are unique by: case does not make a different ref.
 pub(crate) fn ref_key(reference: &Ref) -> String {
     reference.as_str().to_uppercase()
@@ -245,5 +270,95 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(update_from_row).collect()
+    }
+
+    /// Actions matching a filter, most urgent first (due date, then ref).
+    pub async fn find_actions(
+        &self,
+        board_id: i64,
+        filter: &ActionFilter,
+    ) -> Result<Vec<Action>, StoreError> {
+        let mut sql = format!("{ACTION_SELECT} WHERE a.board_id = $1");
+        let mut binds: Vec<String> = Vec::new();
+        let next = |value: String, binds: &mut Vec<String>| {
+            binds.push(value);
+            format!("${}", binds.len() + 1)
+        };
+        if let Some(owner) = &filter.owner {
+            let p = next(like_pattern(owner), &mut binds);
+            sql.push_str(&format!(" AND LOWER(a.owner) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(borough) = &filter.borough {
+            let p = next(like_pattern(borough), &mut binds);
+            sql.push_str(&format!(" AND LOWER(a.borough) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(status) = filter.status {
+            let p = next(status.as_str().to_string(), &mut binds);
+            sql.push_str(&format!(" AND a.status = {p}"));
+        }
+        if let Some(officer) = filter.officer {
+            let p = next(officer.to_string(), &mut binds);
+            sql.push_str(&format!(" AND a.officer_id = {p}"));
+        }
+        if let Some(day) = filter.overdue_on {
+            let p = next(day.to_string(), &mut binds);
+            sql.push_str(&format!(" AND a.due < {p}"));
+        }
+        if filter.open_only || filter.overdue_on.is_some() {
+            sql.push_str(" AND a.status NOT IN ('done', 'dropped')");
+        }
+        sql.push_str(" ORDER BY a.due, a.ref_key");
+        let mut query = sqlx::query(&sql).bind(board_id);
+        for value in binds {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(self.pool()).await?;
+        rows.iter()
+            .map(|row| action_from_row(row).map(|stored| stored.action))
+            .collect()
+    }
+
+    /// Up to `limit` (ref, title) pairs of actions whose ref or title contains `text`, for
+    /// autocomplete. Refs that start with the text come first.
+    pub async fn search_actions(
+        &self,
+        board_id: i64,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.search("actions", board_id, text, limit).await
+    }
+
+    /// Up to `limit` (ref, title) pairs of recommendations matching `text`, for autocomplete.
+    pub async fn search_recommendations(
+        &self,
+        board_id: i64,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.search("recommendations", board_id, text, limit).await
+    }
+
+    async fn search(
+        &self,
+        table: &str,
+        board_id: i64,
+        text: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let pattern = like_pattern(text);
+        let prefix = format!("{}%", text.trim().to_uppercase().replace(['%', '_'], ""));
+        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+            "SELECT reference, title FROM {table} WHERE board_id = $1 AND \
+             (LOWER(ref_key) LIKE $2 ESCAPE '\\' OR LOWER(title) LIKE $2 ESCAPE '\\') \
+             ORDER BY CASE WHEN ref_key LIKE $3 THEN 0 ELSE 1 END, ref_key LIMIT $4"
+        ))
+        .bind(board_id)
+        .bind(pattern)
+        .bind(prefix)
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows)
     }
 }

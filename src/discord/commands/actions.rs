@@ -1,0 +1,455 @@
+//! Actions: look them up, list them, update them, move their due dates, add and edit them.
+
+use poise::serenity_prelude as serenity;
+
+use super::{
+    author_tag, autocomplete_action, autocomplete_recommendation, date_option, note_option,
+    private, text_option, StatusChoice,
+};
+use crate::discord::access::{may_change_action, require, Access};
+use crate::discord::format::{self, action_embed, action_line, history_line, list_reply, no_pings};
+use crate::discord::{current_board, BotError, Context};
+use crate::domain::{Action, ActionStatus, OfficerId, Ref, SubjectKind, Text};
+use crate::services::actions::{
+    add_action, assign_officer, change_due_date, edit_action, update_action_status, ActionEdits,
+    Author,
+};
+use crate::store::ActionFilter;
+
+fn parse_ref(value: &str) -> Result<Ref, BotError> {
+    Ref::parse(value).map_err(|e| BotError::user(format!("The ref {e}.")))
+}
+
+/// The full list as CSV (the import format), attached when a list is too long for one message.
+fn actions_csv(actions: &[Action]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = crate::services::export::write_actions_csv(actions, &mut out);
+    out
+}
+
+/// Actions: show, list, add, edit, assign, extend.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("show", "list", "extend", "add", "edit", "assign"),
+    subcommand_required
+)]
+pub async fn action(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Show one action in full.
+#[poise::command(slash_command, guild_only)]
+pub async fn show(
+    ctx: Context<'_>,
+    #[description = "The action's ref (type to search by ref or title)"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let reference = parse_ref(&action)?;
+    let today = board.settings.time_zone.today(ctx.data().clock.now());
+    let found = ctx
+        .data()
+        .store
+        .action(board.id, &reference)
+        .await?
+        .ok_or_else(|| BotError::user(format!("There is no action {reference} on this board. Check the ref; /action list shows them all.")))?;
+    ctx.send(
+        poise::CreateReply::default()
+            .embed(action_embed(&found, today))
+            .ephemeral(true)
+            .allowed_mentions(no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// List actions, most urgent first, with optional filters.
+#[poise::command(slash_command, guild_only)]
+pub async fn list(
+    ctx: Context<'_>,
+    #[description = "Only this owner (part of the name is enough)"] owner: Option<String>,
+    #[description = "Only this borough"] borough: Option<String>,
+    #[description = "Only this status"] status: Option<StatusChoice>,
+    #[description = "Only overdue actions"] overdue: Option<bool>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let today = board.settings.time_zone.today(ctx.data().clock.now());
+    let filter = ActionFilter {
+        owner,
+        borough,
+        status: status.map(ActionStatus::from),
+        overdue_on: overdue.unwrap_or(false).then_some(today),
+        ..Default::default()
+    };
+    let actions = ctx.data().store.find_actions(board.id, &filter).await?;
+    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+    let reply = list_reply(
+        &format!("{} actions", actions.len()),
+        &lines,
+        "No actions match those filters.",
+        || ("actions.csv".into(), actions_csv(&actions)),
+    );
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// Every overdue action on the board, most overdue first.
+#[poise::command(slash_command, guild_only)]
+pub async fn overdue(ctx: Context<'_>) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let today = board.settings.time_zone.today(ctx.data().clock.now());
+    let filter = ActionFilter {
+        overdue_on: Some(today),
+        ..Default::default()
+    };
+    let actions = ctx.data().store.find_actions(board.id, &filter).await?;
+    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+    let reply = list_reply(
+        &format!(
+            "{} overdue actions as of {}",
+            actions.len(),
+            format::short_date(today)
+        ),
+        &lines,
+        "Nothing is overdue. 🎉",
+        || ("overdue.csv".into(), actions_csv(&actions)),
+    );
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// The actions assigned to you.
+#[poise::command(slash_command, guild_only)]
+pub async fn mine(ctx: Context<'_>) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let today = board.settings.time_zone.today(ctx.data().clock.now());
+    let filter = ActionFilter {
+        officer: Some(OfficerId::new(ctx.author().id.get())),
+        open_only: true,
+        ..Default::default()
+    };
+    let actions = ctx.data().store.find_actions(board.id, &filter).await?;
+    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+    let reply = list_reply(
+        &format!("Your {} open actions", actions.len()),
+        &lines,
+        "You have no open actions assigned to you.",
+        || ("my-actions.csv".into(), actions_csv(&actions)),
+    );
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// Every change ever made to an action or recommendation.
+#[poise::command(slash_command, guild_only)]
+pub async fn history(
+    ctx: Context<'_>,
+    #[rename = "ref"]
+    #[description = "An action or recommendation ref"]
+    #[autocomplete = "autocomplete_action"]
+    reference: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let reference = parse_ref(&reference)?;
+    let store = &ctx.data().store;
+    let mut entries = store
+        .history_of(board.id, SubjectKind::Action, &reference)
+        .await?;
+    if entries.is_empty() {
+        entries = store
+            .history_of(board.id, SubjectKind::Recommendation, &reference)
+            .await?;
+    }
+    if entries.is_empty() {
+        return Err(BotError::user(format!(
+            "There is no action or recommendation {reference} on this board. Check the ref."
+        )));
+    }
+    let lines: Vec<String> = entries.iter().map(history_line).collect();
+    let reply = list_reply(
+        &format!("History of {reference} ({} entries)", entries.len()),
+        &lines,
+        "No history yet.",
+        || {
+            let text = entries
+                .iter()
+                .map(history_line)
+                .collect::<Vec<_>>()
+                .join("\n");
+            (format!("history-{reference}.md"), text.into_bytes())
+        },
+    );
+    ctx.send(reply).await?;
+    Ok(())
+}
+
+/// A note for closing an action, typed in a box with room for detail.
+#[derive(Debug, poise::Modal)]
+#[name = "What shows this is finished?"]
+struct ClosingNote {
+    #[name = "Note (evidence, decision, report)"]
+    #[paragraph]
+    #[max_length = 1000]
+    note: String,
+}
+
+/// Update an action's status, with a note and an evidence link.
+#[poise::command(slash_command, guild_only)]
+pub async fn update(
+    ctx: Context<'_>,
+    #[description = "The action (type to search by ref or title)"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+    #[description = "Its new status"] status: StatusChoice,
+    #[description = "What changed; needed to close an action (leave empty to type a long one)"]
+    #[max_length = 1000]
+    note: Option<String>,
+    #[description = "A link to the evidence"]
+    #[max_length = 1000]
+    evidence: Option<String>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let access = require(ctx, &board, Access::Officer).await?;
+    let reference = parse_ref(&action)?;
+    let store = &ctx.data().store;
+    let current = store
+        .action(board.id, &reference)
+        .await?
+        .ok_or_else(|| BotError::user(format!("There is no action {reference} on this board. Check the ref; /action list shows them all.")))?;
+    may_change_action(access, ctx.author().id, &current, &board)?;
+    let status = ActionStatus::from(status);
+    let mut note = note_option("note", note.as_deref())?;
+    let evidence = note_option("evidence", evidence.as_deref())?;
+    if status.is_closed() && note.is_none() {
+        // Closing needs a note; offer a box with room for one rather than an error.
+        if let poise::Context::Application(app) = ctx {
+            use poise::Modal as _;
+            match ClosingNote::execute(app).await? {
+                Some(modal) => note = note_option("note", Some(&modal.note))?,
+                None => return Ok(()),
+            }
+        }
+    }
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change = update_action_status(
+        store,
+        &board,
+        &reference,
+        status,
+        note.as_ref(),
+        evidence.as_ref(),
+        &author,
+    )
+    .await?;
+    let today = board.settings.time_zone.today(author.at);
+    let headline = if change.before.status == change.after.status {
+        format!(
+            "Noted progress on {}: still {}.",
+            change.after.reference,
+            change.after.status.label()
+        )
+    } else {
+        format!(
+            "Updated {}: {} → {}.",
+            change.after.reference,
+            change.before.status.label(),
+            change.after.status.label()
+        )
+    };
+    ctx.send(private(headline).embed(action_embed(&change.after, today)))
+        .await?;
+    Ok(())
+}
+
+/// Move an action's due date, giving the reason (it shows as slipped in the next digest).
+#[poise::command(slash_command, guild_only)]
+pub async fn extend(
+    ctx: Context<'_>,
+    #[description = "The action"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+    #[description = "New due date: 2026-03-31 or 31 Mar 2026"] new_due: String,
+    #[description = "Why it moved"]
+    #[max_length = 1000]
+    reason: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    let access = require(ctx, &board, Access::Officer).await?;
+    let reference = parse_ref(&action)?;
+    let new_due = date_option("new_due", &new_due)?;
+    let reason = note_option("reason", Some(&reason))?
+        .ok_or_else(|| BotError::user("Give the reason the due date moved."))?;
+    let store = &ctx.data().store;
+    let current = store.action(board.id, &reference).await?.ok_or_else(|| {
+        BotError::user(format!(
+            "There is no action {reference} on this board. Check the ref."
+        ))
+    })?;
+    may_change_action(access, ctx.author().id, &current, &board)?;
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change = change_due_date(store, &board, &reference, new_due, &reason, &author).await?;
+    let verb = if change.after.due > change.before.due {
+        "moved later (slipped)"
+    } else {
+        "brought forward"
+    };
+    ctx.send(private(format!(
+        "{} {verb}: due {} → {}.",
+        change.after.reference,
+        format::short_date(change.before.due),
+        format::short_date(change.after.due)
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Add an action (secretariat).
+#[poise::command(slash_command, guild_only)]
+#[allow(clippy::too_many_arguments)]
+pub async fn add(
+    ctx: Context<'_>,
+    #[rename = "ref"]
+    #[description = "A new ref, e.g. BEX-07"]
+    reference: String,
+    #[description = "What will be done"]
+    #[max_length = 200]
+    title: String,
+    #[description = "The unit or borough team that owns it"]
+    #[max_length = 100]
+    owner: String,
+    #[description = "Due date: 2026-03-31 or 31 Mar 2026"] due: String,
+    #[description = "The recommendation it serves"]
+    #[autocomplete = "autocomplete_recommendation"]
+    recommendation: Option<String>,
+    #[description = "The borough, for a borough action plan item"]
+    #[max_length = 100]
+    borough: Option<String>,
+    #[description = "The officer who will update it"] officer: Option<serenity::User>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let action = Action {
+        reference: parse_ref(&reference)?,
+        recommendation: recommendation.as_deref().map(parse_ref).transpose()?,
+        title: text_option("title", &title, Text::TITLE_MAX)?
+            .as_str()
+            .to_string(),
+        owner: text_option("owner", &owner, Text::NAME_MAX)?
+            .as_str()
+            .to_string(),
+        borough: borough
+            .as_deref()
+            .map(|b| text_option("borough", b, Text::NAME_MAX).map(|t| t.as_str().to_string()))
+            .transpose()?,
+        officer: officer.map(|u| OfficerId::new(u.id.get())),
+        due: date_option("due", &due)?,
+        status: ActionStatus::NotStarted,
+        completed_on: None,
+    };
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let added = add_action(&ctx.data().store, &board, &action, &author).await?;
+    let today = board.settings.time_zone.today(author.at);
+    ctx.send(private(format!("Added {}.", added.reference)).embed(action_embed(&added, today)))
+        .await?;
+    Ok(())
+}
+
+/// Edit an action's title, owner, borough or recommendation (secretariat).
+#[poise::command(slash_command, guild_only)]
+pub async fn edit(
+    ctx: Context<'_>,
+    #[description = "The action"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+    #[description = "New title"]
+    #[max_length = 200]
+    title: Option<String>,
+    #[description = "New owner"]
+    #[max_length = 100]
+    owner: Option<String>,
+    #[description = "New borough (\"none\" to clear)"]
+    #[max_length = 100]
+    borough: Option<String>,
+    #[description = "New recommendation ref (\"none\" to unlink)"]
+    #[autocomplete = "autocomplete_recommendation"]
+    recommendation: Option<String>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let reference = parse_ref(&action)?;
+    let clearable = |v: &str| v.trim().eq_ignore_ascii_case("none");
+    let edits = ActionEdits {
+        title: title
+            .as_deref()
+            .map(|t| text_option("title", t, Text::TITLE_MAX))
+            .transpose()?,
+        owner: owner
+            .as_deref()
+            .map(|o| text_option("owner", o, Text::NAME_MAX))
+            .transpose()?,
+        borough: match borough.as_deref() {
+            Some(b) if clearable(b) => Some(None),
+            Some(b) => Some(Some(text_option("borough", b, Text::NAME_MAX)?)),
+            None => None,
+        },
+        recommendation: match recommendation.as_deref() {
+            Some(r) if clearable(r) => Some(None),
+            Some(r) => Some(Some(parse_ref(r)?)),
+            None => None,
+        },
+    };
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change = edit_action(&ctx.data().store, &board, &reference, &edits, &author).await?;
+    let today = board.settings.time_zone.today(author.at);
+    ctx.send(
+        private(format!("Edited {}.", change.after.reference))
+            .embed(action_embed(&change.after, today)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Assign an action to an officer, or unassign it (secretariat).
+#[poise::command(slash_command, guild_only)]
+pub async fn assign(
+    ctx: Context<'_>,
+    #[description = "The action"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+    #[description = "The officer (leave empty to unassign)"] officer: Option<serenity::User>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let reference = parse_ref(&action)?;
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let officer = officer.map(|u| OfficerId::new(u.id.get()));
+    let change = assign_officer(&ctx.data().store, &board, &reference, officer, &author).await?;
+    let text = match change.after.officer {
+        Some(id) => format!("{} is now assigned to <@{id}>.", change.after.reference),
+        None => format!("{} is now unassigned.", change.after.reference),
+    };
+    ctx.send(private(text)).await?;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! `/setup` (the secretariat configures the board) and `/board` (shows the settings).
+
+use poise::serenity_prelude as serenity;
+
+use super::private;
+use crate::discord::access::{check_bot_can_post, require, Access};
+use crate::discord::format::no_pings;
+use crate::discord::{current_board, BotError, Context};
+use crate::domain::{Board, BoardSlug, TimeZone, YearStartMonth};
+
+/// Configure the board for this server: which board, channels, roles, time zone, reminders.
+#[poise::command(
+    slash_command,
+    guild_only,
+    default_member_permissions = "MANAGE_GUILD",
+    subcommands("link", "channels", "roles", "timezone", "reminders", "officers"),
+    subcommand_required
+)]
+pub async fn setup(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Whether the person may manage this server (needed before any board is linked).
+async fn manages_server(ctx: Context<'_>) -> bool {
+    ctx.author_member()
+        .await
+        .and_then(|m| m.permissions)
+        .is_some_and(|p| p.administrator() || p.manage_guild())
+}
+
+/// Link this server to a board, creating the board if it is new.
+#[poise::command(slash_command, guild_only, rename = "board")]
+pub async fn link(
+    ctx: Context<'_>,
+    #[description = "The board's short name, e.g. dsvb (lower-case letters, digits, hyphens)"]
+    slug: String,
+    #[description = "The board's full name, for a new board"]
+    #[max_length = 100]
+    name: Option<String>,
+) -> Result<(), BotError> {
+    let guild = ctx
+        .guild_id()
+        .ok_or_else(|| BotError::user("Use this in the board's server."))?;
+    let store = &ctx.data().store;
+    let current = store.board_for_server(guild.get()).await?;
+    let allowed = match &current {
+        Some(board) => require(ctx, board, Access::Admin).await.is_ok(),
+        None => manages_server(ctx).await,
+    };
+    if !allowed {
+        return Err(BotError::user(
+            "Linking this server to a board needs the Manage Server permission (or the board's admin role).",
+        ));
+    }
+    let slug =
+        BoardSlug::parse(&slug).map_err(|e| BotError::user(format!("The board name {e}.")))?;
+    let now = ctx.data().clock.now();
+    let mut board = match store.board(&slug).await? {
+        Some(board) => board,
+        None => {
+            crate::services::boards::create_board(
+                store,
+                &slug,
+                name.as_deref(),
+                &ctx.data().new_board_settings,
+                now,
+            )
+            .await?
+        }
+    };
+    if board.chat.server_id.is_some_and(|s| s != guild.get()) {
+        return Err(BotError::user(format!(
+            "Board {slug} is already linked to another Discord server. Each board lives in one server; pick another short name."
+        )));
+    }
+    if let Some(mut previous) = current.filter(|b| b.id != board.id) {
+        previous.chat.server_id = None;
+        store
+            .update_chat_settings(previous.id, &previous.chat)
+            .await?;
+    }
+    board.chat.server_id = Some(guild.get());
+    store.update_chat_settings(board.id, &board.chat).await?;
+    ctx.send(private(format!(
+        "This server is now linked to board {} ({}). Next: `/setup channels`, `/setup roles`.",
+        board.slug, board.name
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Choose where the digest and reminders are posted.
+#[poise::command(slash_command, guild_only)]
+pub async fn channels(
+    ctx: Context<'_>,
+    #[description = "Where the quarterly digest is posted"]
+    #[channel_types("Text")]
+    digest: Option<serenity::GuildChannel>,
+    #[description = "Where reminders are posted"]
+    #[channel_types("Text")]
+    reminders: Option<serenity::GuildChannel>,
+) -> Result<(), BotError> {
+    let mut board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    if digest.is_none() && reminders.is_none() {
+        return Err(BotError::user(
+            "Give a digest channel, a reminders channel, or both.",
+        ));
+    }
+    for channel in digest.iter().chain(reminders.iter()) {
+        check_bot_can_post(ctx, channel.id)?;
+    }
+    if let Some(channel) = &digest {
+        board.chat.digest_channel = Some(channel.id.get());
+    }
+    if let Some(channel) = &reminders {
+        board.chat.reminder_channel = Some(channel.id.get());
+    }
+    ctx.data()
+        .store
+        .update_chat_settings(board.id, &board.chat)
+        .await?;
+    ctx.send(private(format!("Channels saved.\n{}", describe(&board))))
+        .await?;
+    Ok(())
+}
+
+/// Choose the roles that make someone an officer or the secretariat.
+#[poise::command(slash_command, guild_only)]
+pub async fn roles(
+    ctx: Context<'_>,
+    #[description = "Officers update the actions assigned to them"] officer: Option<serenity::Role>,
+    #[description = "The secretariat: loads records and configures the board"] admin: Option<
+        serenity::Role,
+    >,
+) -> Result<(), BotError> {
+    let mut board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    if officer.is_none() && admin.is_none() {
+        return Err(BotError::user(
+            "Give an officer role, an admin role, or both.",
+        ));
+    }
+    if let Some(role) = &officer {
+        board.chat.officer_role = Some(role.id.get());
+    }
+    if let Some(role) = &admin {
+        board.chat.admin_role = Some(role.id.get());
+    }
+    ctx.data()
+        .store
+        .update_chat_settings(board.id, &board.chat)
+        .await?;
+    ctx.send(private(format!("Roles saved.\n{}", describe(&board))))
+        .await?;
+    Ok(())
+}
+
+/// Set the board's time zone and the month its reporting year starts.
+#[poise::command(slash_command, guild_only)]
+pub async fn timezone(
+    ctx: Context<'_>,
+    #[description = "IANA time zone, e.g. Europe/London"] zone: String,
+    #[description = "Month (1–12) the reporting year starts; 4 = April"]
+    #[min = 1]
+    #[max = 12]
+    year_start_month: Option<u32>,
+) -> Result<(), BotError> {
+    let mut board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    board.settings.time_zone =
+        TimeZone::parse(&zone).map_err(|e| BotError::user(format!("{e}.")))?;
+    if let Some(month) = year_start_month {
+        board.settings.year_start_month =
+            YearStartMonth::new(month).map_err(|e| BotError::user(format!("{e}.")))?;
+    }
+    ctx.data()
+        .store
+        .update_board_settings(board.id, &board.settings)
+        .await?;
+    ctx.send(private(format!("Time zone saved.\n{}", describe(&board))))
+        .await?;
+    Ok(())
+}
+
+/// Set how far ahead reminders look and when overdue actions escalate.
+#[poise::command(slash_command, guild_only)]
+pub async fn reminders(
+    ctx: Context<'_>,
+    #[description = "Remind of actions due within this many days (default 14)"]
+    #[min = 0]
+    #[max = 90]
+    due_within_days: Option<u32>,
+    #[description = "Escalate to admins when overdue by more than this many days (default 28)"]
+    #[min = 1]
+    #[max = 365]
+    escalate_after_days: Option<u32>,
+) -> Result<(), BotError> {
+    let mut board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    if let Some(days) = due_within_days {
+        board.settings.remind_before_days = days;
+    }
+    if let Some(days) = escalate_after_days {
+        board.settings.escalate_after_days = days;
+    }
+    ctx.data()
+        .store
+        .update_board_settings(board.id, &board.settings)
+        .await?;
+    ctx.send(private(format!(
+        "Reminder settings saved.\n{}",
+        describe(&board)
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Let officers update any action, or only those assigned to them.
+#[poise::command(slash_command, guild_only)]
+pub async fn officers(
+    ctx: Context<'_>,
+    #[description = "True: officers may update any action. False: only their own."]
+    update_any: bool,
+) -> Result<(), BotError> {
+    let mut board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    board.chat.officers_update_any = update_any;
+    ctx.data()
+        .store
+        .update_chat_settings(board.id, &board.chat)
+        .await?;
+    ctx.send(private(format!("Saved.\n{}", describe(&board))))
+        .await?;
+    Ok(())
+}
+
+/// Show the board's settings.
+#[poise::command(slash_command, guild_only)]
+pub async fn board(ctx: Context<'_>) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    ctx.send(
+        poise::CreateReply::default()
+            .content(describe(&board))
+            .ephemeral(true)
+            .allowed_mentions(no_pings()),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The settings as a short list (channel and role mentions render as names, never ping).
+pub fn describe(board: &Board) -> String {
+    let channel = |id: Option<u64>| {
+        id.map(|c| format!("<#{c}>"))
+            .unwrap_or_else(|| "not set".into())
+    };
+    let role = |id: Option<u64>| {
+        id.map(|r| format!("<@&{r}>"))
+            .unwrap_or_else(|| "not set".into())
+    };
+    format!(
+        "**Board {}** ({})\n\
+         • Time zone: {}; reporting year starts in month {}\n\
+         • Digest channel: {}\n\
+         • Reminder channel: {}\n\
+         • Officer role: {}; admin role: {} (Manage Server also counts as admin)\n\
+         • Officers may update: {}\n\
+         • Reminders: actions due within {} days; escalate when overdue by more than {} days",
+        board.slug,
+        crate::discord::format::escape(&board.name),
+        board.settings.time_zone,
+        board.settings.year_start_month.get(),
+        channel(board.chat.digest_channel),
+        channel(board.chat.reminder_channel),
+        role(board.chat.officer_role),
+        role(board.chat.admin_role),
+        if board.chat.officers_update_any {
+            "any action"
+        } else {
+            "their own actions"
+        },
+        board.settings.remind_before_days,
+        board.settings.escalate_after_days,
+    )
+}

@@ -1,0 +1,182 @@
+//! Errors in the bot, split by who can act on them.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use poise::serenity_prelude as serenity;
+
+use super::format::no_pings;
+use super::Data;
+use crate::services::import::ImportError;
+use crate::services::ServiceError;
+use crate::store::StoreError;
+
+/// Why a command did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    /// Something the user can fix; the text says how and is shown to them as it is.
+    #[error("{0}")]
+    User(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Boxed: serenity's error is large, and every command returns this type.
+    #[error("Discord request failed: {0}")]
+    Discord(Box<serenity::Error>),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<serenity::Error> for BotError {
+    fn from(err: serenity::Error) -> Self {
+        BotError::Discord(Box::new(err))
+    }
+}
+
+impl BotError {
+    pub fn user(message: impl Into<String>) -> Self {
+        BotError::User(message.into())
+    }
+
+    /// The text to show the user if they can fix the problem themselves.
+    pub fn user_message(&self) -> Option<String> {
+        match self {
+            BotError::User(message) => Some(message.clone()),
+            BotError::Service(ServiceError::Store(StoreError::ReadOnly { .. })) => None,
+            BotError::Service(ServiceError::Store(_)) | BotError::Store(_) => None,
+            BotError::Service(e) => Some(capitalise(&e.to_string())),
+            BotError::Import(ImportError::Invalid { .. }) => Some(self.to_string()),
+            BotError::Import(ImportError::Service(ServiceError::Store(_))) => None,
+            BotError::Import(ImportError::Service(e)) => Some(capitalise(&e.to_string())),
+            BotError::Discord(_) | BotError::Unexpected(_) => None,
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+static NEXT_REFERENCE: AtomicU32 = AtomicU32::new(1);
+
+/// A short reference to quote to the secretariat, unique enough to find the log line.
+fn error_reference() -> String {
+    let seconds = chrono::Utc::now().timestamp() as u32;
+    let count = NEXT_REFERENCE.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "E{:06X}",
+        (seconds ^ count.wrapping_mul(2_654_435_761)) & 0xFF_FFFF
+    )
+}
+
+/// Reply privately to the person who ran the command.
+async fn tell(ctx: poise::Context<'_, Data, BotError>, text: String) {
+    let reply = poise::CreateReply::default()
+        .content(super::format::fit(&text, 2000))
+        .ephemeral(true)
+        .allowed_mentions(no_pings());
+    if let Err(e) = ctx.send(reply).await {
+        tracing::warn!(error = %e, "could not send an error reply");
+    }
+}
+
+/// The framework's error handler: fixable errors go to the user; everything else is logged
+/// with its cause chain and the user gets an apology with a reference.
+pub async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            let command = ctx.command().qualified_name.clone();
+            match error.user_message() {
+                Some(message) => {
+                    tracing::info!(command = %command, outcome = "refused", "{message}");
+                    tell(ctx, message).await;
+                }
+                None => {
+                    let reference = error_reference();
+                    tracing::error!(command = %command, reference = %reference, error = %cause_chain(&error), "command failed");
+                    tell(
+                        ctx,
+                        format!(
+                            "Sorry, something went wrong on our side. Nothing was changed. If it \
+                             keeps happening, give the secretariat this reference: {reference}"
+                        ),
+                    )
+                    .await;
+                }
+            }
+        }
+        poise::FrameworkError::ArgumentParse {
+            error, input, ctx, ..
+        } => {
+            let what = input.map(|i| format!(" {i:?}")).unwrap_or_default();
+            tell(
+                ctx,
+                format!("I could not read the value{what}: {error}. Check it and try again."),
+            )
+            .await;
+        }
+        poise::FrameworkError::CommandCheckFailed {
+            error: Some(error),
+            ctx,
+            ..
+        } => {
+            let message = error
+                .user_message()
+                .unwrap_or_else(|| "Sorry, I could not check your permissions; try again.".into());
+            tell(ctx, message).await;
+        }
+        // A check that returned false has already told the user why.
+        poise::FrameworkError::CommandCheckFailed { error: None, .. } => {}
+        poise::FrameworkError::GuildOnly { ctx, .. } => {
+            tell(
+                ctx,
+                "Use this command in the board's Discord server, not in a direct message.".into(),
+            )
+            .await;
+        }
+        poise::FrameworkError::MissingUserPermissions {
+            ctx,
+            missing_permissions,
+            ..
+        } => {
+            let needed = missing_permissions
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "more".into());
+            tell(
+                ctx,
+                format!("You need the {needed} permission to use this command."),
+            )
+            .await;
+        }
+        poise::FrameworkError::CommandPanic { ctx, payload, .. } => {
+            let reference = error_reference();
+            tracing::error!(command = %ctx.command().qualified_name, reference = %reference, panic = ?payload, "command panicked");
+            tell(
+                ctx,
+                format!("Sorry, something went wrong on our side. Reference: {reference}"),
+            )
+            .await;
+        }
+        other => {
+            tracing::warn!(error = %other, "framework error");
+        }
+    }
+}
+
+/// The error and every cause under it, for the log.
+fn cause_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

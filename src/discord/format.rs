@@ -1,0 +1,330 @@
+//! How records look in Discord. User text is escaped so it cannot ping anyone or break the
+//! message's formatting, and every message stays inside Discord's documented limits.
+
+use chrono::NaiveDate;
+use poise::serenity_prelude as serenity;
+use serenity::{CreateAllowedMentions, CreateAttachment, CreateEmbed, CreateEmbedFooter};
+
+use crate::domain::{Action, ActionStatus, Rag, Recommendation, StatusUpdate};
+
+/// Discord's limits on one message (developer documentation, "Message resource" and "Embed
+/// limits").
+pub mod limits {
+    pub const CONTENT: usize = 2000;
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_FIELDS: usize = 25;
+    pub const FIELD_NAME: usize = 256;
+    pub const FIELD_VALUE: usize = 1024;
+    pub const FOOTER: usize = 2048;
+    pub const EMBEDS_TOTAL: usize = 6000;
+}
+
+/// Mentions that ping nobody: set on every message that carries user text.
+pub fn no_pings() -> CreateAllowedMentions {
+    CreateAllowedMentions::new()
+        .everyone(false)
+        .all_users(false)
+        .all_roles(false)
+        .replied_user(false)
+}
+
+/// Make user text inert: Markdown characters are escaped and anything that looks like a
+/// mention (`@everyone`, `@here`, `<@id>`, `<@&role>`, `<#channel>`) is broken with a
+/// zero-width space, so even a message with permissive allowed-mentions could not ping.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200B}"),
+            '<' => out.push_str("<\u{200B}"),
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Shorten to at most `max` characters, ending with "…" when anything was cut.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    // Never leave a dangling escape backslash at the cut.
+    while cut.ends_with('\\') {
+        cut.pop();
+    }
+    cut.push('…');
+    cut
+}
+
+/// Embed colour for an action: its RAG rating, red when overdue, grey when closed or unrated.
+pub fn colour(action: &Action, today: NaiveDate) -> u32 {
+    if action.is_overdue(today) {
+        return 0xC62828;
+    }
+    match action.status.rag() {
+        Some(Rag::Green) => 0x2E7D32,
+        Some(Rag::Amber) => 0xF9A825,
+        Some(Rag::Red) => 0xC62828,
+        None if action.status == ActionStatus::Done => 0x1565C0,
+        None => 0x757575,
+    }
+}
+
+/// `1 Sep 2010`: short dates for lists.
+pub fn short_date(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+/// How far past due an action is, in words, or its due date.
+pub fn due_phrase(action: &Action, today: NaiveDate) -> String {
+    let days = action.days_overdue(today);
+    match days {
+        0 if action.due == today && !action.status.is_closed() => "due today".into(),
+        0 => format!("due {}", short_date(action.due)),
+        1 => format!("due {} — 1 day overdue", short_date(action.due)),
+        n => format!("due {} — {n} days overdue", short_date(action.due)),
+    }
+}
+
+/// One line of a list: "`ACT-001` Title — Owner · on track · due 1 Sep 2010".
+pub fn action_line(action: &Action, today: NaiveDate) -> String {
+    format!(
+        "`{}` {} — {} · {} · {}",
+        action.reference,
+        escape(&fit(&action.title, 90)),
+        escape(&fit(&action.owner, 60)),
+        action.status.label(),
+        due_phrase(action, today)
+    )
+}
+
+/// A whole action as an embed.
+pub fn action_embed(action: &Action, today: NaiveDate) -> CreateEmbed {
+    let mut embed = CreateEmbed::new()
+        .title(fit(
+            &format!("{} — {}", action.reference, action.title),
+            limits::EMBED_TITLE,
+        ))
+        .colour(colour(action, today))
+        .field("Status", action.status.label(), true)
+        .field("Due", due_phrase(action, today), true)
+        .field(
+            "Owner",
+            fit(&escape(&action.owner), limits::FIELD_VALUE),
+            true,
+        );
+    if let Some(borough) = &action.borough {
+        embed = embed.field("Borough", fit(&escape(borough), limits::FIELD_VALUE), true);
+    }
+    if let Some(officer) = action.officer {
+        // A mention renders the name; allowed-mentions on the message keep it from pinging.
+        embed = embed.field("Officer", format!("<@{officer}>"), true);
+    }
+    if let Some(rec) = &action.recommendation {
+        embed = embed.field("Recommendation", rec.to_string(), true);
+    }
+    if let Some(done) = action.completed_on {
+        embed = embed.field("Completed", short_date(done), true);
+    }
+    embed
+}
+
+/// A whole recommendation as an embed.
+pub fn recommendation_embed(
+    rec: &Recommendation,
+    actions: &[Action],
+    today: NaiveDate,
+) -> CreateEmbed {
+    let mut embed = CreateEmbed::new()
+        .title(fit(
+            &format!("{} — {}", rec.reference, rec.title),
+            limits::EMBED_TITLE,
+        ))
+        .colour(if rec.status.is_closed() {
+            0x1565C0
+        } else {
+            0x6A1B9A
+        })
+        .field("Status", rec.status.label(), true)
+        .field("Response", rec.response.label(), true)
+        .field("Priority", if rec.priority.0 { "yes" } else { "no" }, true);
+    if let Some(text) = &rec.text {
+        embed = embed.description(fit(&escape(text), 1500));
+    }
+    if let Some(owner) = &rec.owner {
+        embed = embed.field(
+            "Accountable",
+            fit(&escape(owner), limits::FIELD_VALUE),
+            true,
+        );
+    }
+    if let Some(theme) = &rec.theme {
+        embed = embed.field("Theme", fit(&escape(theme), limits::FIELD_VALUE), true);
+    }
+    if let Some(source) = &rec.source {
+        let published = source
+            .published_on
+            .map(|d| format!(" ({})", short_date(d)))
+            .unwrap_or_default();
+        embed = embed.field(
+            "Source",
+            fit(
+                &format!("{}{published}", escape(&source.title)),
+                limits::FIELD_VALUE,
+            ),
+            false,
+        );
+    }
+    if !actions.is_empty() {
+        let open = actions.iter().filter(|a| !a.status.is_closed()).count();
+        let overdue = actions.iter().filter(|a| a.is_overdue(today)).count();
+        let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+        let value = join_within(&lines, limits::FIELD_VALUE);
+        embed = embed.field(
+            format!(
+                "Actions: {} ({open} open, {overdue} overdue)",
+                actions.len()
+            ),
+            value,
+            false,
+        );
+    }
+    embed
+}
+
+/// One history entry as a line: "2 Sep 2010 · officer · status on track → done — note".
+pub fn history_line(update: &StatusUpdate) -> String {
+    let change = match (&update.old_value, &update.new_value) {
+        (Some(old), Some(new)) => format!(
+            "{} {} → {}",
+            update.change.as_str(),
+            escape(old),
+            escape(new)
+        ),
+        (None, Some(new)) => format!("{} {}", update.change.as_str(), escape(new)),
+        (Some(old), None) => format!("{} {} → (none)", update.change.as_str(), escape(old)),
+        (None, None) => update.change.as_str().to_string(),
+    };
+    let by = if let Some(id) = update.by.strip_prefix("discord:") {
+        format!("<@{id}>")
+    } else {
+        escape(&update.by)
+    };
+    let mut line = format!("{} · {by} · {change}", short_date(update.at.date_naive()));
+    if let Some(note) = &update.note {
+        line.push_str(&format!(" — {}", escape(&fit(note, 300))));
+    }
+    if let Some(evidence) = &update.evidence {
+        line.push_str(&format!(" (evidence: {})", escape(&fit(evidence, 200))));
+    }
+    line
+}
+
+/// Join lines with newlines, stopping before `max` characters and saying how many were left
+/// out ("…and 12 more").
+pub fn join_within(lines: &[String], max: usize) -> String {
+    let mut out = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        let remaining = lines.len() - i;
+        let tail = format!("\n…and {remaining} more");
+        let needed = out.chars().count() + line.chars().count() + 1;
+        let room_for_tail = if remaining > 1 {
+            tail.chars().count()
+        } else {
+            0
+        };
+        if needed + room_for_tail > max {
+            if out.is_empty() {
+                return fit(line, max);
+            }
+            out.push_str(&tail);
+            return out;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// A list reply: an embed with as many lines as fit, "…and N more", and the full list
+/// attached as a file when anything was left out — never silently truncated.
+pub fn list_reply(
+    title: &str,
+    lines: &[String],
+    empty: &str,
+    full_list: impl FnOnce() -> (String, Vec<u8>),
+) -> poise::CreateReply {
+    let mut reply = poise::CreateReply::default()
+        .ephemeral(true)
+        .allowed_mentions(no_pings());
+    if lines.is_empty() {
+        return reply.content(empty.to_string());
+    }
+    let description = join_within(lines, limits::EMBED_DESCRIPTION);
+    let shown = description
+        .lines()
+        .filter(|l| !l.starts_with("…and "))
+        .count();
+    let mut embed = CreateEmbed::new()
+        .title(fit(title, limits::EMBED_TITLE))
+        .description(description);
+    if shown < lines.len() {
+        let (name, bytes) = full_list();
+        embed = embed.footer(CreateEmbedFooter::new(format!(
+            "Showing {shown} of {}; the full list is attached as {name}.",
+            lines.len()
+        )));
+        reply = reply.attachment(CreateAttachment::bytes(bytes, name));
+    }
+    reply.embed(embed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_cannot_ping_or_format() {
+        let nasty = "@everyone see <@&123> and <@456> in <#789> **now** `x` @here";
+        let safe = escape(nasty);
+        assert!(!safe.contains("@everyone"));
+        assert!(!safe.contains("@here"));
+        assert!(!safe.contains("<@"));
+        assert!(!safe.contains("<#"));
+        assert!(safe.contains("\\*\\*now\\*\\*"));
+        assert!(safe.contains("\\`x\\`"));
+    }
+
+    #[test]
+    fn fitting_never_exceeds_the_limit() {
+        assert_eq!(fit("short", 10), "short");
+        let long = "x".repeat(3000);
+        assert_eq!(fit(&long, 2000).chars().count(), 2000);
+        assert!(fit(&format!("{}\\*", "a".repeat(8)), 10).chars().count() <= 10);
+    }
+
+    #[test]
+    fn long_lists_say_how_many_were_left_out() {
+        let lines: Vec<String> = (0..500)
+            .map(|i| format!("line number {i:03} with some words"))
+            .collect();
+        let joined = join_within(&lines, 4096);
+        assert!(joined.chars().count() <= 4096);
+        let shown = joined.lines().filter(|l| l.starts_with("line")).count();
+        assert!(
+            joined.ends_with(&format!("…and {} more", 500 - shown)),
+            "{joined}"
+        );
+        let all = join_within(&lines[..3], 4096);
+        assert_eq!(all.lines().count(), 3);
+    }
+}

@@ -1,0 +1,55 @@
+//! The Discord bot: a thin adapter from slash commands to the services.
+//!
+//! - [`client`]: builds the serenity client (optionally against another API base URL), runs it
+//!   until shutdown, registers commands with retries.
+//! - [`access`]: who is a member, an officer or the secretariat on a board, and what the bot
+//!   itself may do in a channel.
+//! - [`format`]: how records look in Discord — escaping user text, embeds, lists that respect
+//!   Discord's limits.
+//! - [`error`]: errors users can fix (shown to them privately) versus unexpected ones (logged
+//!   with a reference id; the user sees a short apology with the reference).
+//! - [`commands`]: the slash commands, one file per feature.
+
+pub mod access;
+pub mod client;
+pub mod commands;
+pub mod error;
+pub mod format;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::domain::{Board, BoardSettings};
+use crate::store::Store;
+
+pub use error::BotError;
+
+/// What every command can reach.
+pub struct Data {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    /// Settings a board starts with when `/setup board` creates it.
+    pub new_board_settings: BoardSettings,
+}
+
+/// The poise context every command receives.
+pub type Context<'a> = poise::Context<'a, Data, BotError>;
+
+/// The board bound to the server the command came from.
+pub async fn current_board(ctx: Context<'_>) -> Result<Board, BotError> {
+    let Some(guild) = ctx.guild_id() else {
+        return Err(BotError::user(
+            "Use this command in the board's Discord server, not in a direct message.",
+        ));
+    };
+    ctx.data()
+        .store
+        .board_for_server(guild.get())
+        .await?
+        .ok_or_else(|| {
+            BotError::user(
+                "This server is not linked to a board yet. Someone with Manage Server should run \
+                 `/setup board` with the board's short name (e.g. `dsvb`).",
+            )
+        })
+}
