@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::{BoardSettings, TimeZone, YearStartMonth};
+use crate::domain::{BoardSettings, Schedule, TimeZone, YearStartMonth};
 use crate::store::DatabaseUrl;
 
 /// The defaults every deployment starts from, compiled in so the binary runs from any folder.
@@ -85,6 +85,9 @@ pub struct BoardDefaults {
     pub year_start_month: u32,
     pub remind_before_days: u32,
     pub escalate_after_days: u32,
+    pub digest_schedule: String,
+    pub reminder_schedule: String,
+    pub catch_up_days: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,6 +177,11 @@ impl Settings {
                 .map_err(|e| ConfigError(format!("board_defaults.year_start_month: {e}")))?,
             remind_before_days: d.remind_before_days,
             escalate_after_days: d.escalate_after_days,
+            digest_schedule: Schedule::parse(&d.digest_schedule)
+                .map_err(|e| ConfigError(format!("board_defaults.digest_schedule: {e}")))?,
+            reminder_schedule: Schedule::parse(&d.reminder_schedule)
+                .map_err(|e| ConfigError(format!("board_defaults.reminder_schedule: {e}")))?,
+            catch_up_days: d.catch_up_days,
         })
     }
 }

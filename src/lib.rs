@@ -14,6 +14,7 @@
 //! - [`store`]: the database — one implementation over SQLite and PostgreSQL, migrations,
 //!   append-only history.
 //! - [`services`]: what people do — import, export, update an action, close a recommendation.
+//! - [`schedule`]: scheduled posts — cron in board time, exactly once across processes.
 //! - [`sample`]: the sample board shipped with the bot, from the seed documents.
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
 //! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
@@ -26,5 +27,6 @@ pub mod demo;
 pub mod discord;
 pub mod domain;
 pub mod sample;
+pub mod schedule;
 pub mod services;
 pub mod store;

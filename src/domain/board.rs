@@ -5,6 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::schedule::Schedule;
 use super::status::StatusError;
 
 /// The board's time zone. Due dates are calendar dates in this zone, and "today" is its today.
@@ -81,6 +82,12 @@ pub struct BoardSettings {
     pub remind_before_days: u32,
     /// Actions overdue by more than this many days are escalated to the board's admins.
     pub escalate_after_days: u32,
+    /// When the quarterly digest is posted (board time).
+    pub digest_schedule: Schedule,
+    /// When reminders are posted (board time).
+    pub reminder_schedule: Schedule,
+    /// After downtime, the latest missed post is caught up if at most this many days old.
+    pub catch_up_days: u32,
 }
 
 impl Default for BoardSettings {
@@ -90,6 +97,9 @@ impl Default for BoardSettings {
             year_start_month: YearStartMonth::default(),
             remind_before_days: 14,
             escalate_after_days: 28,
+            digest_schedule: Schedule::quarterly_digest(),
+            reminder_schedule: Schedule::weekly_reminder(),
+            catch_up_days: 7,
         }
     }
 }

@@ -6,6 +6,7 @@ pub(crate) mod dates;
 mod period;
 mod records;
 mod refs;
+mod schedule;
 mod status;
 mod text;
 
@@ -16,5 +17,6 @@ pub use dates::{
 pub use period::Period;
 pub use records::{Action, Board, ChangeKind, Recommendation, Source, StatusUpdate, SubjectKind};
 pub use refs::{BoardSlug, OfficerId, Ref, RefError};
+pub use schedule::Schedule;
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
 pub use text::{Text, TextError};

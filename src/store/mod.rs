@@ -7,6 +7,7 @@
 //! maintenance.
 
 mod boards;
+mod deliveries;
 mod records;
 mod transaction;
 
@@ -17,6 +18,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
+pub use deliveries::{Claim, DeliveryRecord, PostKey, PostOutcome};
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub(crate) use transaction::StoredRecommendation;

@@ -3,5 +3,6 @@
 
 mod cli;
 mod import;
+mod schedule;
 mod store_contract;
 mod support;

@@ -86,6 +86,8 @@ async fn boards_are_created_listed_and_configured(db: TestDb) {
         year_start_month: YearStartMonth::new(7).unwrap(),
         remind_before_days: 7,
         escalate_after_days: 14,
+        reminder_schedule: briefing_bot::domain::Schedule::parse("0 30 8 * * Tue").unwrap(),
+        ..Default::default()
     };
     let board = store
         .create_board(&slug("dsvb"), "DSVB", &settings, at(2026, 1, 1, 0))

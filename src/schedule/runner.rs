@@ -1,0 +1,357 @@
+//! The scheduler's loop.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::{watch, Notify};
+
+use crate::clock::Clock;
+use crate::domain::{Board, Schedule};
+use crate::store::{Claim, PostKey, PostOutcome, Store};
+
+/// What is posted on a schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Job {
+    /// The quarterly briefing digest.
+    Digest,
+    /// Overdue and due-soon reminders.
+    Reminder,
+}
+
+impl Job {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Job::Digest => "digest",
+            Job::Reminder => "reminder",
+        }
+    }
+
+    fn schedule(self, board: &Board) -> &Schedule {
+        match self {
+            Job::Digest => &board.settings.digest_schedule,
+            Job::Reminder => &board.settings.reminder_schedule,
+        }
+    }
+}
+
+/// Why a delivery attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth trying again (rate limited, server error, network trouble), after `retry_after`
+    /// if the destination said how long to wait.
+    #[error("temporary failure{}: {detail}", .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Retry {
+        status: Option<u16>,
+        retry_after: Option<std::time::Duration>,
+        detail: String,
+    },
+    /// Will not work until someone changes something (channel gone, permission removed).
+    #[error("permanent failure{}: {detail}", .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    Permanent { status: Option<u16>, detail: String },
+}
+
+/// A boxed future, so posters can be trait objects.
+pub type PosterFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Builds and sends scheduled posts. The runner decides when and guarantees once; the poster
+/// decides what and where.
+pub trait Poster: Send + Sync {
+    /// What to post, built from the board's record at the post's due time.
+    type Post: Send + Sync;
+
+    /// Where this job goes for this board (e.g. `discord:<channel>`, `webhook:<name>`); empty
+    /// when the board has not set a destination.
+    fn destinations(&self, board: &Board, job: Job) -> Vec<String>;
+
+    /// Build the post, or `None` when there is nothing to say (a reminder with nothing due).
+    fn prepare<'a>(
+        &'a self,
+        board: &'a Board,
+        job: Job,
+        due_at: DateTime<Utc>,
+    ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>>;
+
+    /// Send it once. `nonce` is the same on every attempt at one post, so a destination that
+    /// de-duplicates by nonce (Discord does) never shows it twice. Returns the message id.
+    fn deliver<'a>(
+        &'a self,
+        board: &'a Board,
+        destination: &'a str,
+        post: &'a Self::Post,
+        nonce: &'a str,
+    ) -> PosterFuture<'a, Result<Option<String>, DeliveryError>>;
+}
+
+/// How the runner behaves.
+#[derive(Debug, Clone)]
+pub struct RunnerSettings {
+    /// Names this process in claims and the delivery log.
+    pub worker: String,
+    /// How long a claim is held before another process may take it over.
+    pub lease: Duration,
+    /// Attempts per post before giving up on temporary failures.
+    pub max_attempts: u32,
+    /// First wait between attempts (doubles each time, unless the destination says how long).
+    pub first_backoff: Duration,
+    /// The longest the runner sleeps without re-reading the boards.
+    pub max_sleep: Duration,
+}
+
+impl Default for RunnerSettings {
+    fn default() -> Self {
+        Self {
+            worker: format!("worker-{}", std::process::id()),
+            lease: Duration::minutes(5),
+            max_attempts: 5,
+            first_backoff: Duration::seconds(1),
+            max_sleep: Duration::hours(1),
+        }
+    }
+}
+
+/// What happened to one scheduled post in one pass of the runner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostReport {
+    pub board: String,
+    pub job: Job,
+    pub destination: String,
+    pub due_at: DateTime<Utc>,
+    pub outcome: PostOutcome,
+}
+
+/// The scheduler: one per process; any number may share a database.
+pub struct Runner<P: Poster> {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    poster: Arc<P>,
+    settings: RunnerSettings,
+    /// Notified when a board's schedule or destinations change, so the runner recomputes its
+    /// next wake-up instead of sleeping through the change.
+    changed: Arc<Notify>,
+}
+
+impl<P: Poster> Runner<P> {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        poster: Arc<P>,
+        settings: RunnerSettings,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            poster,
+            settings,
+            changed: Arc::new(Notify::new()),
+        }
+    }
+
+    /// A handle to wake the runner when schedules change.
+    pub fn change_notifier(&self) -> Arc<Notify> {
+        self.changed.clone()
+    }
+
+    /// Run until `shutdown` turns true.
+    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let now = self.clock.now();
+            if let Err(e) = self.run_due(now).await {
+                tracing::error!(error = %e, "scheduler pass failed; will retry at the next wake-up");
+            }
+            let next = match self.next_wake(now).await {
+                Ok(next) => next,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not read schedules");
+                    now + Duration::minutes(1)
+                }
+            };
+            tokio::select! {
+                _ = self.clock.sleep_until(next) => {}
+                _ = self.changed.notified() => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// The earliest next fire time across every board and job, capped at `max_sleep`.
+    pub async fn next_wake(&self, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+        let mut next = now + self.settings.max_sleep;
+        for board in self.store.boards().await? {
+            for job in [Job::Digest, Job::Reminder] {
+                if self.poster.destinations(&board, job).is_empty() {
+                    continue;
+                }
+                if let Some(t) = job
+                    .schedule(&board)
+                    .next_after(&board.settings.time_zone, now)
+                {
+                    next = next.min(t);
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// Post everything that is due at `now` and not yet posted: for each board and job, the
+    /// latest scheduled time within the board's catch-up window. Older missed times are never
+    /// replayed, so downtime produces at most one catch-up post per job.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<PostReport>> {
+        let mut reports = Vec::new();
+        for board in self.store.boards().await? {
+            for job in [Job::Digest, Job::Reminder] {
+                let destinations = self.poster.destinations(&board, job);
+                if destinations.is_empty() {
+                    continue;
+                }
+                let window = Duration::days(i64::from(board.settings.catch_up_days));
+                let Some(due_at) = job.schedule(&board).latest_at_or_before(
+                    &board.settings.time_zone,
+                    now,
+                    now - window,
+                ) else {
+                    continue;
+                };
+                for destination in destinations {
+                    let key = PostKey {
+                        board_id: board.id,
+                        job: job.as_str().to_string(),
+                        destination: destination.clone(),
+                        due_at,
+                    };
+                    let Some(claim) = self
+                        .store
+                        .claim_post(&key, &self.settings.worker, now, self.settings.lease)
+                        .await?
+                    else {
+                        continue;
+                    };
+                    let outcome = self
+                        .deliver(&board, job, &destination, due_at, claim)
+                        .await?;
+                    reports.push(PostReport {
+                        board: board.slug.to_string(),
+                        job,
+                        destination,
+                        due_at,
+                        outcome,
+                    });
+                }
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Build and send one claimed post, retrying temporary failures with backoff.
+    async fn deliver(
+        &self,
+        board: &Board,
+        job: Job,
+        destination: &str,
+        due_at: DateTime<Utc>,
+        claim: Claim,
+    ) -> anyhow::Result<PostOutcome> {
+        let worker = &self.settings.worker;
+        let post = match self.poster.prepare(board, job, due_at).await {
+            Ok(Some(post)) => post,
+            Ok(None) => {
+                self.store
+                    .finish_post(
+                        claim.post_id,
+                        worker,
+                        PostOutcome::NothingToPost,
+                        self.clock.now(),
+                        None,
+                        None,
+                    )
+                    .await?;
+                tracing::info!(board = %board.slug, job = job.as_str(), outcome = "nothing_to_post", "scheduled post");
+                return Ok(PostOutcome::NothingToPost);
+            }
+            Err(e) => {
+                // Leave the claim to expire so a later pass (or another process) retries.
+                tracing::error!(board = %board.slug, job = job.as_str(), error = %e, "could not build a scheduled post");
+                return Err(e);
+            }
+        };
+        let nonce = format!("bb{}", claim.post_id);
+        let mut backoff = self.settings.first_backoff;
+        let mut attempt = claim.earlier_attempts as u32;
+        loop {
+            attempt += 1;
+            let result = self.poster.deliver(board, destination, &post, &nonce).await;
+            let now = self.clock.now();
+            match result {
+                Ok(message_id) => {
+                    self.store
+                        .record_attempt(claim.post_id, worker, now, "sent", Some(200), None)
+                        .await?;
+                    self.store
+                        .finish_post(
+                            claim.post_id,
+                            worker,
+                            PostOutcome::Sent,
+                            now,
+                            message_id.as_deref(),
+                            None,
+                        )
+                        .await?;
+                    tracing::info!(board = %board.slug, job = job.as_str(), destination, attempt, outcome = "sent", "scheduled post");
+                    return Ok(PostOutcome::Sent);
+                }
+                Err(DeliveryError::Retry {
+                    status,
+                    retry_after,
+                    detail,
+                }) if attempt < self.settings.max_attempts => {
+                    self.store
+                        .record_attempt(claim.post_id, worker, now, "retry", status, Some(&detail))
+                        .await?;
+                    let wait = retry_after
+                        .and_then(|d| Duration::from_std(d).ok())
+                        .map(|d| d.max(Duration::milliseconds(1)))
+                        .unwrap_or(backoff);
+                    tracing::warn!(board = %board.slug, job = job.as_str(), destination, attempt, status, wait_ms = wait.num_milliseconds(), "scheduled post will be retried");
+                    // Keep the claim through the wait, or another process could take it over.
+                    let until = now + wait + self.settings.lease;
+                    if !self
+                        .store
+                        .extend_lease(claim.post_id, worker, until)
+                        .await?
+                    {
+                        tracing::warn!(board = %board.slug, job = job.as_str(), "lost the claim to another process; leaving the post to it");
+                        return Ok(PostOutcome::Failed);
+                    }
+                    self.clock.sleep_until(now + wait).await;
+                    backoff = backoff * 2;
+                }
+                Err(error) => {
+                    let status = match &error {
+                        DeliveryError::Retry { status, .. }
+                        | DeliveryError::Permanent { status, .. } => *status,
+                    };
+                    let detail = error.to_string();
+                    self.store
+                        .record_attempt(claim.post_id, worker, now, "failed", status, Some(&detail))
+                        .await?;
+                    self.store
+                        .finish_post(
+                            claim.post_id,
+                            worker,
+                            PostOutcome::Failed,
+                            now,
+                            None,
+                            Some(&detail),
+                        )
+                        .await?;
+                    tracing::error!(board = %board.slug, job = job.as_str(), destination, attempt, error = %detail, outcome = "failed", "scheduled post failed");
+                    return Ok(PostOutcome::Failed);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Claims and the delivery log behind "each scheduled post happens exactly once".
+//!
+//! A post is identified by (board, job, destination, scheduled instant). Claiming inserts that
+//! row; the unique key makes the insert succeed for exactly one process, on SQLite and
+//! PostgreSQL alike. A claim holds a lease: if its holder dies before finishing, another
+//! process may take it over once the lease has run out (the Discord poster sends a nonce, so
+//! a message the dead process did manage to send is not sent twice).
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::domain::{dates::timestamp_to_text, parse_timestamp};
+
+/// One scheduled post's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostKey {
+    pub board_id: i64,
+    /// `digest`, `reminder`, `meeting_brief` …
+    pub job: String,
+    /// `discord:<channel id>` or `webhook:<name>`.
+    pub destination: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A claim this process holds on a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    pub post_id: i64,
+    /// Attempts already made by earlier holders (non-zero after a takeover).
+    pub earlier_attempts: i64,
+}
+
+/// How a post ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    Sent,
+    NothingToPost,
+    Failed,
+}
+
+impl PostOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            PostOutcome::Sent => "sent",
+            PostOutcome::NothingToPost => "nothing_to_post",
+            PostOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// One row of the delivery log, for `briefing-bot deliveries` and for telling admins.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DeliveryRecord {
+    pub post_id: i64,
+    pub board: String,
+    pub job: String,
+    pub destination: String,
+    pub due_at: DateTime<Utc>,
+    pub state: String,
+    pub attempts: i64,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+fn optional_time(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
+    text.map(|t| parse_timestamp(&t).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+impl Store {
+    /// Claim a post for `worker`. `None` means another process has it or it is finished.
+    pub async fn claim_post(
+        &self,
+        key: &PostKey,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: Duration,
+    ) -> Result<Option<Claim>, StoreError> {
+        let due = timestamp_to_text(key.due_at);
+        let lease_until = timestamp_to_text(now + lease);
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO scheduled_posts (board_id, job, destination, due_at, state, claimed_by, \
+             lease_until) VALUES ($1, $2, $3, $4, 'claimed', $5, $6) \
+             ON CONFLICT (board_id, job, destination, due_at) DO NOTHING RETURNING id",
+        )
+        .bind(key.board_id)
+        .bind(&key.job)
+        .bind(&key.destination)
+        .bind(&due)
+        .bind(worker)
+        .bind(&lease_until)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        if let Some(post_id) = inserted {
+            return Ok(Some(Claim {
+                post_id,
+                earlier_attempts: 0,
+            }));
+        }
+        // Take over a claim whose holder stopped before finishing and whose lease ran out.
+        // The conditional update succeeds for one process only.
+        let taken: Option<(i64, i64)> = sqlx::query_as(
+            "UPDATE scheduled_posts SET claimed_by = $1, lease_until = $2 \
+             WHERE board_id = $3 AND job = $4 AND destination = $5 AND due_at = $6 \
+             AND state = 'claimed' AND lease_until < $7 RETURNING id, attempts",
+        )
+        .bind(worker)
+        .bind(&lease_until)
+        .bind(key.board_id)
+        .bind(&key.job)
+        .bind(&key.destination)
+        .bind(&due)
+        .bind(timestamp_to_text(now))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(taken.map(|(post_id, attempts)| Claim {
+            post_id,
+            earlier_attempts: attempts,
+        }))
+    }
+
+    /// Hold a claim longer (before a long wait between attempts). False if it was lost.
+    pub async fn extend_lease(
+        &self,
+        post_id: i64,
+        worker: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 \
+             AND state = 'claimed'",
+        )
+        .bind(timestamp_to_text(until))
+        .bind(post_id)
+        .bind(worker)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Log one delivery attempt.
+    pub async fn record_attempt(
+        &self,
+        post_id: i64,
+        worker: &str,
+        at: DateTime<Utc>,
+        outcome: &str,
+        http_status: Option<u16>,
+        detail: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO delivery_attempts (post_id, attempted_at, worker, outcome, http_status, \
+             detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(post_id)
+        .bind(timestamp_to_text(at))
+        .bind(worker)
+        .bind(outcome)
+        .bind(http_status.map(i64::from))
+        .bind(detail)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        sqlx::query("UPDATE scheduled_posts SET attempts = attempts + 1 WHERE id = $1")
+            .bind(post_id)
+            .execute(self.pool())
+            .await
+            .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(())
+    }
+
+    /// Record how a claimed post ended. Only the current holder's claim is finished.
+    pub async fn finish_post(
+        &self,
+        post_id: i64,
+        worker: &str,
+        outcome: PostOutcome,
+        at: DateTime<Utc>,
+        message_id: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE scheduled_posts SET state = $1, finished_at = $2, message_id = $3, \
+             last_error = $4 WHERE id = $5 AND claimed_by = $6 AND state = 'claimed'",
+        )
+        .bind(outcome.as_str())
+        .bind(timestamp_to_text(at))
+        .bind(message_id)
+        .bind(error)
+        .bind(post_id)
+        .bind(worker)
+        .execute(self.pool())
+        .await
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The most recent scheduled posts, newest first, optionally of one board.
+    pub async fn deliveries(
+        &self,
+        board_id: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, b.slug, p.job, p.destination, p.due_at, p.state, p.attempts, \
+             p.finished_at, p.last_error FROM scheduled_posts p JOIN boards b ON b.id = p.board_id \
+             WHERE ($1 < 0 OR p.board_id = $1) ORDER BY p.due_at DESC, p.id DESC LIMIT $2",
+        )
+        .bind(board_id.unwrap_or(-1))
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DeliveryRecord {
+                    post_id: row.try_get("id")?,
+                    board: row.try_get("slug")?,
+                    job: row.try_get("job")?,
+                    destination: row.try_get("destination")?,
+                    due_at: parse_timestamp(&row.try_get::<String, _>("due_at")?)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    state: row.try_get("state")?,
+                    attempts: row.try_get("attempts")?,
+                    finished_at: optional_time(row.try_get("finished_at")?)?,
+                    last_error: row.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Failed posts of a board that its admins have not been told about yet, oldest first.
+    pub async fn unreported_failures(
+        &self,
+        board_id: i64,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        let all = self.deliveries(Some(board_id), 200).await?;
+        let reported: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM scheduled_posts WHERE board_id = $1 AND state = 'failed' AND reported = 0",
+        )
+        .bind(board_id)
+        .fetch_all(self.pool())
+        .await?;
+        let ids: Vec<i64> = reported.into_iter().map(|(id,)| id).collect();
+        let mut failures: Vec<DeliveryRecord> = all
+            .into_iter()
+            .filter(|d| ids.contains(&d.post_id))
+            .collect();
+        failures.reverse();
+        Ok(failures)
+    }
+
+    /// Mark failures as reported to the board's admins.
+    pub async fn mark_failures_reported(&self, post_ids: &[i64]) -> Result<(), StoreError> {
+        for id in post_ids {
+            sqlx::query("UPDATE scheduled_posts SET reported = 1 WHERE id = $1")
+                .bind(id)
+                .execute(self.pool())
+                .await
+                .map_err(|e| StoreError::classify(e, self.url()))?;
+        }
+        Ok(())
+    }
+
+    /// Attempts logged for one post, oldest first: (at, outcome, http status, detail).
+    pub async fn attempts_of(
+        &self,
+        post_id: i64,
+    ) -> Result<Vec<(DateTime<Utc>, String, Option<i64>, Option<String>)>, StoreError> {
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+            "SELECT attempted_at, outcome, http_status, detail FROM delivery_attempts \
+             WHERE post_id = $1 ORDER BY id",
+        )
+        .bind(post_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(at, outcome, status, detail)| {
+                Ok((
+                    parse_timestamp(&at).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    outcome,
+                    status,
+                    detail,
+                ))
+            })
+            .collect()
+    }
+}
