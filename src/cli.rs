@@ -57,10 +57,30 @@ pub enum Command {
     ///
     /// Example: DISCORD_TOKEN=… briefing-bot run --database-url postgres://bot@db/briefing
     Run,
+    /// List scheduled posts (digests, reminders) and how each went, newest first.
+    ///
+    /// Example: briefing-bot deliveries --board dsvb --limit 20
+    Deliveries {
+        /// Only this board.
+        #[arg(long, value_name = "SLUG")]
+        board: Option<String>,
+        /// How many posts to list.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Bring the database schema up to date (every command also does this on start).
     ///
     /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
     Migrate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -182,6 +202,38 @@ async fn dispatch(
             )?;
         }
         Command::Demo => crate::demo::run(store, &mut stdout).await?,
+        Command::Deliveries {
+            board,
+            limit,
+            format,
+        } => {
+            let board = match board_arg(board.as_deref())? {
+                Some(slug) => Some(resolve_board(store, Some(&slug)).await?.id),
+                None => None,
+            };
+            let records = store.deliveries(board, limit).await?;
+            if format == ListFormat::Json {
+                serde_json::to_writer_pretty(&mut stdout, &records)?;
+                writeln!(stdout)?;
+            } else if records.is_empty() {
+                writeln!(stdout, "no scheduled posts yet")?;
+            } else {
+                for d in records {
+                    writeln!(
+                        stdout,
+                        "{}\t{}\t{}\t{}\t{}\t{} attempt{}{}",
+                        d.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                        d.board,
+                        d.job,
+                        d.destination,
+                        d.state,
+                        d.attempts,
+                        if d.attempts == 1 { "" } else { "s" },
+                        d.last_error.map(|e| format!("\t{e}")).unwrap_or_default()
+                    )?;
+                }
+            }
+        }
         Command::Run => {
             drop(stdout);
             let token = settings.discord.token().ok_or_else(|| {

@@ -15,6 +15,7 @@
 //!   append-only history.
 //! - [`services`]: what people do — import, export, update an action, close a recommendation.
 //! - [`schedule`]: scheduled posts — cron in board time, exactly once across processes.
+//! - [`webhook`]: Slack and Teams mirrors of the digest; webhook URLs kept secret.
 //! - [`sample`]: the sample board shipped with the bot, from the seed documents.
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
 //! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
@@ -30,3 +31,4 @@ pub mod sample;
 pub mod schedule;
 pub mod services;
 pub mod store;
+pub mod webhook;

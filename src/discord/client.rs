@@ -82,6 +82,7 @@ pub async fn build_client(
     store: Store,
     clock: Arc<dyn Clock>,
     new_board_settings: BoardSettings,
+    schedule_changed: Arc<tokio::sync::Notify>,
 ) -> Result<serenity::Client, serenity::Error> {
     let token = connection.token.expose_secret();
     let http = match &connection.api_url {
@@ -105,6 +106,7 @@ pub async fn build_client(
                     store,
                     clock,
                     new_board_settings,
+                    schedule_changed,
                 })
             })
         })
@@ -122,7 +124,8 @@ pub async fn run_until(
     new_board_settings: BoardSettings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let mut client = build_client(&connection, store, clock, new_board_settings).await?;
+    let changed = Arc::new(tokio::sync::Notify::new());
+    let mut client = build_client(&connection, store, clock, new_board_settings, changed).await?;
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;

@@ -30,6 +30,8 @@ pub struct Data {
     pub clock: Arc<dyn Clock>,
     /// Settings a board starts with when `/setup board` creates it.
     pub new_board_settings: BoardSettings,
+    /// Wakes the scheduler when a board's schedules or destinations change.
+    pub schedule_changed: Arc<tokio::sync::Notify>,
 }
 
 /// The poise context every command receives.

@@ -10,6 +10,7 @@ mod boards;
 mod deliveries;
 mod records;
 mod transaction;
+mod webhooks;
 
 use std::fmt;
 use std::str::FromStr;

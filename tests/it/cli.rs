@@ -46,7 +46,15 @@ fn demo_runs_on_the_embedded_default_and_is_stable() {
 #[test]
 fn every_command_has_help_with_an_example() {
     let dir = tempfile::tempdir().unwrap();
-    for command in ["demo", "import", "export", "boards", "migrate"] {
+    for command in [
+        "demo",
+        "import",
+        "export",
+        "boards",
+        "migrate",
+        "deliveries",
+        "run",
+    ] {
         let out = bot(dir.path(), &[command, "--help"]);
         assert!(out.status.success());
         assert!(

@@ -6,14 +6,24 @@ use super::private;
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::format::no_pings;
 use crate::discord::{current_board, BotError, Context};
-use crate::domain::{Board, BoardSlug, TimeZone, YearStartMonth};
+use crate::domain::{Board, BoardSlug, Schedule, TimeZone, YearStartMonth};
+use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
 
 /// Configure the board for this server: which board, channels, roles, time zone, reminders.
 #[poise::command(
     slash_command,
     guild_only,
     default_member_permissions = "MANAGE_GUILD",
-    subcommands("link", "channels", "roles", "timezone", "reminders", "officers"),
+    subcommands(
+        "link",
+        "channels",
+        "roles",
+        "timezone",
+        "reminders",
+        "officers",
+        "schedule",
+        "webhook"
+    ),
     subcommand_required
 )]
 pub async fn setup(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -235,6 +245,150 @@ pub async fn officers(
     Ok(())
 }
 
+/// Set when the digest and reminders are posted (cron in the board's time zone).
+#[poise::command(slash_command, guild_only)]
+pub async fn schedule(
+    ctx: Context<'_>,
+    #[description = "Digest schedule, e.g. 0 0 9 1 1,4,7,10 * (09:00 on the first of each quarter)"]
+    digest: Option<String>,
+    #[description = "Reminder schedule, e.g. 0 0 9 * * Mon (Mondays 09:00)"] reminders: Option<
+        String,
+    >,
+) -> Result<(), BotError> {
+    let mut board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    if digest.is_none() && reminders.is_none() {
+        return Err(BotError::user(
+            "Give a digest schedule, a reminder schedule, or both.",
+        ));
+    }
+    if let Some(text) = &digest {
+        board.settings.digest_schedule =
+            Schedule::parse(text).map_err(|e| BotError::user(format!("{e}.")))?;
+    }
+    if let Some(text) = &reminders {
+        board.settings.reminder_schedule =
+            Schedule::parse(text).map_err(|e| BotError::user(format!("{e}.")))?;
+    }
+    ctx.data()
+        .store
+        .update_board_settings(board.id, &board.settings)
+        .await?;
+    ctx.data().schedule_changed.notify_waiters();
+    ctx.send(private(format!(
+        "Schedules saved.\n{}",
+        describe_with_times(&board, ctx.data().clock.now())
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Slack and Microsoft Teams webhooks the digest is mirrored to.
+#[poise::command(
+    slash_command,
+    guild_only,
+    subcommands("webhook_add", "webhook_remove", "webhook_list"),
+    subcommand_required
+)]
+pub async fn webhook(_ctx: Context<'_>) -> Result<(), BotError> {
+    Ok(())
+}
+
+/// Which service a webhook belongs to.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum WebhookChoice {
+    #[name = "Slack"]
+    Slack,
+    #[name = "Microsoft Teams"]
+    Teams,
+}
+
+/// Mirror the digest to a Slack or Teams incoming webhook.
+#[poise::command(slash_command, guild_only, rename = "add")]
+pub async fn webhook_add(
+    ctx: Context<'_>,
+    #[description = "A short name for it, e.g. members-slack"]
+    #[max_length = 40]
+    name: String,
+    #[description = "Slack or Microsoft Teams"] kind: WebhookChoice,
+    #[description = "The incoming-webhook URL (kept secret; never shown again)"] url: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let name = name.trim().to_lowercase();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(BotError::user(
+            "Name the webhook with letters, digits and hyphens, e.g. members-slack.",
+        ));
+    }
+    let url = WebhookUrl::parse(&url).map_err(|e| BotError::user(format!("The URL: {e}.")))?;
+    let kind = match kind {
+        WebhookChoice::Slack => WebhookKind::Slack,
+        WebhookChoice::Teams => WebhookKind::Teams,
+    };
+    let shown = url.redacted();
+    let hook = Webhook {
+        name: name.clone(),
+        kind,
+        url,
+    };
+    if !ctx
+        .data()
+        .store
+        .add_webhook(board.id, &hook, ctx.data().clock.now())
+        .await?
+    {
+        return Err(BotError::user(format!(
+            "There is already a webhook called {name}; remove it first or pick another name."
+        )));
+    }
+    ctx.data().schedule_changed.notify_waiters();
+    ctx.send(private(format!(
+        "Added {} webhook {name} ({shown}). The digest will be mirrored there.",
+        kind.as_str()
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Stop mirroring to a webhook.
+#[poise::command(slash_command, guild_only, rename = "remove")]
+pub async fn webhook_remove(
+    ctx: Context<'_>,
+    #[description = "The webhook's name"] name: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let name = name.trim().to_lowercase();
+    if !ctx.data().store.remove_webhook(board.id, &name).await? {
+        return Err(BotError::user(format!(
+            "There is no webhook called {name}; /setup webhook list shows them."
+        )));
+    }
+    ctx.send(private(format!("Removed webhook {name}.")))
+        .await?;
+    Ok(())
+}
+
+/// List the webhooks (URLs shortened; they are secrets).
+#[poise::command(slash_command, guild_only, rename = "list")]
+pub async fn webhook_list(ctx: Context<'_>) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let hooks = ctx.data().store.webhooks(board.id).await?;
+    let text = if hooks.is_empty() {
+        "No webhooks. Add one with /setup webhook add.".to_string()
+    } else {
+        hooks
+            .iter()
+            .map(|h| format!("• {} — {} ({})", h.name, h.kind.as_str(), h.url.redacted()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    ctx.send(private(text)).await?;
+    Ok(())
+}
+
 /// Show the board's settings.
 #[poise::command(slash_command, guild_only)]
 pub async fn board(ctx: Context<'_>) -> Result<(), BotError> {
@@ -242,12 +396,37 @@ pub async fn board(ctx: Context<'_>) -> Result<(), BotError> {
     require(ctx, &board, Access::Admin).await?;
     ctx.send(
         poise::CreateReply::default()
-            .content(describe(&board))
+            .content(describe_with_times(&board, ctx.data().clock.now()))
             .ephemeral(true)
             .allowed_mentions(no_pings()),
     )
     .await?;
     Ok(())
+}
+
+/// The settings plus the next few posting times, in the board's local time.
+pub fn describe_with_times(board: &Board, now: chrono::DateTime<chrono::Utc>) -> String {
+    let tz = &board.settings.time_zone;
+    let times = |schedule: &Schedule| {
+        schedule
+            .upcoming(tz, now, 3)
+            .iter()
+            .map(|t| {
+                t.with_timezone(&tz.0)
+                    .format("%a %-d %b %Y %H:%M")
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    format!(
+        "{}\n• Digest schedule `{}` — next: {}\n• Reminder schedule `{}` — next: {}",
+        describe(board),
+        board.settings.digest_schedule,
+        times(&board.settings.digest_schedule),
+        board.settings.reminder_schedule,
+        times(&board.settings.reminder_schedule),
+    )
 }
 
 /// The settings as a short list (channel and role mentions render as names, never ping).

@@ -1,0 +1,222 @@
+//! Mirroring the digest to Slack and Microsoft Teams incoming webhooks, for members who are
+//! not on Discord. The webhook URL is the credential, so it is wrapped: it never prints in
+//! full, in logs, debug output or replies.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::schedule::DeliveryError;
+
+/// Which service a webhook posts to; each wants its own body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookKind {
+    Slack,
+    Teams,
+}
+
+impl WebhookKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WebhookKind::Slack => "slack",
+            WebhookKind::Teams => "teams",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_lowercase().as_str() {
+            "slack" => Some(WebhookKind::Slack),
+            "teams" | "microsoft teams" | "msteams" => Some(WebhookKind::Teams),
+            _ => None,
+        }
+    }
+}
+
+/// An incoming-webhook URL: a secret.
+#[derive(Clone)]
+pub struct WebhookUrl(SecretString);
+
+impl WebhookUrl {
+    /// Accept only https URLs (http for local test servers), so a typo cannot send the board's
+    /// briefing somewhere unexpected in clear text.
+    pub fn parse(input: &str) -> Result<Self, String> {
+        let url = url::Url::parse(input.trim()).map_err(|_| {
+            "that is not a URL; paste the webhook URL Slack or Teams gave you".to_string()
+        })?;
+        let local = matches!(
+            url.host_str(),
+            Some("127.0.0.1") | Some("localhost") | Some("[::1]")
+        );
+        if url.scheme() != "https" && !(url.scheme() == "http" && local) {
+            return Err("webhook URLs must start with https://".into());
+        }
+        Ok(Self(SecretString::from(input.trim().to_string())))
+    }
+
+    /// Safe to show: scheme, host and the last four characters.
+    pub fn redacted(&self) -> String {
+        let full = self.0.expose_secret();
+        let host = url::Url::parse(full)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "?".into());
+        let tail: String = full
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("https://{host}/…{tail}")
+    }
+
+    pub(crate) fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for WebhookUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WebhookUrl({})", self.redacted())
+    }
+}
+
+/// A board's webhook destination.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub name: String,
+    pub kind: WebhookKind,
+    pub url: WebhookUrl,
+}
+
+/// Slack's mrkdwn differs from Markdown: bold is `*x*`, links are `<url|text>`, headings do not
+/// exist. Convert the few constructs the digest uses.
+pub fn markdown_to_slack(markdown: &str) -> String {
+    markdown
+        .lines()
+        .map(|line| {
+            let trimmed = line.trim_start_matches('#').trim_start();
+            let line = if line.starts_with('#') {
+                format!("*{trimmed}*")
+            } else {
+                line.to_string()
+            };
+            line.replace("**", "*")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The request body for a webhook of this kind.
+pub fn body(kind: WebhookKind, title: &str, markdown: &str) -> serde_json::Value {
+    match kind {
+        WebhookKind::Slack => serde_json::json!({
+            "text": format!("*{title}*\n{}", markdown_to_slack(markdown)),
+            "mrkdwn": true,
+        }),
+        // An Adaptive Card in a message: what Teams' Workflows webhooks accept.
+        WebhookKind::Teams => serde_json::json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                    "type": "AdaptiveCard",
+                    "version": "1.4",
+                    "body": [
+                        { "type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": true },
+                        { "type": "TextBlock", "text": markdown, "wrap": true }
+                    ]
+                }
+            }]
+        }),
+    }
+}
+
+/// Send one post to a webhook. 429 and 5xx (and network trouble) are worth retrying; other
+/// refusals are permanent (the webhook was deleted or the URL is wrong).
+pub async fn send(
+    client: &reqwest::Client,
+    webhook: &Webhook,
+    title: &str,
+    markdown: &str,
+) -> Result<(), DeliveryError> {
+    let response = client
+        .post(webhook.url.expose())
+        .timeout(Duration::from_secs(20))
+        .json(&body(webhook.kind, title, markdown))
+        .send()
+        .await
+        .map_err(|e| DeliveryError::Retry {
+            status: None,
+            retry_after: None,
+            // reqwest puts the URL in its errors; never pass it on.
+            detail: format!(
+                "could not reach the {} webhook {}: {}",
+                webhook.kind.as_str(),
+                webhook.name,
+                e.without_url()
+            ),
+        })?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map(Duration::from_secs_f64);
+    let detail = format!(
+        "the {} webhook {} answered {status}",
+        webhook.kind.as_str(),
+        webhook.name
+    );
+    if status.as_u16() == 429 || status.is_server_error() {
+        Err(DeliveryError::Retry {
+            status: Some(status.as_u16()),
+            retry_after,
+            detail,
+        })
+    } else {
+        Err(DeliveryError::Permanent {
+            status: Some(status.as_u16()),
+            detail,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_urls_never_print_in_full() {
+        let url = WebhookUrl::parse("https://hooks.slack.com/services/T000/B000/abcdefghijklmnop")
+            .unwrap();
+        assert_eq!(url.redacted(), "https://hooks.slack.com/…mnop");
+        assert!(!format!("{url:?}").contains("abcdefghijkl"));
+        assert!(WebhookUrl::parse("http://example.com/hook").is_err());
+        assert!(WebhookUrl::parse("not a url").is_err());
+        assert!(WebhookUrl::parse("http://127.0.0.1:9/hook").is_ok());
+    }
+
+    #[test]
+    fn bodies_for_slack_and_teams() {
+        let slack = body(
+            WebhookKind::Slack,
+            "Q2 digest",
+            "## Overdue\n**12** actions",
+        );
+        assert_eq!(slack["text"], "*Q2 digest*\n*Overdue*\n*12* actions");
+        let teams = body(WebhookKind::Teams, "Q2 digest", "12 actions");
+        assert_eq!(teams["attachments"][0]["content"]["type"], "AdaptiveCard");
+        assert_eq!(
+            teams["attachments"][0]["content"]["body"][1]["text"],
+            "12 actions"
+        );
+    }
+}
