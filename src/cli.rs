@@ -55,7 +55,7 @@ pub enum Command {
     /// Connect to Discord with the token in DISCORD_TOKEN and serve every server the bot is
     /// in, until Ctrl-C or SIGTERM.
     ///
-    /// Example: DISCORD_TOKEN=… briefing-bot run --database-url postgres://bot@db/briefing
+    /// Example: briefing-bot run --database-url postgres://bot@db/briefing (DISCORD_TOKEN set)
     Run,
     /// List scheduled posts (digests, reminders) and how each went, newest first.
     ///
