@@ -88,6 +88,7 @@ pub struct BoardDefaults {
     pub digest_schedule: String,
     pub reminder_schedule: String,
     pub catch_up_days: u32,
+    pub meeting_brief_days: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -182,6 +183,7 @@ impl Settings {
             reminder_schedule: Schedule::parse(&d.reminder_schedule)
                 .map_err(|e| ConfigError(format!("board_defaults.reminder_schedule: {e}")))?,
             catch_up_days: d.catch_up_days,
+            meeting_brief_days: d.meeting_brief_days,
         })
     }
 }

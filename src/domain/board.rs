@@ -88,6 +88,8 @@ pub struct BoardSettings {
     pub reminder_schedule: Schedule,
     /// After downtime, the latest missed post is caught up if at most this many days old.
     pub catch_up_days: u32,
+    /// The pre-meeting brief is posted this many days before each meeting, at 09:00.
+    pub meeting_brief_days: u32,
 }
 
 impl Default for BoardSettings {
@@ -100,6 +102,7 @@ impl Default for BoardSettings {
             digest_schedule: Schedule::quarterly_digest(),
             reminder_schedule: Schedule::weekly_reminder(),
             catch_up_days: 7,
+            meeting_brief_days: 7,
         }
     }
 }

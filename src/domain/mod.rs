@@ -15,7 +15,9 @@ pub use dates::{
     format_long_date, parse_date, parse_timestamp, DateError, EARLIEST_DATE, LATEST_DATE,
 };
 pub use period::Period;
-pub use records::{Action, Board, ChangeKind, Recommendation, Source, StatusUpdate, SubjectKind};
+pub use records::{
+    Action, Board, ChangeKind, Meeting, Recommendation, Source, StatusUpdate, SubjectKind,
+};
 pub use refs::{BoardSlug, OfficerId, Ref, RefError};
 pub use schedule::Schedule;
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};

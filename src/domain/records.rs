@@ -153,3 +153,11 @@ pub struct StatusUpdate {
     pub note: Option<String>,
     pub evidence: Option<String>,
 }
+
+/// A board meeting and the boroughs presenting their action plans at it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Meeting {
+    pub held_on: NaiveDate,
+    pub title: String,
+    pub boroughs: Vec<String>,
+}

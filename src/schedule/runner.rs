@@ -8,7 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
-use crate::domain::{Board, Schedule};
+use crate::domain::{Board, Meeting, Schedule};
+use crate::services::meetings::brief_due_at;
 use crate::store::{Claim, PostKey, PostOutcome, Store};
 
 /// What is posted on a schedule.
@@ -18,20 +19,74 @@ pub enum Job {
     Digest,
     /// Overdue and due-soon reminders.
     Reminder,
+    /// The brief of the presenting boroughs' action plans, some days before a meeting.
+    MeetingBrief,
 }
+
+/// Every job, in the order a pass handles them.
+pub const JOBS: [Job; 3] = [Job::Digest, Job::Reminder, Job::MeetingBrief];
 
 impl Job {
     pub fn as_str(self) -> &'static str {
         match self {
             Job::Digest => "digest",
             Job::Reminder => "reminder",
+            Job::MeetingBrief => "meeting_brief",
         }
     }
 
-    fn schedule(self, board: &Board) -> &Schedule {
+    fn schedule(self, board: &Board) -> Option<&Schedule> {
         match self {
-            Job::Digest => &board.settings.digest_schedule,
-            Job::Reminder => &board.settings.reminder_schedule,
+            Job::Digest => Some(&board.settings.digest_schedule),
+            Job::Reminder => Some(&board.settings.reminder_schedule),
+            Job::MeetingBrief => None,
+        }
+    }
+
+    /// The brief times of the board's meetings.
+    fn brief_times<'a>(
+        board: &'a Board,
+        meetings: &'a [Meeting],
+    ) -> impl Iterator<Item = DateTime<Utc>> + 'a {
+        meetings.iter().filter_map(|m| {
+            brief_due_at(
+                &board.settings.time_zone,
+                m,
+                board.settings.meeting_brief_days,
+            )
+        })
+    }
+
+    /// The latest time this job was due at or before `now`, not before `not_before`.
+    pub fn latest_due(
+        self,
+        board: &Board,
+        meetings: &[Meeting],
+        now: DateTime<Utc>,
+        not_before: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        match self.schedule(board) {
+            Some(schedule) => {
+                schedule.latest_at_or_before(&board.settings.time_zone, now, not_before)
+            }
+            None => Self::brief_times(board, meetings)
+                .filter(|t| *t <= now && *t >= not_before)
+                .max(),
+        }
+    }
+
+    /// The next time this job is due after `now`.
+    pub fn next_due(
+        self,
+        board: &Board,
+        meetings: &[Meeting],
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        match self.schedule(board) {
+            Some(schedule) => schedule.next_after(&board.settings.time_zone, now),
+            None => Self::brief_times(board, meetings)
+                .filter(|t| *t > now)
+                .min(),
         }
     }
 }
@@ -182,19 +237,30 @@ impl<P: Poster> Runner<P> {
     pub async fn next_wake(&self, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
         let mut next = now + self.settings.max_sleep;
         for board in self.store.boards().await? {
-            for job in [Job::Digest, Job::Reminder] {
+            let meetings = self.meetings_if_needed(&board).await?;
+            for job in JOBS {
                 if self.poster.destinations(&board, job).is_empty() {
                     continue;
                 }
-                if let Some(t) = job
-                    .schedule(&board)
-                    .next_after(&board.settings.time_zone, now)
-                {
+                if let Some(t) = job.next_due(&board, &meetings, now) {
                     next = next.min(t);
                 }
             }
         }
         Ok(next)
+    }
+
+    /// The board's meetings, read only when meeting briefs have somewhere to go.
+    async fn meetings_if_needed(&self, board: &Board) -> anyhow::Result<Vec<Meeting>> {
+        if self
+            .poster
+            .destinations(board, Job::MeetingBrief)
+            .is_empty()
+        {
+            Ok(Vec::new())
+        } else {
+            Ok(self.store.meetings(board.id).await?)
+        }
     }
 
     /// Post everything that is due at `now` and not yet posted: for each board and job, the
@@ -203,17 +269,14 @@ impl<P: Poster> Runner<P> {
     pub async fn run_due(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<PostReport>> {
         let mut reports = Vec::new();
         for board in self.store.boards().await? {
-            for job in [Job::Digest, Job::Reminder] {
+            let meetings = self.meetings_if_needed(&board).await?;
+            for job in JOBS {
                 let destinations = self.poster.destinations(&board, job);
                 if destinations.is_empty() {
                     continue;
                 }
                 let window = Duration::days(i64::from(board.settings.catch_up_days));
-                let Some(due_at) = job.schedule(&board).latest_at_or_before(
-                    &board.settings.time_zone,
-                    now,
-                    now - window,
-                ) else {
+                let Some(due_at) = job.latest_due(&board, &meetings, now, now - window) else {
                     continue;
                 };
                 for destination in destinations {

@@ -12,7 +12,8 @@ use crate::domain::{
 
 const BOARD_COLUMNS: &str = "id, slug, name, time_zone, year_start_month, remind_before_days, \
     escalate_after_days, guild_id, digest_channel_id, reminder_channel_id, officer_role_id, \
-    admin_role_id, officers_update_any, digest_schedule, reminder_schedule, catch_up_days";
+    admin_role_id, officers_update_any, digest_schedule, reminder_schedule, catch_up_days, \
+    meeting_brief_days";
 
 /// A snowflake id stored as text.
 fn id_column(row: &AnyRow, column: &str) -> Result<Option<u64>, StoreError> {
@@ -44,6 +45,7 @@ fn board_from_row(row: &AnyRow) -> Result<Board, StoreError> {
             reminder_schedule: Schedule::parse(&row.try_get::<String, _>("reminder_schedule")?)
                 .map_err(|e| corrupt(&e.to_string()))?,
             catch_up_days: row.try_get::<i64, _>("catch_up_days")?.max(0) as u32,
+            meeting_brief_days: row.try_get::<i64, _>("meeting_brief_days")?.max(0) as u32,
         },
         chat: ChatSettings {
             server_id: id_column(row, "guild_id")?,
@@ -134,7 +136,7 @@ impl Store {
         sqlx::query(
             "UPDATE boards SET time_zone = $1, year_start_month = $2, remind_before_days = $3, \
              escalate_after_days = $4, digest_schedule = $5, reminder_schedule = $6, \
-             catch_up_days = $7 WHERE id = $8",
+             catch_up_days = $7, meeting_brief_days = $8 WHERE id = $9",
         )
         .bind(settings.time_zone.name())
         .bind(settings.year_start_month.get() as i64)
@@ -143,6 +145,7 @@ impl Store {
         .bind(settings.digest_schedule.to_string())
         .bind(settings.reminder_schedule.to_string())
         .bind(settings.catch_up_days as i64)
+        .bind(settings.meeting_brief_days as i64)
         .bind(board_id)
         .execute(self.pool())
         .await
@@ -162,8 +165,9 @@ impl Transaction {
     ) -> Result<Board, StoreError> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO boards (slug, name, time_zone, year_start_month, remind_before_days, \
-             escalate_after_days, digest_schedule, reminder_schedule, catch_up_days, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             escalate_after_days, digest_schedule, reminder_schedule, catch_up_days, \
+             meeting_brief_days, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
         )
         .bind(slug.as_str())
         .bind(name)
@@ -174,6 +178,7 @@ impl Transaction {
         .bind(settings.digest_schedule.to_string())
         .bind(settings.reminder_schedule.to_string())
         .bind(settings.catch_up_days as i64)
+        .bind(settings.meeting_brief_days as i64)
         .bind(timestamp_to_text(at))
         .fetch_one(self.connection())
         .await

@@ -8,6 +8,7 @@
 
 mod boards;
 mod deliveries;
+mod meetings;
 mod records;
 mod transaction;
 mod webhooks;

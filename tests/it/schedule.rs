@@ -511,3 +511,36 @@ async fn the_runner_loop_sleeps_on_the_clock_and_stops_on_shutdown() {
         "{mondays:?}"
     );
 }
+
+#[tokio::test]
+async fn meeting_briefs_go_out_a_week_before_each_meeting() {
+    let db = sqlite().await;
+    let board = board_in(&db.store, "north", "Europe/London").await;
+    for (day, boroughs) in [
+        ((2026, 12, 8), vec!["Bexley", "Greenwich"]),
+        ((2027, 2, 9), vec!["Lambeth", "Southwark"]),
+    ] {
+        let meeting = briefing_bot::domain::Meeting {
+            held_on: chrono::NaiveDate::from_ymd_opt(day.0, day.1, day.2).unwrap(),
+            title: "Board meeting".into(),
+            boroughs: boroughs.into_iter().map(String::from).collect(),
+        };
+        assert!(db
+            .store
+            .add_meeting(board.id, &meeting, utc(2026, 11, 1, 0))
+            .await
+            .unwrap());
+    }
+    let clock = Arc::new(FixedClock::new(utc(2026, 11, 20, 0)));
+    let poster = Arc::new(RecordingPoster::new(clock.clone()));
+    let r = runner(&db.store, &clock, &poster, "a");
+    drive(&r, &clock, utc(2027, 3, 1, 0)).await;
+    let briefs: Vec<DateTime<Utc>> = poster
+        .delivered()
+        .iter()
+        .filter(|d| d.job == Job::MeetingBrief)
+        .map(|d| d.due_at)
+        .collect();
+    // 1 December 2026 and 2 February 2027, 09:00 GMT.
+    assert_eq!(briefs, [utc(2026, 12, 1, 9), utc(2027, 2, 2, 9)]);
+}

@@ -650,3 +650,64 @@ on_both_backends!(
     update_import_records_each_change,
     migrations_are_idempotent,
 );
+
+#[tokio::test]
+async fn the_meeting_brief_covers_the_presenting_boroughs() {
+    use briefing_bot::domain::Meeting;
+    use briefing_bot::services::meetings::{brief_markdown, meeting_brief};
+    let db = crate::support::db::sqlite().await;
+    load(&db.store, "dsvb").await;
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let earlier = Meeting {
+        held_on: NaiveDate::from_ymd_opt(2010, 7, 13).unwrap(),
+        title: "July meeting".into(),
+        boroughs: vec!["Merton".into()],
+    };
+    let meeting = Meeting {
+        held_on: NaiveDate::from_ymd_opt(2010, 10, 12).unwrap(),
+        title: "October meeting".into(),
+        boroughs: vec!["Bexley".into(), "Lambeth".into()],
+    };
+    for m in [&earlier, &meeting] {
+        db.store
+            .add_meeting(board.id, m, at(2010, 6, 1, 0))
+            .await
+            .unwrap();
+    }
+    assert!(
+        !db.store
+            .add_meeting(board.id, &meeting, at(2010, 6, 1, 0))
+            .await
+            .unwrap(),
+        "one meeting a day"
+    );
+    let brief = meeting_brief(
+        &db.store,
+        &board,
+        &meeting,
+        NaiveDate::from_ymd_opt(2010, 10, 5).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(brief.since, earlier.held_on);
+    let bexley = &brief.boroughs[0];
+    assert_eq!(bexley.borough, "Bexley");
+    // ACT-001 (Bexley, due 1 Sep 2010, on track) is overdue on 5 October.
+    assert_eq!(
+        bexley
+            .overdue
+            .iter()
+            .map(|a| a.reference.as_str())
+            .collect::<Vec<_>>(),
+        ["ACT-001"]
+    );
+    assert_eq!(bexley.open.len(), 1);
+    let lambeth = &brief.boroughs[1];
+    assert_eq!((lambeth.open.len(), lambeth.overdue.len()), (1, 0));
+    let markdown = brief_markdown(&brief);
+    assert!(
+        markdown.contains("## October meeting — 12 October 2010"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("**Overdue** ACT-001"), "{markdown}");
+}

@@ -3,12 +3,13 @@
 //!
 //! | who         | commands |
 //! |-------------|----------|
-//! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/help` |
+//! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/help` |
 //! | officers    | `/update`, `/action extend` (their own actions, or any if the board allows) |
-//! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/import`, `/export`, `/setup`, `/board` |
+//! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/import`, `/export`, `/setup`, `/board` |
 
 pub mod actions;
 pub mod help;
+pub mod meetings;
 pub mod recommendations;
 pub mod records;
 pub mod setup;
@@ -31,6 +32,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         records::export(),
         setup::setup(),
         setup::board(),
+        meetings::meeting(),
         help::help(),
     ]
 }
