@@ -71,6 +71,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// Write a consistent copy of the SQLite database, safe to run while the bot is running.
+    /// (For PostgreSQL, use pg_dump.)
+    ///
+    /// Example: briefing-bot backup --out backups/briefing-2026-11-23.db
+    Backup {
+        /// The file to write; must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Replace the SQLite database with a backup. Stop the bot first.
+    ///
+    /// Example: briefing-bot restore backups/briefing-2026-11-23.db --database-url sqlite://briefing.db
+    Restore {
+        /// The backup file to restore.
+        file: PathBuf,
+        /// Replace an existing database (without this, restore refuses to overwrite one).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check the configuration, the database and (with DISCORD_TOKEN) that the bot can post in
+    /// every board's channels; prints a checklist with fixes.
+    ///
+    /// Example: briefing-bot check
+    Check,
     /// Bring the database schema up to date (every command also does this on start).
     ///
     /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
@@ -177,6 +201,13 @@ pub fn as_of_arg(
 pub async fn run(cli: Cli) -> Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     let url = settings.database_url(cli.database_url.as_deref());
+    if let Command::Restore { file, force } = &cli.command {
+        // Restoring replaces the database file, so it must not be opened first.
+        return restore(&url, file, *force).await;
+    }
+    if let Command::Check = &cli.command {
+        return crate::check::run(&settings, &url, &mut std::io::stdout()).await;
+    }
     let store = Store::connect(&url).await?;
     let clock = SystemClock;
     let result = dispatch(cli.command, &store, &settings, &clock).await;
@@ -202,6 +233,11 @@ async fn dispatch(
             )?;
         }
         Command::Demo => crate::demo::run(store, &mut stdout).await?,
+        Command::Backup { out } => {
+            store.backup_to(&out).await?;
+            writeln!(stdout, "backed up {} to {}", store.url(), out.display())?;
+        }
+        Command::Restore { .. } | Command::Check => unreachable!("handled before connecting"),
         Command::Deliveries {
             board,
             limit,
@@ -370,6 +406,33 @@ async fn dispatch(
             }
         }
     }
+    Ok(())
+}
+
+/// Replace a SQLite database with a backup, refusing to overwrite one unless forced.
+async fn restore(
+    url: &crate::store::DatabaseUrl,
+    file: &std::path::Path,
+    force: bool,
+) -> Result<()> {
+    let Some(target) = url.sqlite_path() else {
+        anyhow::bail!(
+            "restore replaces a SQLite file; for PostgreSQL use pg_restore (see the README)"
+        );
+    };
+    let target = PathBuf::from(target);
+    if target.exists() && !force {
+        anyhow::bail!(
+            "{} already exists; stop the bot and run restore again with --force to replace it",
+            target.display()
+        );
+    }
+    let migrations = crate::store::restore_sqlite(file, &target).await?;
+    println!(
+        "restored {} from {} ({migrations} migrations applied in the backup; newer ones run at the next start)",
+        target.display(),
+        file.display()
+    );
     Ok(())
 }
 

@@ -20,7 +20,9 @@
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
 //! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
 //! - [`cli`]: the command line, a thin adapter over the services.
+//! - [`check`]: `briefing-bot check`, an operator's checklist with fixes.
 
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -76,6 +76,18 @@ async fn register_commands(http: Arc<serenity::Http>, commands: Vec<serenity::Cr
     }
 }
 
+/// The REST client, pointed at the configured API base URL if there is one.
+pub fn http_client(connection: &Connection) -> serenity::Http {
+    let token = connection.token.expose_secret();
+    match &connection.api_url {
+        Some(url) => serenity::HttpBuilder::new(token)
+            .proxy(url.trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build(),
+        None => serenity::HttpBuilder::new(token).build(),
+    }
+}
+
 /// Build a client ready to `start()`.
 pub async fn build_client(
     connection: &Connection,
@@ -84,14 +96,7 @@ pub async fn build_client(
     new_board_settings: BoardSettings,
     schedule_changed: Arc<tokio::sync::Notify>,
 ) -> Result<serenity::Client, serenity::Error> {
-    let token = connection.token.expose_secret();
-    let http = match &connection.api_url {
-        Some(url) => serenity::HttpBuilder::new(token)
-            .proxy(url.trim_end_matches('/'))
-            .ratelimiter_disabled(true)
-            .build(),
-        None => serenity::HttpBuilder::new(token).build(),
-    };
+    let http = http_client(connection);
     let framework = poise::Framework::builder()
         .options(framework_options())
         .initialize_owners(false)

@@ -6,6 +6,7 @@
 //! both backends by the same contract suite, is what keeps two backends from doubling the
 //! maintenance.
 
+mod backup;
 mod boards;
 mod deliveries;
 mod meetings;
@@ -20,6 +21,7 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
+pub use backup::{inspect_backup, restore_sqlite};
 pub use deliveries::{Claim, DeliveryRecord, PostKey, PostOutcome};
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
@@ -113,6 +115,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 impl StoreError {

@@ -195,3 +195,106 @@ fn database_url_precedence_flag_then_environment() {
     assert!(dir.path().join("env.db").exists());
     assert!(!dir.path().join("briefing.db").exists());
 }
+
+#[test]
+fn a_backup_restores_to_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("recs.csv"), crate::store_contract::RECS).unwrap();
+    std::fs::write(
+        dir.path().join("actions.csv"),
+        crate::store_contract::ACTIONS,
+    )
+    .unwrap();
+    assert!(bot(
+        dir.path(),
+        &["import", "recommendations", "recs.csv", "--board", "dsvb"]
+    )
+    .status
+    .success());
+    assert!(bot(dir.path(), &["import", "actions", "actions.csv"])
+        .status
+        .success());
+    let before: Vec<String> = ["recommendations", "actions", "history"]
+        .iter()
+        .map(|what| stdout(&bot(dir.path(), &["export", what])))
+        .collect();
+    let backup = bot(dir.path(), &["backup", "--out", "backup.db"]);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    let again = bot(dir.path(), &["backup", "--out", "backup.db"]);
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+
+    // Change the record after the backup.
+    let changed = crate::store_contract::ACTIONS.replace("on_track", "off_track");
+    std::fs::write(dir.path().join("changed.csv"), changed).unwrap();
+    assert!(bot(
+        dir.path(),
+        &["import", "actions", "changed.csv", "--update"]
+    )
+    .status
+    .success());
+    assert_ne!(stdout(&bot(dir.path(), &["export", "actions"])), before[1]);
+
+    let refused = bot(dir.path(), &["restore", "backup.db"]);
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    let restored = bot(dir.path(), &["restore", "backup.db", "--force"]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let after: Vec<String> = ["recommendations", "actions", "history"]
+        .iter()
+        .map(|what| stdout(&bot(dir.path(), &["export", what])))
+        .collect();
+    assert_eq!(after, before);
+
+    std::fs::write(dir.path().join("not-a-db.db"), "hello").unwrap();
+    let bad = bot(dir.path(), &["restore", "not-a-db.db", "--force"]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("not a briefing-bot database")
+            || stderr(&bad).contains("could not connect"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn check_prints_a_checklist_with_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args(["check"])
+        .current_dir(dir.path())
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("ok    database sqlite://briefing.db answers"),
+        "{text}"
+    );
+    assert!(text.contains("warn  DISCORD_TOKEN is not set"), "{text}");
+    assert!(text.contains("fix: export DISCORD_TOKEN"), "{text}");
+    let broken = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args([
+            "check",
+            "--database-url",
+            "postgres://bot:pw@127.0.0.1:1/briefing",
+        ])
+        .current_dir(dir.path())
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!broken.status.success());
+    assert!(
+        stdout(&broken).contains("FAIL  database"),
+        "{}",
+        stdout(&broken)
+    );
+    assert!(
+        !stdout(&broken).contains("pw@"),
+        "the password must not be printed"
+    );
+}
