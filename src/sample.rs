@@ -24,6 +24,9 @@ pub const UPDATES_CSV: &str = include_str!("../config/sample/updates.csv");
 /// The slug the sample board is loaded under.
 pub const SAMPLE_SLUG: &str = "dsvb";
 
+/// The sample board's full name.
+pub const SAMPLE_NAME: &str = "MPA Domestic and Sexual Violence Board";
+
 /// The day the sample is "as of": the Q2 2010/11 digest (July–September 2010) posts that day.
 pub const SAMPLE_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2010, 10, 1) {
     Some(d) => d,

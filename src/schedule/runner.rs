@@ -118,7 +118,7 @@ pub trait Poster: Send + Sync {
 
     /// Where this job goes for this board (e.g. `discord:<channel>`, `webhook:<name>`); empty
     /// when the board has not set a destination.
-    fn destinations(&self, board: &Board, job: Job) -> Vec<String>;
+    fn destinations<'a>(&'a self, board: &'a Board, job: Job) -> PosterFuture<'a, Vec<String>>;
 
     /// Build the post, or `None` when there is nothing to say (a reminder with nothing due).
     fn prepare<'a>(
@@ -239,7 +239,7 @@ impl<P: Poster> Runner<P> {
         for board in self.store.boards().await? {
             let meetings = self.meetings_if_needed(&board).await?;
             for job in JOBS {
-                if self.poster.destinations(&board, job).is_empty() {
+                if self.poster.destinations(&board, job).await.is_empty() {
                     continue;
                 }
                 if let Some(t) = job.next_due(&board, &meetings, now) {
@@ -255,6 +255,7 @@ impl<P: Poster> Runner<P> {
         if self
             .poster
             .destinations(board, Job::MeetingBrief)
+            .await
             .is_empty()
         {
             Ok(Vec::new())
@@ -271,7 +272,7 @@ impl<P: Poster> Runner<P> {
         for board in self.store.boards().await? {
             let meetings = self.meetings_if_needed(&board).await?;
             for job in JOBS {
-                let destinations = self.poster.destinations(&board, job);
+                let destinations = self.poster.destinations(&board, job).await;
                 if destinations.is_empty() {
                     continue;
                 }

@@ -60,8 +60,8 @@ impl RecordingPoster {
 impl Poster for RecordingPoster {
     type Post = (Job, DateTime<Utc>);
 
-    fn destinations(&self, _board: &Board, _job: Job) -> Vec<String> {
-        vec!["test:channel".into()]
+    fn destinations<'a>(&'a self, _board: &'a Board, _job: Job) -> PosterFuture<'a, Vec<String>> {
+        Box::pin(async { vec!["test:channel".into()] })
     }
 
     fn prepare<'a>(
