@@ -37,14 +37,22 @@ pub const SAMPLE_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2010, 10, 1) {
 /// Returns the board and whether it was loaded now.
 pub async fn load_sample_board(store: &Store) -> Result<(Board, bool), ImportError> {
     let slug = BoardSlug::parse(SAMPLE_SLUG).expect("valid slug");
-    if let Some(board) = store.board(&slug).await? {
-        return Ok((board, false));
-    }
     // The records entered the tracker shortly after the annual report was published.
     let loaded_at = Utc
         .with_ymd_and_hms(2010, 2, 1, 9, 0, 0)
         .single()
         .expect("valid instant");
+    match store.board(&slug).await? {
+        // Loaded before: reuse it. (A board with no actions is a load that failed part way:
+        // load it again.)
+        Some(board) if !store.actions(board.id).await?.is_empty() => return Ok((board, false)),
+        Some(_) => {}
+        None => {
+            store
+                .create_board(&slug, SAMPLE_NAME, &BoardSettings::default(), loaded_at)
+                .await?;
+        }
+    }
     let options = ImportOptions {
         by: "MPA secretariat",
         now: loaded_at,
