@@ -40,6 +40,38 @@ pub enum Command {
     ///
     /// Example: briefing-bot demo
     Demo,
+    /// Print the quarterly VAW briefing digest for a board as of a date (the quarter it
+    /// reviews is the one containing the day before).
+    ///
+    /// Example: briefing-bot digest --board dsvb --as-of 2010-10-01 --format json
+    Digest {
+        /// The board; may be left out when the database holds exactly one.
+        #[arg(long, value_name = "SLUG")]
+        board: Option<String>,
+        /// The day the digest is "as of" (default: today in the board's time zone).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PostFormat::Markdown)]
+        format: PostFormat,
+        /// Also write the chart (actions by borough or owner) as a PNG file.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+    },
+    /// Print the reminder post that would go out on a date, without posting it.
+    ///
+    /// Example: briefing-bot remind --board dsvb --as-of 2010-10-04 --format markdown
+    Remind {
+        /// The board; may be left out when the database holds exactly one.
+        #[arg(long, value_name = "SLUG")]
+        board: Option<String>,
+        /// The day of the reminder (default: today in the board's time zone).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PostFormat::Markdown)]
+        format: PostFormat,
+    },
     /// Load recommendations or actions from a CSV file: all of it, or nothing.
     ///
     /// Example: briefing-bot import actions plan.csv --board dsvb --dry-run
@@ -99,6 +131,12 @@ pub enum Command {
     ///
     /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
     Migrate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PostFormat {
+    Json,
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -233,6 +271,64 @@ async fn dispatch(
             )?;
         }
         Command::Demo => crate::demo::run(store, &mut stdout).await?,
+        Command::Digest {
+            board,
+            as_of,
+            format,
+            chart,
+        } => {
+            let slug = board_arg(board.as_deref())?;
+            let board = resolve_board(store, slug.as_ref()).await?;
+            let as_of = as_of_arg(as_of.as_deref(), &board.settings, clock)?;
+            let digest = crate::digest::load_digest(store, &board, as_of).await?;
+            match format {
+                PostFormat::Json => {
+                    serde_json::to_writer_pretty(
+                        &mut stdout,
+                        &crate::digest::render::json::digest_json(&digest),
+                    )?;
+                    writeln!(stdout)?;
+                }
+                PostFormat::Markdown => write!(
+                    stdout,
+                    "{}",
+                    crate::digest::render::markdown::digest_markdown(&digest)
+                )?,
+            }
+            if let Some(path) = chart {
+                let png = crate::digest::render::chart::digest_chart(&digest)
+                    .map_err(|e| anyhow::anyhow!("could not draw the chart: {e}"))?;
+                std::fs::write(&path, png)
+                    .with_context(|| format!("could not write {}", path.display()))?;
+                eprintln!("wrote the chart to {}", path.display());
+            }
+        }
+        Command::Remind {
+            board,
+            as_of,
+            format,
+        } => {
+            let slug = board_arg(board.as_deref())?;
+            let board = resolve_board(store, slug.as_ref()).await?;
+            let as_of = as_of_arg(as_of.as_deref(), &board.settings, clock)?;
+            let reminder = crate::digest::load_reminder(store, &board, as_of).await?;
+            match format {
+                PostFormat::Json => {
+                    let json = crate::digest::render::json::reminder_json(
+                        reminder.as_ref(),
+                        board.slug.as_str(),
+                        as_of,
+                    );
+                    serde_json::to_writer_pretty(&mut stdout, &json)?;
+                    writeln!(stdout)?;
+                }
+                PostFormat::Markdown => write!(
+                    stdout,
+                    "{}",
+                    crate::digest::render::markdown::reminder_markdown(reminder.as_ref(), as_of)
+                )?,
+            }
+        }
         Command::Backup { out } => {
             store.backup_to(&out).await?;
             writeln!(stdout, "backed up {} to {}", store.url(), out.display())?;

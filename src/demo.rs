@@ -1,15 +1,21 @@
 //! `briefing-bot demo`: the main job on a laptop. Loads the sample board into the default
-//! database and prints what the board would see on the sample's as-of date.
+//! database and prints what the board would see on the sample's as-of date: the quarterly
+//! digest and that day's reminder, and writes the digest's chart.
 
 use std::io::Write;
+use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
-use crate::domain::{format_long_date, Period};
+use crate::digest::render::{chart::digest_chart, markdown};
+use crate::digest::{load_digest, load_reminder};
 use crate::sample::{load_sample_board, SAMPLE_AS_OF};
 use crate::store::Store;
 
-/// Load the sample board (once) and print its briefing as of [`SAMPLE_AS_OF`].
+/// Where the demo writes the chart, in the working folder.
+pub const CHART_FILE: &str = "briefing-chart.png";
+
+/// Load the sample board (once) and print its digest and reminder as of [`SAMPLE_AS_OF`].
 pub async fn run(store: &Store, out: &mut dyn Write) -> Result<()> {
     let (board, loaded) = load_sample_board(store).await?;
     if loaded {
@@ -27,52 +33,29 @@ pub async fn run(store: &Store, out: &mut dyn Write) -> Result<()> {
             store.url()
         )?;
     }
-    let as_of = SAMPLE_AS_OF;
-    let period = Period::reviewed_on(as_of, board.settings.year_start_month.get());
-    let actions = store.actions(board.id).await?;
+    let digest = load_digest(store, &board, SAMPLE_AS_OF).await?;
+    writeln!(out)?;
+    write!(out, "{}", markdown::digest_markdown(&digest))?;
+    let reminder = load_reminder(store, &board, SAMPLE_AS_OF).await?;
     writeln!(
         out,
-        "\n# {} — as of {}\n",
-        board.name,
-        format_long_date(as_of)
+        "---
+"
     )?;
-    let open = actions.iter().filter(|a| !a.status.is_closed()).count();
-    let mut overdue: Vec<_> = actions.iter().filter(|a| a.is_overdue(as_of)).collect();
-    overdue.sort_by(|a, b| {
-        b.days_overdue(as_of)
-            .cmp(&a.days_overdue(as_of))
-            .then(a.reference.cmp(&b.reference))
-    });
+    write!(
+        out,
+        "{}",
+        markdown::reminder_markdown(reminder.as_ref(), SAMPLE_AS_OF)
+    )?;
+    let png =
+        digest_chart(&digest).map_err(|e| anyhow::anyhow!("could not draw the chart: {e}"))?;
+    std::fs::write(Path::new(CHART_FILE), png)
+        .with_context(|| format!("could not write {CHART_FILE}"))?;
     writeln!(
         out,
-        "{} actions: {open} open, {} overdue.\n",
-        actions.len(),
-        overdue.len()
+        "---
+
+The digest's chart is in {CHART_FILE}."
     )?;
-    writeln!(out, "## Overdue\n")?;
-    for a in &overdue {
-        writeln!(
-            out,
-            "- {} {} — {} (due {}, {} days overdue)",
-            a.reference,
-            a.title,
-            a.owner,
-            a.due,
-            a.days_overdue(as_of)
-        )?;
-    }
-    writeln!(
-        out,
-        "\n## Completed in {} ({} to {})\n",
-        period.label(),
-        period.start,
-        period.end
-    )?;
-    for a in actions.iter().filter(|a| {
-        a.completed_on
-            .is_some_and(|d| period.contains(d) && d <= as_of)
-    }) {
-        writeln!(out, "- {} {} — {}", a.reference, a.title, a.owner)?;
-    }
     Ok(())
 }

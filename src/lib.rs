@@ -11,6 +11,8 @@
 //!   No I/O; knows nothing of Discord, the CLI or the database.
 //! - [`clock`]: where "now" comes from; injected wherever time matters.
 //! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped.
+//! - [`digest`]: the quarterly briefing and the reminder post, built once and rendered as
+//!   JSON, Markdown, Discord messages and a chart.
 //! - [`store`]: the database — one implementation over SQLite and PostgreSQL, migrations,
 //!   append-only history.
 //! - [`services`]: what people do — import, export, update an action, close a recommendation.
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod digest;
 pub mod discord;
 pub mod domain;
 pub mod sample;

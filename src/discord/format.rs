@@ -7,18 +7,7 @@ use serenity::{CreateAllowedMentions, CreateAttachment, CreateEmbed, CreateEmbed
 
 use crate::domain::{Action, ActionStatus, Rag, Recommendation, StatusUpdate};
 
-/// Discord's limits on one message (developer documentation, "Message resource" and "Embed
-/// limits").
-pub mod limits {
-    pub const CONTENT: usize = 2000;
-    pub const EMBED_TITLE: usize = 256;
-    pub const EMBED_DESCRIPTION: usize = 4096;
-    pub const EMBED_FIELDS: usize = 25;
-    pub const FIELD_NAME: usize = 256;
-    pub const FIELD_VALUE: usize = 1024;
-    pub const FOOTER: usize = 2048;
-    pub const EMBEDS_TOTAL: usize = 6000;
-}
+pub use crate::digest::render::discord::{escape, fit, join_within, limits};
 
 /// Mentions that ping nobody: set on every message that carries user text.
 pub fn no_pings() -> CreateAllowedMentions {
@@ -27,40 +16,6 @@ pub fn no_pings() -> CreateAllowedMentions {
         .all_users(false)
         .all_roles(false)
         .replied_user(false)
-}
-
-/// Make user text inert: Markdown characters are escaped and anything that looks like a
-/// mention (`@everyone`, `@here`, `<@id>`, `<@&role>`, `<#channel>`) is broken with a
-/// zero-width space, so even a message with permissive allowed-mentions could not ping.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '@' => out.push_str("@\u{200B}"),
-            '<' => out.push_str("<\u{200B}"),
-            '\r' => {}
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Shorten to at most `max` characters, ending with "…" when anything was cut.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    // Never leave a dangling escape backslash at the cut.
-    while cut.ends_with('\\') {
-        cut.pop();
-    }
-    cut.push('…');
-    cut
 }
 
 /// Embed colour for an action: its RAG rating, red when overdue, grey when closed or unrated.
@@ -227,34 +182,6 @@ pub fn history_line(update: &StatusUpdate) -> String {
     line
 }
 
-/// Join lines with newlines, stopping before `max` characters and saying how many were left
-/// out ("…and 12 more").
-pub fn join_within(lines: &[String], max: usize) -> String {
-    let mut out = String::new();
-    for (i, line) in lines.iter().enumerate() {
-        let remaining = lines.len() - i;
-        let tail = format!("\n…and {remaining} more");
-        let needed = out.chars().count() + line.chars().count() + 1;
-        let room_for_tail = if remaining > 1 {
-            tail.chars().count()
-        } else {
-            0
-        };
-        if needed + room_for_tail > max {
-            if out.is_empty() {
-                return fit(line, max);
-            }
-            out.push_str(&tail);
-            return out;
-        }
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        out.push_str(line);
-    }
-    out
-}
-
 /// A list reply: an embed with as many lines as fit, "…and N more", and the full list
 /// attached as a file when anything was left out — never silently truncated.
 pub fn list_reply(
@@ -286,45 +213,4 @@ pub fn list_reply(
         reply = reply.attachment(CreateAttachment::bytes(bytes, name));
     }
     reply.embed(embed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn user_text_cannot_ping_or_format() {
-        let nasty = "@everyone see <@&123> and <@456> in <#789> **now** `x` @here";
-        let safe = escape(nasty);
-        assert!(!safe.contains("@everyone"));
-        assert!(!safe.contains("@here"));
-        assert!(!safe.contains("<@"));
-        assert!(!safe.contains("<#"));
-        assert!(safe.contains("\\*\\*now\\*\\*"));
-        assert!(safe.contains("\\`x\\`"));
-    }
-
-    #[test]
-    fn fitting_never_exceeds_the_limit() {
-        assert_eq!(fit("short", 10), "short");
-        let long = "x".repeat(3000);
-        assert_eq!(fit(&long, 2000).chars().count(), 2000);
-        assert!(fit(&format!("{}\\*", "a".repeat(8)), 10).chars().count() <= 10);
-    }
-
-    #[test]
-    fn long_lists_say_how_many_were_left_out() {
-        let lines: Vec<String> = (0..500)
-            .map(|i| format!("line number {i:03} with some words"))
-            .collect();
-        let joined = join_within(&lines, 4096);
-        assert!(joined.chars().count() <= 4096);
-        let shown = joined.lines().filter(|l| l.starts_with("line")).count();
-        assert!(
-            joined.ends_with(&format!("…and {} more", 500 - shown)),
-            "{joined}"
-        );
-        let all = join_within(&lines[..3], 4096);
-        assert_eq!(all.lines().count(), 3);
-    }
 }

@@ -1,0 +1,181 @@
+//! The reminder post: overdue actions and those due soon, grouped by owner, each with its
+//! assigned officer; long-overdue actions escalate to the board's admins.
+
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate};
+use serde::Serialize;
+
+use crate::domain::{Action, Board};
+use crate::store::{ActionFilter, Store, StoreError};
+
+/// Why an action is in the reminder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReminderKind {
+    Overdue,
+    DueSoon,
+}
+
+/// One action in the reminder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReminderItem {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub owner: String,
+    /// The assigned officer's Discord id: the only person this item may ping.
+    pub officer: Option<String>,
+    pub due: NaiveDate,
+    pub days_overdue: i64,
+    pub kind: ReminderKind,
+    /// Overdue by more than the board's escalation threshold: the admins are told.
+    pub escalate: bool,
+}
+
+/// One owner's part of the reminder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnerGroup {
+    pub owner: String,
+    pub items: Vec<ReminderItem>,
+}
+
+/// The reminder for one board on one day. Only built when there is something to say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reminder {
+    pub board: String,
+    pub as_of: NaiveDate,
+    pub remind_before_days: u32,
+    pub escalate_after_days: u32,
+    /// Most overdue first, then by ref.
+    pub overdue: Vec<ReminderItem>,
+    /// Due from the as-of date through as-of + `remind_before_days`, soonest first.
+    pub due_soon: Vec<ReminderItem>,
+    /// The same items by owner (owners with the most overdue first).
+    pub by_owner: Vec<OwnerGroup>,
+}
+
+impl Reminder {
+    /// Items escalated to the admins.
+    pub fn escalations(&self) -> impl Iterator<Item = &ReminderItem> {
+        self.overdue.iter().filter(|i| i.escalate)
+    }
+
+    /// The officers this reminder may ping: exactly those assigned to a listed action.
+    pub fn officers(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .overdue
+            .iter()
+            .chain(self.due_soon.iter())
+            .filter_map(|i| i.officer.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+fn item(
+    action: &Action,
+    as_of: NaiveDate,
+    kind: ReminderKind,
+    escalate_after: u32,
+) -> ReminderItem {
+    let days_overdue = action.days_overdue(as_of);
+    ReminderItem {
+        reference: action.reference.to_string(),
+        title: action.title.clone(),
+        owner: action.owner.clone(),
+        officer: action.officer.map(|o| o.to_string()),
+        due: action.due,
+        days_overdue,
+        kind,
+        escalate: days_overdue > i64::from(escalate_after),
+    }
+}
+
+/// Build the reminder from a board's actions. `None` means there is nothing to post.
+pub fn build_reminder(board: &Board, actions: &[Action], as_of: NaiveDate) -> Option<Reminder> {
+    let settings = &board.settings;
+    let horizon = as_of
+        .checked_add_days(Days::new(u64::from(settings.remind_before_days)))
+        .unwrap_or(as_of);
+    let mut overdue = Vec::new();
+    let mut due_soon = Vec::new();
+    for action in actions.iter().filter(|a| !a.status.is_closed()) {
+        if action.is_overdue(as_of) {
+            overdue.push(item(
+                action,
+                as_of,
+                ReminderKind::Overdue,
+                settings.escalate_after_days,
+            ));
+        } else if action.due >= as_of && action.due <= horizon {
+            due_soon.push(item(
+                action,
+                as_of,
+                ReminderKind::DueSoon,
+                settings.escalate_after_days,
+            ));
+        }
+    }
+    if overdue.is_empty() && due_soon.is_empty() {
+        return None;
+    }
+    overdue.sort_by(|a, b| {
+        b.days_overdue
+            .cmp(&a.days_overdue)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    due_soon.sort_by(|a, b| {
+        a.due
+            .cmp(&b.due)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    let mut groups: BTreeMap<String, Vec<ReminderItem>> = BTreeMap::new();
+    for i in overdue.iter().chain(due_soon.iter()) {
+        groups.entry(i.owner.clone()).or_default().push(i.clone());
+    }
+    let mut by_owner: Vec<OwnerGroup> = groups
+        .into_iter()
+        .map(|(owner, items)| OwnerGroup { owner, items })
+        .collect();
+    let overdue_count = |g: &OwnerGroup| {
+        g.items
+            .iter()
+            .filter(|i| i.kind == ReminderKind::Overdue)
+            .count()
+    };
+    by_owner.sort_by(|a, b| {
+        overdue_count(b)
+            .cmp(&overdue_count(a))
+            .then_with(|| a.owner.cmp(&b.owner))
+    });
+    Some(Reminder {
+        board: board.slug.to_string(),
+        as_of,
+        remind_before_days: settings.remind_before_days,
+        escalate_after_days: settings.escalate_after_days,
+        overdue,
+        due_soon,
+        by_owner,
+    })
+}
+
+/// Load a board's open actions and build its reminder for a day.
+pub async fn load_reminder(
+    store: &Store,
+    board: &Board,
+    as_of: NaiveDate,
+) -> Result<Option<Reminder>, StoreError> {
+    let open = store
+        .find_actions(
+            board.id,
+            &ActionFilter {
+                open_only: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+    Ok(build_reminder(board, &open, as_of))
+}

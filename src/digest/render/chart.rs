@@ -1,0 +1,170 @@
+//! The digest's chart: actions by borough (or owner), one horizontal bar each, stacked so every
+//! action is counted once — overdue first, then off track, at risk, on track, not started, done.
+//! Drawn with an embedded font, so it renders on a machine with no fonts installed.
+
+use std::sync::Once;
+
+use plotters::prelude::*;
+
+use crate::digest::build::ChartRow;
+use crate::digest::Digest;
+
+/// DejaVu Sans (Bitstream Vera licence; see assets/fonts/LICENSE-DejaVu.txt).
+static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+const FAMILY: &str = "briefing-sans";
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        if plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_err() {
+            tracing::error!("the embedded chart font could not be loaded");
+        }
+    });
+}
+
+/// Segment names and colours, in stacking order.
+const SEGMENTS: [(&str, RGBColor); 6] = [
+    ("Overdue", RGBColor(0x7B, 0x1F, 0x1F)),
+    ("Off track", RGBColor(0xE5, 0x39, 0x35)),
+    ("At risk", RGBColor(0xF9, 0xA8, 0x25)),
+    ("On track", RGBColor(0x43, 0xA0, 0x47)),
+    ("Not started", RGBColor(0xB0, 0xBE, 0xC5)),
+    ("Done", RGBColor(0x1E, 0x88, 0xE5)),
+];
+
+fn counts(r: &ChartRow) -> [usize; 6] {
+    [
+        r.overdue,
+        r.off_track,
+        r.at_risk,
+        r.on_track,
+        r.not_started,
+        r.done,
+    ]
+}
+
+/// The most bars drawn; the rest are summed into one "Others" bar so the chart stays legible.
+const MAX_BARS: usize = 20;
+
+/// Render the chart as PNG bytes.
+pub fn digest_chart(d: &Digest) -> Result<Vec<u8>, String> {
+    register_font();
+    let mut rows: Vec<ChartRow> = d.chart.iter().take(MAX_BARS).cloned().collect();
+    if d.chart.len() > MAX_BARS {
+        let mut others = ChartRow {
+            name: format!("{} others", d.chart.len() - MAX_BARS),
+            ..Default::default()
+        };
+        for r in &d.chart[MAX_BARS..] {
+            others.overdue += r.overdue;
+            others.off_track += r.off_track;
+            others.at_risk += r.at_risk;
+            others.on_track += r.on_track;
+            others.not_started += r.not_started;
+            others.done += r.done;
+        }
+        rows.push(others);
+    }
+    let (width, height) = (1000u32, 140 + 34 * rows.len().max(1) as u32);
+    let mut pixels = vec![0u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let max = rows.iter().map(ChartRow::total).max().unwrap_or(1).max(1);
+        let title = format!(
+            "Actions by {} — {} (as of {})",
+            d.chart_grouping,
+            d.period.label,
+            d.as_of.format("%-d %b %Y")
+        );
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FAMILY, 22))
+            .margin(16)
+            .x_label_area_size(30)
+            .y_label_area_size(220)
+            .build_cartesian_2d(
+                0..(max + max / 10 + 1),
+                (0..rows.len().max(1) - 1).into_segmented(),
+            )
+            .map_err(|e| e.to_string())?;
+        // Bars are drawn top-down in the rows' order (most overdue first): row i sits at
+        // position n-1-i, since the y axis grows upwards.
+        let n = rows.len();
+        let names: Vec<String> = rows
+            .iter()
+            .rev()
+            .map(|r| r.name.chars().take(30).collect())
+            .collect();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc("actions")
+            .y_labels(rows.len().max(1))
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (segment, (name, colour)) in SEGMENTS.iter().enumerate() {
+            let bars = rows.iter().enumerate().filter_map(|(i, r)| {
+                let c = counts(r);
+                let start: usize = c[..segment].iter().sum();
+                let y = n - 1 - i;
+                (c[segment] > 0).then(|| {
+                    Rectangle::new(
+                        [
+                            (start, SegmentValue::Exact(y)),
+                            (start + c[segment], SegmentValue::Exact(y + 1)),
+                        ],
+                        colour.filled(),
+                    )
+                })
+            });
+            chart
+                .draw_series(bars)
+                .map_err(|e| e.to_string())?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
+                });
+        }
+        // White lines between bars and between segments, so neighbours stay distinguishable.
+        let outlines = rows.iter().enumerate().flat_map(|(i, r)| {
+            let c = counts(r);
+            let y = n - 1 - i;
+            (0..6).filter(move |s| c[*s] > 0).map(move |s| {
+                let start: usize = c[..s].iter().sum();
+                Rectangle::new(
+                    [
+                        (start, SegmentValue::Exact(y)),
+                        (start + c[s], SegmentValue::Exact(y + 1)),
+                    ],
+                    WHITE.stroke_width(3),
+                )
+            })
+        });
+        chart.draw_series(outlines).map_err(|e| e.to_string())?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.3))
+            .label_font((FAMILY, 14))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let image = image::RgbImage::from_raw(width, height, pixels)
+        .ok_or("chart buffer has the wrong size")?;
+    let mut png = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut png),
+            image::ImageOutputFormat::Png,
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(png)
+}

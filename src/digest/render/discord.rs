@@ -1,0 +1,836 @@
+//! Discord messages as plain data: content, embeds, attached files and exactly who may be
+//! pinged. The Discord adapter turns these into API requests; keeping them plain lets tests
+//! check every limit without a client.
+//!
+//! Every message stays within Discord's documented limits. Lists too long to show end with
+//! "…and N more" and the full list is attached as a file, so nothing is silently dropped.
+
+use chrono::NaiveDate;
+
+use crate::digest::build::{ActionLine, GroupRow};
+use crate::digest::reminder::ReminderKind;
+use crate::digest::{Digest, Reminder};
+
+/// Discord's limits on one message.
+pub mod limits {
+    pub const CONTENT: usize = 2000;
+    pub const EMBEDS_PER_MESSAGE: usize = 10;
+    pub const EMBED_TITLE: usize = 256;
+    pub const EMBED_DESCRIPTION: usize = 4096;
+    pub const EMBED_FIELDS: usize = 25;
+    pub const FIELD_NAME: usize = 256;
+    pub const FIELD_VALUE: usize = 1024;
+    pub const FOOTER: usize = 2048;
+    pub const EMBEDS_TOTAL: usize = 6000;
+    pub const FILES_PER_MESSAGE: usize = 10;
+}
+
+/// Make user text inert in Discord: Markdown characters are escaped and anything that looks
+/// like a mention (`@everyone`, `@here`, `<@id>`, `<@&role>`, `<#channel>`) is broken with a
+/// zero-width space — defence in depth behind allowed-mentions.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => out.push_str("@\u{200B}"),
+            '<' => out.push_str("<\u{200B}"),
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Shorten to at most `max` characters, ending with "…" when anything was cut.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    // Never leave a dangling escape backslash at the cut.
+    while cut.ends_with('\\') {
+        cut.pop();
+    }
+    cut.push('…');
+    cut
+}
+
+/// Join lines with newlines within `max` characters; if some do not fit, end with
+/// "…and N more". Returns the text and how many lines were shown.
+pub fn join_counted(lines: &[String], max: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut used = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let remaining = lines.len() - i;
+        let tail = format!("\n…and {remaining} more");
+        let line_len = line.chars().count();
+        let sep = usize::from(!out.is_empty());
+        let room_for_tail = if remaining > 1 {
+            tail.chars().count()
+        } else {
+            0
+        };
+        if used + sep + line_len + room_for_tail > max {
+            if out.is_empty() {
+                let tail = format!("…and {remaining} more");
+                if remaining > 1 {
+                    return (tail, 0);
+                }
+                return (fit(line, max), 1);
+            }
+            out.push_str(&tail);
+            return (out, i);
+        }
+        if sep == 1 {
+            out.push('\n');
+        }
+        out.push_str(line);
+        used += sep + line_len;
+    }
+    (out, lines.len())
+}
+
+/// [`join_counted`] without the count.
+pub fn join_within(lines: &[String], max: usize) -> String {
+    join_counted(lines, max).0
+}
+
+/// One embed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Embed {
+    pub title: String,
+    pub description: String,
+    pub colour: u32,
+    /// (name, value, inline)
+    pub fields: Vec<(String, String, bool)>,
+    pub footer: Option<String>,
+    /// `attachment://NAME` of an attached image to show in the embed.
+    pub image: Option<String>,
+}
+
+impl Embed {
+    /// Characters that count toward the 6,000-per-message limit.
+    pub fn size(&self) -> usize {
+        self.title.chars().count()
+            + self.description.chars().count()
+            + self
+                .fields
+                .iter()
+                .map(|(n, v, _)| n.chars().count() + v.chars().count())
+                .sum::<usize>()
+            + self.footer.as_deref().map_or(0, |f| f.chars().count())
+    }
+}
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// One message, and exactly whom it may ping.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    pub content: String,
+    pub embeds: Vec<Embed>,
+    pub files: Vec<File>,
+    /// Users this message may ping (the assigned officers of a reminder); nobody else.
+    pub ping_users: Vec<u64>,
+    /// Roles this message may ping (the admin role, for escalations); nobody else.
+    pub ping_roles: Vec<u64>,
+}
+
+const GREEN: u32 = 0x2E7D32;
+const AMBER: u32 = 0xF9A825;
+const RED: u32 = 0xC62828;
+const BLUE: u32 = 0x1565C0;
+const PURPLE: u32 = 0x6A1B9A;
+
+fn date(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+fn action_line(a: &ActionLine) -> String {
+    let when = if a.days_overdue > 0 {
+        format!("due {} — **{} overdue**", date(a.due), days(a.days_overdue))
+    } else {
+        format!("due {}", date(a.due))
+    };
+    format!(
+        "`{}` {} — {} · {when}",
+        a.reference,
+        escape(&fit(&a.title, 80)),
+        escape(&fit(&a.owner, 50))
+    )
+}
+
+/// A list field or description: as many lines as fit, "…and N more", and the full list
+/// attached when anything was left out.
+struct ListPart {
+    text: String,
+    attachment: Option<File>,
+}
+
+fn list_part(
+    lines: &[String],
+    max: usize,
+    file_name: &str,
+    full: impl FnOnce() -> Vec<u8>,
+) -> ListPart {
+    let (text, shown) = join_counted(lines, max);
+    let attachment = (shown < lines.len()).then(|| File {
+        name: file_name.to_string(),
+        bytes: full(),
+    });
+    ListPart { text, attachment }
+}
+
+fn csv_of(lines: &[ActionLine]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "ref",
+        "title",
+        "owner",
+        "borough",
+        "officer",
+        "due",
+        "status",
+        "days_overdue",
+    ]);
+    for a in lines {
+        let _ = w.write_record([
+            a.reference.as_str(),
+            &a.title,
+            &a.owner,
+            a.borough.as_deref().unwrap_or(""),
+            a.officer.as_deref().unwrap_or(""),
+            &a.due.to_string(),
+            a.status.as_str(),
+            &a.days_overdue.to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn table(rows: &[GroupRow], heading: &str) -> Vec<String> {
+    let width = rows
+        .iter()
+        .map(|r| r.name.chars().count().min(28))
+        .max()
+        .unwrap_or(5)
+        .max(heading.len());
+    let mut lines = vec![format!("{heading:<width$}  open  overdue  done")];
+    for r in rows {
+        // Inside a code block Markdown is inert, but a backtick would end the block early.
+        let name = fit(&r.name.replace('`', "'"), 28);
+        lines.push(format!(
+            "{name:<width$}  {:>4}  {:>7}  {:>4}",
+            r.open, r.overdue, r.done
+        ));
+    }
+    lines
+}
+
+fn table_csv(rows: &[GroupRow], heading: &str) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([heading, "open", "overdue", "done"]);
+    for r in rows {
+        let _ = w.write_record([
+            r.name.clone(),
+            r.open.to_string(),
+            r.overdue.to_string(),
+            r.done.to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// A table as a code-block field, with the rest attached.
+fn table_field(
+    rows: &[GroupRow],
+    heading: &str,
+    file: &str,
+    files: &mut Vec<File>,
+) -> (String, String, bool) {
+    let lines = table(rows, heading);
+    // Room inside the field for the code fences and the "…and N more" line.
+    let (body, shown) = join_counted(&lines, limits::FIELD_VALUE - 8);
+    let value = if shown < lines.len() {
+        let body_only: String = body
+            .lines()
+            .filter(|l| !l.starts_with("…and "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        files.push(File {
+            name: file.to_string(),
+            bytes: table_csv(rows, heading),
+        });
+        format!(
+            "```\n{body_only}\n```…and {} more in {file}",
+            lines.len() - shown
+        )
+    } else {
+        format!("```\n{body}\n```")
+    };
+    (
+        format!("By {heading}"),
+        fit(&value, limits::FIELD_VALUE),
+        false,
+    )
+}
+
+/// The digest as Discord messages, in reading order: headlines (with the chart), what
+/// changed, the overdue list, what is due next, and the tables. Pings nobody.
+pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
+    let mut embeds: Vec<(Embed, Vec<File>)> = Vec::new();
+    let t = &d.totals;
+
+    // 1. Headlines.
+    let mut headline = Embed {
+        title: fit(
+            &format!(
+                "{} — VAW briefing {}",
+                escape(&d.board_name),
+                d.period.label
+            ),
+            limits::EMBED_TITLE,
+        ),
+        description: format!(
+            "{} to {}, as of {}.",
+            date(d.period.start),
+            date(d.period.end),
+            date(d.as_of)
+        ),
+        colour: if t.overdue > 0 { RED } else { GREEN },
+        ..Default::default()
+    };
+    headline.fields.push((
+        "Actions".into(),
+        format!("{} in all, {} open", t.actions, t.open),
+        true,
+    ));
+    headline
+        .fields
+        .push(("Overdue".into(), t.overdue.to_string(), true));
+    headline.fields.push((
+        "Completed this quarter".into(),
+        t.completed_in_period.to_string(),
+        true,
+    ));
+    headline.fields.push((
+        "Slipped this quarter".into(),
+        t.slipped_in_period.to_string(),
+        true,
+    ));
+    headline.fields.push((
+        "RAG (open actions)".into(),
+        format!(
+            "🟢 {} on track · 🟠 {} at risk · 🔴 {} off track · ⚪ {} not started",
+            t.by_rag.green, t.by_rag.amber, t.by_rag.red, t.by_rag.not_rated
+        ),
+        false,
+    ));
+    let recs = &d.recommendations;
+    headline.fields.push((
+        "Recommendations".into(),
+        format!(
+            "{} in all — {} · responses: {}",
+            recs.total,
+            recs.by_status
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(s, n)| format!("{n} {}", s.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", "),
+            recs.by_response
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(s, n)| format!("{n} {}", s.replace('_', " ")))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        false,
+    ));
+    if !recs.priority_open.is_empty() {
+        let lines: Vec<String> = recs
+            .priority_open
+            .iter()
+            .map(|r| format!("`{}` {}", r.reference, escape(&fit(&r.title, 90))))
+            .collect();
+        headline.fields.push((
+            "Priority recommendations still open".into(),
+            join_within(&lines, limits::FIELD_VALUE),
+            false,
+        ));
+    }
+    let mut headline_files = Vec::new();
+    if let Some(png) = chart_png {
+        headline.image = Some("attachment://actions-chart.png".into());
+        headline_files.push(File {
+            name: "actions-chart.png".into(),
+            bytes: png,
+        });
+    }
+    embeds.push((headline, headline_files));
+
+    // 2. What changed.
+    let c = &d.changes;
+    let mut changed = Embed {
+        title: format!("What changed in {}", d.period.label),
+        colour: BLUE,
+        ..Default::default()
+    };
+    let mut changed_files = Vec::new();
+    let section =
+        |name: String, lines: Vec<String>, file: &str, full: Vec<u8>, files: &mut Vec<File>| {
+            if lines.is_empty() {
+                return None;
+            }
+            let part = list_part(&lines, limits::FIELD_VALUE, file, || full);
+            files.extend(part.attachment);
+            Some((name, part.text, false))
+        };
+    let completed: Vec<String> = c
+        .completed
+        .iter()
+        .map(|a| {
+            format!(
+                "`{}` {} — {}{}",
+                a.reference,
+                escape(&fit(&a.title, 80)),
+                escape(&fit(&a.owner, 50)),
+                a.completed_on
+                    .map(|d| format!(" · {}", date(d)))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    changed.fields.extend(section(
+        format!("Completed ({})", c.completed.len()),
+        completed,
+        "completed.csv",
+        csv_of(&c.completed),
+        &mut changed_files,
+    ));
+    let newly: Vec<String> = c.newly_overdue.iter().map(action_line).collect();
+    changed.fields.extend(section(
+        format!("Newly overdue ({})", c.newly_overdue.len()),
+        newly,
+        "newly-overdue.csv",
+        csv_of(&c.newly_overdue),
+        &mut changed_files,
+    ));
+    let slips: Vec<String> = c
+        .slipped
+        .iter()
+        .map(|s| {
+            format!(
+                "`{}` {} — {} → {}{}",
+                s.reference,
+                escape(&fit(&s.title, 60)),
+                date(s.from),
+                date(s.to),
+                s.reason
+                    .as_deref()
+                    .map(|r| format!(" — {}", escape(&fit(r, 120))))
+                    .unwrap_or_default()
+            )
+        })
+        .collect();
+    let slips_csv = {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record([
+            "ref",
+            "title",
+            "owner",
+            "from",
+            "to",
+            "reason",
+            "recorded_on",
+        ]);
+        for s in &c.slipped {
+            let _ = w.write_record([
+                s.reference.as_str(),
+                &s.title,
+                &s.owner,
+                &s.from.to_string(),
+                &s.to.to_string(),
+                s.reason.as_deref().unwrap_or(""),
+                &s.on.to_string(),
+            ]);
+        }
+        w.into_inner().unwrap_or_default()
+    };
+    changed.fields.extend(section(
+        format!("Slipped ({})", c.slipped.len()),
+        slips,
+        "slipped.csv",
+        slips_csv,
+        &mut changed_files,
+    ));
+    let rec_line = |r: &crate::digest::build::RecommendationLine| {
+        format!(
+            "`{}` {} — {}",
+            r.reference,
+            escape(&fit(&r.title, 90)),
+            r.status.label()
+        )
+    };
+    let opened: Vec<String> = c.recommendations_opened.iter().map(rec_line).collect();
+    changed.fields.extend(section(
+        format!("Recommendations opened ({})", opened.len()),
+        opened,
+        "recommendations-opened.txt",
+        c.recommendations_opened
+            .iter()
+            .map(|r| format!("{} {}\n", r.reference, r.title))
+            .collect::<String>()
+            .into_bytes(),
+        &mut changed_files,
+    ));
+    let closed: Vec<String> = c.recommendations_closed.iter().map(rec_line).collect();
+    changed.fields.extend(section(
+        format!("Recommendations closed ({})", closed.len()),
+        closed,
+        "recommendations-closed.txt",
+        c.recommendations_closed
+            .iter()
+            .map(|r| format!("{} {}\n", r.reference, r.title))
+            .collect::<String>()
+            .into_bytes(),
+        &mut changed_files,
+    ));
+    if changed.fields.is_empty() {
+        changed.description =
+            "Nothing was completed, slipped or became overdue this quarter.".into();
+    }
+    embeds.push((changed, changed_files));
+
+    // 3. Overdue, most overdue first.
+    let overdue_lines: Vec<String> = d.overdue.iter().map(action_line).collect();
+    let mut overdue_files = Vec::new();
+    let part = list_part(
+        &overdue_lines,
+        limits::EMBED_DESCRIPTION,
+        "overdue.csv",
+        || csv_of(&d.overdue),
+    );
+    let mut overdue = Embed {
+        title: format!("Overdue actions ({})", d.overdue.len()),
+        description: if d.overdue.is_empty() {
+            "Nothing is overdue.".into()
+        } else {
+            part.text
+        },
+        colour: RED,
+        ..Default::default()
+    };
+    if let Some(file) = part.attachment {
+        overdue.footer = Some(format!(
+            "The full list of {} is attached as {}.",
+            d.overdue.len(),
+            file.name
+        ));
+        overdue_files.push(file);
+    }
+    embeds.push((overdue, overdue_files));
+
+    // 4. Due next quarter.
+    let next_lines: Vec<String> = d.due_next_period.iter().map(action_line).collect();
+    let mut next_files = Vec::new();
+    let part = list_part(
+        &next_lines,
+        limits::EMBED_DESCRIPTION,
+        "due-next-quarter.csv",
+        || csv_of(&d.due_next_period),
+    );
+    let mut next = Embed {
+        title: format!(
+            "Due in {} ({})",
+            d.next_period.label,
+            d.due_next_period.len()
+        ),
+        description: if d.due_next_period.is_empty() {
+            "Nothing is due next quarter.".into()
+        } else {
+            part.text
+        },
+        colour: AMBER,
+        ..Default::default()
+    };
+    if let Some(file) = part.attachment {
+        next.footer = Some(format!(
+            "The full list of {} is attached as {}.",
+            d.due_next_period.len(),
+            file.name
+        ));
+        next_files.push(file);
+    }
+    embeds.push((next, next_files));
+
+    // 5. Tables.
+    let mut table_files = Vec::new();
+    let mut tables = Embed {
+        title: "Open, overdue and done".into(),
+        colour: PURPLE,
+        ..Default::default()
+    };
+    tables.fields.push(table_field(
+        &d.by_owner,
+        "owner",
+        "by-owner.csv",
+        &mut table_files,
+    ));
+    if !d.by_borough.is_empty() {
+        tables.fields.push(table_field(
+            &d.by_borough,
+            "borough",
+            "by-borough.csv",
+            &mut table_files,
+        ));
+    }
+    tables.fields.push(table_field(
+        &d.by_theme,
+        "theme",
+        "by-theme.csv",
+        &mut table_files,
+    ));
+    embeds.push((tables, table_files));
+
+    let content = format!(
+        "**Quarterly VAW briefing — {}** ({} to {})",
+        d.period.label,
+        date(d.period.start),
+        date(d.period.end)
+    );
+    pack(content, embeds, Vec::new(), Vec::new())
+}
+
+/// Put embeds into as few messages as Discord allows, in order: at most 10 embeds, 10 files and
+/// 6,000 embed characters per message. The first message carries `content`.
+pub fn pack(
+    content: String,
+    embeds: Vec<(Embed, Vec<File>)>,
+    ping_users: Vec<u64>,
+    ping_roles: Vec<u64>,
+) -> Vec<Message> {
+    let mut messages: Vec<Message> = Vec::new();
+    let mut current = Message {
+        content: fit(&content, limits::CONTENT),
+        ping_users,
+        ping_roles,
+        ..Default::default()
+    };
+    let mut size = 0;
+    for (embed, files) in embeds {
+        let embed = clamp(embed);
+        let too_big = size + embed.size() > limits::EMBEDS_TOTAL
+            || current.embeds.len() == limits::EMBEDS_PER_MESSAGE
+            || current.files.len() + files.len() > limits::FILES_PER_MESSAGE;
+        if too_big && !current.embeds.is_empty() {
+            messages.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        size += embed.size();
+        current.embeds.push(embed);
+        current.files.extend(files);
+    }
+    if !current.embeds.is_empty() || !current.content.is_empty() {
+        messages.push(current);
+    }
+    messages
+}
+
+/// Enforce every per-embed limit (a last line of defence: builders already fit their text).
+fn clamp(mut e: Embed) -> Embed {
+    e.title = fit(&e.title, limits::EMBED_TITLE);
+    e.description = fit(&e.description, limits::EMBED_DESCRIPTION);
+    e.fields.truncate(limits::EMBED_FIELDS);
+    for (name, value, _) in &mut e.fields {
+        *name = fit(name, limits::FIELD_NAME);
+        *value = fit(value, limits::FIELD_VALUE);
+    }
+    e.footer = e.footer.map(|f| fit(&f, limits::FOOTER));
+    // An embed over the whole-message budget on its own is cut down field by field.
+    while e.size() > limits::EMBEDS_TOTAL && !e.fields.is_empty() {
+        e.fields.pop();
+    }
+    e
+}
+
+/// The reminder as Discord messages: one embed per owner, each item naming its officer. Each
+/// message pings exactly the officers named in it, and the admin role only in the message
+/// that lists escalations.
+pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> {
+    let mut messages: Vec<Message> = Vec::new();
+    let mut current: Vec<(Embed, Vec<u64>, bool)> = Vec::new();
+    let mut size = 0;
+    let flush = |current: &mut Vec<(Embed, Vec<u64>, bool)>, messages: &mut Vec<Message>| {
+        if current.is_empty() {
+            return;
+        }
+        let mut users: Vec<u64> = current
+            .iter()
+            .flat_map(|(_, u, _)| u.iter().copied())
+            .collect();
+        users.sort_unstable();
+        users.dedup();
+        let escalates = current.iter().any(|(_, _, e)| *e);
+        let roles: Vec<u64> = if escalates {
+            admin_role.into_iter().collect()
+        } else {
+            Vec::new()
+        };
+        let mut content = if messages.is_empty() {
+            format!(
+                "**Reminder — {}**: {} overdue, {} due in the next {} days.",
+                date(r.as_of),
+                r.overdue.len(),
+                r.due_soon.len(),
+                r.remind_before_days
+            )
+        } else {
+            "**Reminder (continued)**".to_string()
+        };
+        if escalates {
+            match admin_role {
+                Some(role) => content.push_str(&format!(
+                    "\n<@&{role}>: some actions are overdue by more than {} days.",
+                    r.escalate_after_days
+                )),
+                None => content.push_str(&format!(
+                    "\nSome actions are overdue by more than {} days (escalated).",
+                    r.escalate_after_days
+                )),
+            }
+        }
+        let mentions: Vec<String> = users.iter().map(|u| format!("<@{u}>")).collect();
+        if !mentions.is_empty() {
+            content.push_str(&format!("\nOfficers: {}", mentions.join(" ")));
+        }
+        messages.push(Message {
+            content: fit(&content, limits::CONTENT),
+            embeds: current.drain(..).map(|(e, _, _)| e).collect(),
+            files: Vec::new(),
+            ping_users: users,
+            ping_roles: roles,
+        });
+    };
+    // Mentions are ~22 characters each; keep each message's content well inside 2,000.
+    let max_officers_per_message = 60;
+    for group in &r.by_owner {
+        let mut lines = Vec::new();
+        let mut escalates = false;
+        for i in &group.items {
+            let officer = match &i.officer {
+                Some(id) => format!(" · <@{id}>"),
+                None => " · no officer assigned".to_string(),
+            };
+            let when = match i.kind {
+                ReminderKind::Overdue if i.escalate => {
+                    escalates = true;
+                    format!("**{} overdue — escalated**", days(i.days_overdue))
+                }
+                ReminderKind::Overdue => format!("**{} overdue**", days(i.days_overdue)),
+                ReminderKind::DueSoon => format!("due {}", date(i.due)),
+            };
+            lines.push(format!(
+                "`{}` {} — {when}{officer}",
+                i.reference,
+                escape(&fit(&i.title, 70))
+            ));
+        }
+        let (text, shown) = join_counted(&lines, limits::EMBED_DESCRIPTION);
+        // Only ping officers whose line is actually shown.
+        let shown_users: Vec<u64> = group.items[..shown]
+            .iter()
+            .filter_map(|i| i.officer.as_deref().and_then(|o| o.parse().ok()))
+            .collect();
+        let overdue = group
+            .items
+            .iter()
+            .filter(|i| i.kind == ReminderKind::Overdue)
+            .count();
+        let embed = clamp(Embed {
+            title: fit(
+                &format!(
+                    "{} — {} overdue, {} due soon",
+                    escape(&group.owner),
+                    overdue,
+                    group.items.len() - overdue
+                ),
+                limits::EMBED_TITLE,
+            ),
+            description: text,
+            colour: if overdue > 0 { RED } else { AMBER },
+            ..Default::default()
+        });
+        let officers_now: usize = current.iter().map(|(_, u, _)| u.len()).sum();
+        if !current.is_empty()
+            && (size + embed.size() > limits::EMBEDS_TOTAL
+                || current.len() == limits::EMBEDS_PER_MESSAGE
+                || officers_now + shown_users.len() > max_officers_per_message)
+        {
+            flush(&mut current, &mut messages);
+            size = 0;
+        }
+        size += embed.size();
+        current.push((embed, shown_users, escalates));
+    }
+    flush(&mut current, &mut messages);
+    messages
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_cannot_ping_or_format() {
+        let safe = escape("@everyone see <@&123> and <@456> in <#789> **now** `x` @here");
+        for bad in ["@everyone", "@here", "<@", "<#"] {
+            assert!(!safe.contains(bad), "{safe}");
+        }
+        assert!(safe.contains("\\*\\*now\\*\\*"));
+        assert!(safe.contains("\\`x\\`"));
+    }
+
+    #[test]
+    fn fitting_never_exceeds_the_limit() {
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit(&"x".repeat(3000), 2000).chars().count(), 2000);
+        assert!(fit(&format!("{}\\*", "a".repeat(8)), 10).chars().count() <= 10);
+    }
+
+    #[test]
+    fn long_lists_say_how_many_were_left_out() {
+        let lines: Vec<String> = (0..500)
+            .map(|i| format!("line number {i:03} with some words"))
+            .collect();
+        let (joined, shown) = join_counted(&lines, 4096);
+        assert!(joined.chars().count() <= 4096);
+        assert_eq!(
+            joined.lines().filter(|l| l.starts_with("line")).count(),
+            shown
+        );
+        assert!(
+            joined.ends_with(&format!("…and {} more", 500 - shown)),
+            "{joined}"
+        );
+        let (all, n) = join_counted(&lines[..3], 4096);
+        assert_eq!((all.lines().count(), n), (3, 3));
+    }
+}

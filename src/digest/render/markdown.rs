@@ -1,0 +1,271 @@
+//! Markdown: for the terminal, board papers, and the Slack / Teams mirrors.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use crate::digest::build::{ActionLine, GroupRow};
+use crate::digest::reminder::ReminderKind;
+use crate::digest::{Digest, Reminder};
+use crate::domain::format_long_date;
+
+/// Text safe inside a Markdown table cell or list item.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+fn short(d: NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+
+fn action_item(a: &ActionLine) -> String {
+    format!(
+        "**{}** {} — {}",
+        a.reference,
+        cell(&a.title),
+        cell(&a.owner)
+    )
+}
+
+fn group_table(out: &mut String, heading: &str, rows: &[GroupRow]) {
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "| {heading} | Open | Overdue | Done |\n|---|---:|---:|---:|"
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&r.name),
+            r.open,
+            r.overdue,
+            r.done
+        );
+    }
+    out.push('\n');
+}
+
+/// The digest as Markdown.
+pub fn digest_markdown(d: &Digest) -> String {
+    let mut out = String::new();
+    let t = &d.totals;
+    let _ = writeln!(out, "# {} — quarterly VAW briefing\n", cell(&d.board_name));
+    let _ = writeln!(
+        out,
+        "**{}**: {} to {}, as of {}.\n",
+        d.period.label,
+        format_long_date(d.period.start),
+        format_long_date(d.period.end),
+        format_long_date(d.as_of)
+    );
+    let _ = writeln!(out, "## Headlines\n");
+    let _ = writeln!(
+        out,
+        "- **{}** actions: {} open ({} on track, {} at risk, {} off track, {} not started), {} done, {} dropped",
+        t.actions, t.open, t.by_rag.green, t.by_rag.amber, t.by_rag.red, t.by_rag.not_rated,
+        t.by_status.get("done").copied().unwrap_or(0),
+        t.by_status.get("dropped").copied().unwrap_or(0)
+    );
+    let _ = writeln!(out, "- **{}** overdue", t.overdue);
+    let _ = writeln!(
+        out,
+        "- **{}** completed and **{}** slipped this quarter",
+        t.completed_in_period, t.slipped_in_period
+    );
+    let r = &d.recommendations;
+    let counts = |m: &std::collections::BTreeMap<&'static str, usize>| {
+        m.iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "- **{}** recommendations: {}; responses: {}",
+        r.total,
+        counts(&r.by_status),
+        counts(&r.by_response)
+    );
+    if !r.priority_open.is_empty() {
+        let _ = writeln!(out, "- Priority recommendations still open:");
+        for p in &r.priority_open {
+            let _ = writeln!(out, "  - **{}** {}", p.reference, cell(&p.title));
+        }
+    }
+    out.push('\n');
+
+    let c = &d.changes;
+    let _ = writeln!(out, "## What changed this quarter\n");
+    let _ = writeln!(out, "### Completed ({})\n", c.completed.len());
+    for a in &c.completed {
+        let done = a
+            .completed_on
+            .map(|d| format!(" (done {})", short(d)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "- {}{done}", action_item(a));
+    }
+    if c.completed.is_empty() {
+        let _ = writeln!(out, "- None.");
+    }
+    let _ = writeln!(out, "\n### Newly overdue ({})\n", c.newly_overdue.len());
+    for a in &c.newly_overdue {
+        let _ = writeln!(out, "- {} (due {})", action_item(a), short(a.due));
+    }
+    if c.newly_overdue.is_empty() {
+        let _ = writeln!(out, "- None.");
+    }
+    let _ = writeln!(out, "\n### Slipped ({})\n", c.slipped.len());
+    for s in &c.slipped {
+        let reason = s
+            .reason
+            .as_deref()
+            .map(|r| format!(" — {}", cell(r)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- **{}** {} — {}: {} → {}{reason} (recorded {})",
+            s.reference,
+            cell(&s.title),
+            cell(&s.owner),
+            short(s.from),
+            short(s.to),
+            short(s.on)
+        );
+    }
+    if c.slipped.is_empty() {
+        let _ = writeln!(out, "- None.");
+    }
+    if !c.recommendations_opened.is_empty() || !c.recommendations_closed.is_empty() {
+        let _ = writeln!(out, "\n### Recommendations\n");
+        for rec in &c.recommendations_opened {
+            let _ = writeln!(out, "- Opened: **{}** {}", rec.reference, cell(&rec.title));
+        }
+        for rec in &c.recommendations_closed {
+            let _ = writeln!(
+                out,
+                "- Closed ({}): **{}** {}",
+                rec.status.label(),
+                rec.reference,
+                cell(&rec.title)
+            );
+        }
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "## Overdue ({})\n", d.overdue.len());
+    if d.overdue.is_empty() {
+        let _ = writeln!(out, "Nothing is overdue.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Ref | Action | Owner | Officer | Due | Days overdue |\n|---|---|---|---|---|---:|"
+        );
+        for a in &d.overdue {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                a.reference,
+                cell(&a.title),
+                cell(&a.owner),
+                a.officer.as_deref().unwrap_or("—"),
+                short(a.due),
+                a.days_overdue
+            );
+        }
+        out.push('\n');
+    }
+
+    let _ = writeln!(
+        out,
+        "## Due in {} ({})\n",
+        d.next_period.label,
+        d.due_next_period.len()
+    );
+    for a in &d.due_next_period {
+        let _ = writeln!(
+            out,
+            "- {} — due {} ({})",
+            action_item(a),
+            short(a.due),
+            a.status.label()
+        );
+    }
+    if d.due_next_period.is_empty() {
+        let _ = writeln!(out, "- Nothing is due next quarter.");
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "## By owner\n");
+    group_table(&mut out, "Owner", &d.by_owner);
+    if !d.by_borough.is_empty() {
+        let _ = writeln!(out, "## By borough\n");
+        group_table(&mut out, "Borough", &d.by_borough);
+    }
+    let _ = writeln!(out, "## By theme\n");
+    group_table(&mut out, "Theme", &d.by_theme);
+    out
+}
+
+/// The reminder as Markdown; `None` says there is nothing to post.
+pub fn reminder_markdown(r: Option<&Reminder>, as_of: NaiveDate) -> String {
+    let Some(r) = r else {
+        return format!(
+            "Nothing to post on {}: no action is overdue or due soon.\n",
+            format_long_date(as_of)
+        );
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Reminder — {}\n\n{} overdue, {} due in the next {} days.\n",
+        format_long_date(r.as_of),
+        r.overdue.len(),
+        r.due_soon.len(),
+        r.remind_before_days
+    );
+    let escalated = r.escalations().count();
+    if escalated > 0 {
+        let _ = writeln!(
+            out,
+            "**Escalated to the board's admins:** {escalated} overdue by more than {} days.\n",
+            r.escalate_after_days
+        );
+    }
+    for g in &r.by_owner {
+        let _ = writeln!(out, "## {}\n", cell(&g.owner));
+        for i in &g.items {
+            let when = match i.kind {
+                ReminderKind::Overdue if i.escalate => {
+                    format!("**{} overdue — escalated**", days(i.days_overdue))
+                }
+                ReminderKind::Overdue => format!("**{} overdue**", days(i.days_overdue)),
+                ReminderKind::DueSoon => format!("due {}", short(i.due)),
+            };
+            let officer = i
+                .officer
+                .as_deref()
+                .map(|o| format!(" — officer {o}"))
+                .unwrap_or_else(|| " — no officer assigned".into());
+            let _ = writeln!(
+                out,
+                "- **{}** {} — {when}{officer}",
+                i.reference,
+                cell(&i.title)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
