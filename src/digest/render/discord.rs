@@ -731,6 +731,7 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
     };
     // Mentions are ~22 characters each; keep each message's content well inside 2,000.
     let max_officers_per_message = 60;
+    let mut truncated = false;
     for group in &r.by_owner {
         let mut lines = Vec::new();
         let mut escalates = false;
@@ -754,6 +755,7 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
             ));
         }
         let (text, shown) = join_counted(&lines, limits::EMBED_DESCRIPTION);
+        truncated |= shown < lines.len();
         // Only ping officers whose line is actually shown.
         let shown_users: Vec<u64> = group.items[..shown]
             .iter()
@@ -791,7 +793,47 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
         current.push((embed, shown_users, escalates));
     }
     flush(&mut current, &mut messages);
+    if truncated {
+        // Some owner's list was cut: attach every item so nothing is lost.
+        if let Some(first) = messages.first_mut() {
+            first.files.push(File {
+                name: "reminder.csv".into(),
+                bytes: reminder_csv(r),
+            });
+        }
+    }
     messages
+}
+
+fn reminder_csv(r: &Reminder) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "ref",
+        "title",
+        "owner",
+        "officer",
+        "due",
+        "days_overdue",
+        "kind",
+        "escalated",
+    ]);
+    for i in r.overdue.iter().chain(r.due_soon.iter()) {
+        let kind = match i.kind {
+            ReminderKind::Overdue => "overdue",
+            ReminderKind::DueSoon => "due_soon",
+        };
+        let _ = w.write_record([
+            i.reference.as_str(),
+            &i.title,
+            &i.owner,
+            i.officer.as_deref().unwrap_or(""),
+            &i.due.to_string(),
+            &i.days_overdue.to_string(),
+            kind,
+            if i.escalate { "yes" } else { "no" },
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
 }
 
 #[cfg(test)]
