@@ -10,6 +10,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{commands, error, Data};
 use crate::clock::Clock;
 use crate::domain::BoardSettings;
+use crate::schedule::poster::BoardPoster;
+use crate::schedule::{Runner, RunnerSettings};
 use crate::store::Store;
 
 /// How to reach Discord.
@@ -121,7 +123,7 @@ pub async fn build_client(
         .await
 }
 
-/// Run the bot until `shutdown` completes, then disconnect cleanly.
+/// Run the bot and its scheduler until `shutdown` completes, then disconnect cleanly.
 pub async fn run_until(
     connection: Connection,
     store: Store,
@@ -130,14 +132,38 @@ pub async fn run_until(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let changed = Arc::new(tokio::sync::Notify::new());
-    let mut client = build_client(&connection, store, clock, new_board_settings, changed).await?;
+    let mut client = build_client(
+        &connection,
+        store.clone(),
+        clock.clone(),
+        new_board_settings,
+        changed.clone(),
+    )
+    .await?;
+    let poster = Arc::new(BoardPoster::new(store.clone(), client.http.clone()));
+    let settings = RunnerSettings {
+        worker: format!(
+            "{}-{}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "bot".into()),
+            std::process::id()
+        ),
+        ..Default::default()
+    };
+    let runner = Runner::new(store, clock, poster, settings).with_change_notifier(changed);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(async move { runner.run(stopped).await });
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down");
         shards.shutdown_all().await;
     });
-    client.start().await?;
+    let result = client.start().await;
+    // The gateway has closed (shutdown or error): stop the scheduler, letting it finish the
+    // post it may be sending.
+    let _ = stop.send(true);
+    let _ = scheduler.await;
+    result?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //!   Discord's limits.
 //! - [`error`]: errors users can fix (shown to them privately) versus unexpected ones (logged
 //!   with a reference id; the user sees a short apology with the reference).
+//! - [`post`]: the renderers' plain messages as Discord requests, pinging exactly whom they may.
 //! - [`commands`]: the slash commands, one file per feature.
 
 pub mod access;
@@ -15,6 +16,7 @@ pub mod client;
 pub mod commands;
 pub mod error;
 pub mod format;
+pub mod post;
 
 use std::sync::Arc;
 

@@ -203,6 +203,12 @@ impl<P: Poster> Runner<P> {
         }
     }
 
+    /// Share a wake-up handle with whoever changes schedules (the bot's `/setup` commands).
+    pub fn with_change_notifier(mut self, changed: Arc<Notify>) -> Self {
+        self.changed = changed;
+        self
+    }
+
     /// A handle to wake the runner when schedules change.
     pub fn change_notifier(&self) -> Arc<Notify> {
         self.changed.clone()

@@ -1,10 +1,10 @@
 //! `/meeting`: the board's meeting dates, the boroughs presenting, and the pre-meeting brief.
 
-use poise::serenity_prelude as serenity;
-
 use super::{date_option, private, text_option};
+use crate::digest::render::discord::{Embed, Message};
 use crate::discord::access::{require, Access};
-use crate::discord::format::{action_line, escape, fit, join_within, limits, no_pings, short_date};
+use crate::discord::format::{action_line, escape, fit, join_within, limits, short_date};
+use crate::discord::post::to_private_reply;
 use crate::discord::{current_board, BotError, Context};
 use crate::domain::{Meeting, Text};
 use crate::services::meetings::{meeting_brief, MeetingBrief};
@@ -103,18 +103,18 @@ pub async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
-/// The brief embed: one field per presenting borough.
-pub fn brief_embed(brief: &MeetingBrief) -> serenity::CreateEmbed {
-    let mut embed = serenity::CreateEmbed::new()
-        .title(fit(
+/// The brief as a message: one field per presenting borough. Pings nobody.
+pub fn brief_message(brief: &MeetingBrief) -> Message {
+    let mut embed = Embed {
+        title: fit(
             &format!(
                 "{} — {}",
-                brief.meeting.title,
+                escape(&brief.meeting.title),
                 short_date(brief.meeting.held_on)
             ),
             limits::EMBED_TITLE,
-        ))
-        .description(fit(
+        ),
+        description: fit(
             &format!(
                 "Presenting: {}. Action plans as of {}; \"done\" counts since {}.",
                 escape(&brief.meeting.boroughs.join(" and ")),
@@ -122,8 +122,10 @@ pub fn brief_embed(brief: &MeetingBrief) -> serenity::CreateEmbed {
                 short_date(brief.since)
             ),
             limits::EMBED_DESCRIPTION,
-        ))
-        .colour(0x6A1B9A);
+        ),
+        colour: 0x6A1B9A,
+        ..Default::default()
+    };
     for b in brief.boroughs.iter().take(limits::EMBED_FIELDS) {
         let mut lines: Vec<String> = b
             .overdue
@@ -138,7 +140,7 @@ pub fn brief_embed(brief: &MeetingBrief) -> serenity::CreateEmbed {
         if lines.is_empty() {
             lines.push("Nothing overdue; nothing completed since the last meeting.".into());
         }
-        embed = embed.field(
+        embed.fields.push((
             fit(
                 &format!(
                     "{} — {} open, {} overdue, {} done",
@@ -151,9 +153,16 @@ pub fn brief_embed(brief: &MeetingBrief) -> serenity::CreateEmbed {
             ),
             join_within(&lines, limits::FIELD_VALUE),
             false,
-        );
+        ));
     }
-    embed
+    Message {
+        content: format!(
+            "**Pre-meeting brief — {}**",
+            short_date(brief.meeting.held_on)
+        ),
+        embeds: vec![embed],
+        ..Default::default()
+    }
 }
 
 /// Preview the brief for the next meeting (or the one on a date).
@@ -186,12 +195,6 @@ pub async fn brief(
             })?,
     };
     let brief = meeting_brief(&ctx.data().store, &board, &meeting, today).await?;
-    ctx.send(
-        poise::CreateReply::default()
-            .embed(brief_embed(&brief))
-            .ephemeral(true)
-            .allowed_mentions(no_pings()),
-    )
-    .await?;
+    ctx.send(to_private_reply(&brief_message(&brief))).await?;
     Ok(())
 }

@@ -3,11 +3,12 @@
 //!
 //! | who         | commands |
 //! |-------------|----------|
-//! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/help` |
+//! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/digest preview`, `/help` |
 //! | officers    | `/update`, `/action extend` (their own actions, or any if the board allows) |
-//! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/import`, `/export`, `/setup`, `/board` |
+//! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/digest post`, `/import`, `/export`, `/setup`, `/board` |
 
 pub mod actions;
+pub mod digest;
 pub mod help;
 pub mod meetings;
 pub mod recommendations;
@@ -28,6 +29,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         actions::mine(),
         actions::history(),
         recommendations::rec(),
+        digest::digest(),
         records::import(),
         records::export(),
         setup::setup(),

@@ -1,0 +1,279 @@
+//! The production poster: builds each scheduled post from the record and sends it to Discord
+//! (with a nonce Discord de-duplicates by) and to the board's Slack / Teams webhooks.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use poise::serenity_prelude as serenity;
+
+use super::runner::{DeliveryError, Job, Poster, PosterFuture};
+use crate::digest::render::chart::digest_chart;
+use crate::digest::render::discord::{
+    digest_messages, escape, fit, limits, reminder_messages, Message,
+};
+use crate::digest::render::markdown::{digest_markdown, reminder_markdown};
+use crate::digest::{load_digest, load_reminder};
+use crate::discord::commands::meetings::brief_message;
+use crate::discord::post::to_create_message;
+use crate::domain::Board;
+use crate::services::meetings::{brief_due_at, brief_markdown, meeting_brief};
+use crate::store::Store;
+
+/// What one scheduled post says: the Discord messages (in order) and the same content as
+/// Markdown for webhooks.
+#[derive(Debug, Clone)]
+pub struct ScheduledPost {
+    pub discord: Vec<Message>,
+    pub title: String,
+    pub markdown: String,
+    /// Earlier failed posts this one tells the admins about (marked reported once it is sent).
+    pub reports_failures: Vec<i64>,
+}
+
+/// Sends scheduled posts for real.
+pub struct BoardPoster {
+    store: Store,
+    http: Arc<serenity::Http>,
+    web: reqwest::Client,
+}
+
+impl BoardPoster {
+    pub fn new(store: Store, http: Arc<serenity::Http>) -> Self {
+        Self {
+            store,
+            http,
+            web: reqwest::Client::new(),
+        }
+    }
+
+    async fn build(
+        &self,
+        board: &Board,
+        job: Job,
+        due_at: DateTime<Utc>,
+    ) -> anyhow::Result<Option<ScheduledPost>> {
+        let as_of = board.settings.time_zone.today(due_at);
+        let post = self.compose(board, job, as_of, due_at).await?;
+        let Some(mut post) = post else {
+            return Ok(None);
+        };
+        // Tell the admins about posts that could not be delivered, at the next chance.
+        let failures = self.store.unreported_failures(board.id).await?;
+        if let (false, Some(first)) = (failures.is_empty(), post.discord.first_mut()) {
+            let lines: Vec<String> = failures
+                .iter()
+                .map(|f| {
+                    format!(
+                        "⚠ The {} due {} could not be posted to {}: {}",
+                        f.job.replace('_', " "),
+                        f.due_at
+                            .with_timezone(&board.settings.time_zone.0)
+                            .format("%-d %b %Y %H:%M"),
+                        f.destination
+                            .strip_prefix("discord:")
+                            .map(|c| format!("<#{c}>"))
+                            .unwrap_or_else(|| f.destination.clone()),
+                        escape(f.last_error.as_deref().unwrap_or("unknown error"))
+                    )
+                })
+                .collect();
+            let notice = match board.chat.admin_role {
+                Some(role) => {
+                    first.ping_roles.push(role);
+                    format!("<@&{role}> {}", lines.join("\n"))
+                }
+                None => lines.join("\n"),
+            };
+            first.content = fit(&format!("{notice}\n{}", first.content), limits::CONTENT);
+            post.reports_failures = failures.iter().map(|f| f.post_id).collect();
+        }
+        Ok(Some(post))
+    }
+
+    async fn compose(
+        &self,
+        board: &Board,
+        job: Job,
+        as_of: chrono::NaiveDate,
+        due_at: DateTime<Utc>,
+    ) -> anyhow::Result<Option<ScheduledPost>> {
+        match job {
+            Job::MeetingBrief => {
+                let meetings = self.store.meetings(board.id).await?;
+                let Some(meeting) = meetings.into_iter().find(|m| {
+                    brief_due_at(
+                        &board.settings.time_zone,
+                        m,
+                        board.settings.meeting_brief_days,
+                    ) == Some(due_at)
+                }) else {
+                    // The meeting was moved or removed since the schedule was read.
+                    return Ok(None);
+                };
+                let brief = meeting_brief(&self.store, board, &meeting, as_of).await?;
+                Ok(Some(ScheduledPost {
+                    discord: vec![brief_message(&brief)],
+                    title: format!("{} — pre-meeting brief", meeting.title),
+                    markdown: brief_markdown(&brief),
+                    reports_failures: Vec::new(),
+                }))
+            }
+            Job::Digest => {
+                let digest = load_digest(&self.store, board, as_of).await?;
+                let chart = digest_chart(&digest)
+                    .map_err(|e| tracing::warn!(board = %board.slug, error = %e, "posting the digest without its chart"))
+                    .ok();
+                Ok(Some(ScheduledPost {
+                    discord: digest_messages(&digest, chart),
+                    title: format!(
+                        "{} — quarterly VAW briefing {}",
+                        board.name, digest.period.label
+                    ),
+                    markdown: digest_markdown(&digest),
+                    reports_failures: Vec::new(),
+                }))
+            }
+            Job::Reminder => {
+                let Some(reminder) = load_reminder(&self.store, board, as_of).await? else {
+                    return Ok(None);
+                };
+                Ok(Some(ScheduledPost {
+                    discord: reminder_messages(&reminder, board.chat.admin_role),
+                    title: format!("{} — reminder", board.name),
+                    markdown: reminder_markdown(Some(&reminder), as_of),
+                    reports_failures: Vec::new(),
+                }))
+            }
+        }
+    }
+}
+
+/// Map a serenity error to "try again" or "give up".
+fn classify(error: serenity::Error) -> DeliveryError {
+    match error {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            let status = response.status_code.as_u16();
+            let detail = format!("Discord answered {status}: {}", response.error.message);
+            if status == 429 || response.status_code.is_server_error() {
+                DeliveryError::Retry {
+                    status: Some(status),
+                    retry_after: None,
+                    detail,
+                }
+            } else {
+                DeliveryError::Permanent {
+                    status: Some(status),
+                    detail,
+                }
+            }
+        }
+        serenity::Error::Http(serenity::HttpError::Request(e)) => DeliveryError::Retry {
+            status: None,
+            retry_after: None,
+            detail: format!("could not reach Discord: {}", e.without_url()),
+        },
+        other => DeliveryError::Permanent {
+            status: None,
+            detail: other.to_string(),
+        },
+    }
+}
+
+impl Poster for BoardPoster {
+    type Post = ScheduledPost;
+
+    fn destinations<'a>(&'a self, board: &'a Board, job: Job) -> PosterFuture<'a, Vec<String>> {
+        Box::pin(async move {
+            let channel = match job {
+                Job::Digest | Job::MeetingBrief => board.chat.digest_channel,
+                Job::Reminder => board.chat.reminder_channel,
+            };
+            let mut destinations: Vec<String> = channel
+                .map(|c| format!("discord:{c}"))
+                .into_iter()
+                .collect();
+            if job == Job::Digest {
+                match self.store.webhooks(board.id).await {
+                    Ok(hooks) => destinations
+                        .extend(hooks.into_iter().map(|h| format!("webhook:{}", h.name))),
+                    Err(e) => {
+                        tracing::error!(board = %board.slug, error = %e, "could not read webhooks")
+                    }
+                }
+            }
+            destinations
+        })
+    }
+
+    fn prepare<'a>(
+        &'a self,
+        board: &'a Board,
+        job: Job,
+        due_at: DateTime<Utc>,
+    ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
+        Box::pin(self.build(board, job, due_at))
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        board: &'a Board,
+        destination: &'a str,
+        post: &'a Self::Post,
+        nonce: &'a str,
+    ) -> PosterFuture<'a, Result<Option<String>, DeliveryError>> {
+        Box::pin(async move {
+            if let Some(channel) = destination.strip_prefix("discord:") {
+                let channel: u64 = channel.parse().map_err(|_| DeliveryError::Permanent {
+                    status: None,
+                    detail: format!("bad channel id in {destination}"),
+                })?;
+                let mut first_id = None;
+                for (i, message) in post.discord.iter().enumerate() {
+                    // One nonce per message, the same on every attempt: a message Discord
+                    // already has is not posted again.
+                    let message = to_create_message(message)
+                        .nonce(serenity::Nonce::String(format!("{nonce}-{i}")))
+                        .enforce_nonce(true);
+                    let sent = serenity::ChannelId::new(channel)
+                        .send_message(&self.http, message)
+                        .await
+                        .map_err(classify)?;
+                    first_id.get_or_insert(sent.id.to_string());
+                }
+                if !post.reports_failures.is_empty() {
+                    if let Err(e) = self
+                        .store
+                        .mark_failures_reported(&post.reports_failures)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "could not mark failures as reported; they may be reported again");
+                    }
+                }
+                Ok(first_id)
+            } else if let Some(name) = destination.strip_prefix("webhook:") {
+                let hooks =
+                    self.store
+                        .webhooks(board.id)
+                        .await
+                        .map_err(|e| DeliveryError::Retry {
+                            status: None,
+                            retry_after: None,
+                            detail: e.to_string(),
+                        })?;
+                let hook = hooks.into_iter().find(|h| h.name == name).ok_or_else(|| {
+                    DeliveryError::Permanent {
+                        status: None,
+                        detail: format!("the webhook {name} was removed"),
+                    }
+                })?;
+                crate::webhook::send(&self.web, &hook, &post.title, &post.markdown).await?;
+                Ok(None)
+            } else {
+                Err(DeliveryError::Permanent {
+                    status: None,
+                    detail: format!("unknown destination {destination}"),
+                })
+            }
+        })
+    }
+}
