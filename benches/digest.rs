@@ -155,12 +155,20 @@ async fn main() {
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let recs = recommendations_csv();
     println!("digest benchmark: build + render (JSON and Discord) as of {as_of}, {RUNS} runs each; baseline = reading the actions alone");
-    for backend in ["sqlite", "postgres"] {
+    // BENCH_SIZES=10000 and BENCH_BACKENDS=sqlite narrow a run while investigating.
+    let sizes: Vec<usize> = std::env::var("BENCH_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000]);
+    let backends: Vec<String> = std::env::var("BENCH_BACKENDS")
+        .map(|v| v.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|_| vec!["sqlite".into(), "postgres".into()]);
+    for backend in backends.iter().map(String::as_str) {
         if backend == "postgres" && std::env::var("TEST_POSTGRES_URL").is_err() {
             println!("postgres: skipped (TEST_POSTGRES_URL is not set)");
             continue;
         }
-        for n in [1_000usize, 10_000, 100_000] {
+        for &n in &sizes {
             let name = format!("{backend}_{n}");
             let (url, cleanup) = database(backend, &name, dir.path())
                 .await
@@ -197,7 +205,8 @@ async fn main() {
 
             let mut full = Vec::new();
             let mut baseline = Vec::new();
-            let mut sizes = (0, 0);
+            let mut phases = [Duration::ZERO; 3];
+            let mut out_sizes = (0, 0);
             for _ in 0..RUNS {
                 let started = Instant::now();
                 let actions = store.actions(board.id).await.unwrap();
@@ -206,10 +215,15 @@ async fn main() {
 
                 let started = Instant::now();
                 let digest = load_digest(&store, &board, as_of).await.unwrap();
+                let built = started.elapsed();
                 let json = serde_json::to_string(&digest_json(&digest)).unwrap();
+                let rendered_json = started.elapsed();
                 let messages = digest_messages(&digest, None);
                 full.push(started.elapsed());
-                sizes = (json.len(), messages.len());
+                phases[0] += built;
+                phases[1] += rendered_json - built;
+                phases[2] += started.elapsed() - rendered_json;
+                out_sizes = (json.len(), messages.len());
             }
             let updates = n * 10;
             figures(
@@ -220,10 +234,14 @@ async fn main() {
                 &format!("{backend} {n:>7} actions: baseline (read actions)"),
                 baseline,
             );
+            let avg = |d: Duration| d.as_secs_f64() * 1000.0 / RUNS as f64;
             println!(
-                "    (JSON {} KB, {} Discord messages)",
-                sizes.0 / 1024,
-                sizes.1
+                "    mean split: load + build {:.1} ms, JSON {:.1} ms, Discord {:.1} ms (JSON {} KB, {} Discord messages)",
+                avg(phases[0]),
+                avg(phases[1]),
+                avg(phases[2]),
+                out_sizes.0 / 1024,
+                out_sizes.1
             );
             store.close().await;
             if let Some((admin, db)) = cleanup {

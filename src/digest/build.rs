@@ -523,14 +523,7 @@ pub async fn load_digest(
     let (from, to) = history_window(board, as_of);
     let recommendations = store.recommendations(board.id).await?;
     let actions = store.actions(board.id).await?;
-    let history = store
-        .history_between(
-            board.id,
-            from,
-            to,
-            &[ChangeKind::Due, ChangeKind::Created, ChangeKind::Status],
-        )
-        .await?;
+    let history = store.digest_history_between(board.id, from, to).await?;
     Ok(build_digest(
         &DigestInput {
             board,

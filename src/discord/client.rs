@@ -98,6 +98,27 @@ pub async fn build_client(
     new_board_settings: BoardSettings,
     schedule_changed: Arc<tokio::sync::Notify>,
 ) -> Result<serenity::Client, serenity::Error> {
+    build_client_watched(
+        connection,
+        store,
+        clock,
+        new_board_settings,
+        schedule_changed,
+        None,
+    )
+    .await
+}
+
+/// [`build_client`] with a raw event handler beside the framework: tests install one that
+/// fails on any gateway event serenity could not read (it would otherwise drop it silently).
+pub async fn build_client_watched(
+    connection: &Connection,
+    store: Store,
+    clock: Arc<dyn Clock>,
+    new_board_settings: BoardSettings,
+    schedule_changed: Arc<tokio::sync::Notify>,
+    raw_events: Option<Arc<dyn serenity::RawEventHandler>>,
+) -> Result<serenity::Client, serenity::Error> {
     let http = http_client(connection);
     let framework = poise::Framework::builder()
         .options(framework_options())
@@ -118,9 +139,21 @@ pub async fn build_client(
             })
         })
         .build();
-    serenity::ClientBuilder::new_with_http(http, intents())
-        .framework(framework)
-        .await
+    let mut builder = serenity::ClientBuilder::new_with_http(http, intents()).framework(framework);
+    if let Some(handler) = raw_events {
+        builder = builder.raw_event_handler(ForwardRawEvents(handler));
+    }
+    builder.await
+}
+
+/// Passes raw gateway events to a shared handler (serenity takes handlers by value).
+struct ForwardRawEvents(Arc<dyn serenity::RawEventHandler>);
+
+#[serenity::async_trait]
+impl serenity::RawEventHandler for ForwardRawEvents {
+    async fn raw_event(&self, ctx: serenity::Context, event: serenity::Event) {
+        self.0.raw_event(ctx, event).await;
+    }
 }
 
 /// Run the bot and its scheduler until `shutdown` completes, then disconnect cleanly.

@@ -47,6 +47,10 @@ macro_rules! vocabulary {
             }
 
             pub fn parse(input: &str) -> Result<Self, StatusError> {
+                // The stored, canonical form needs no normalising (the common case by far).
+                if let Some(found) = Self::ALL.iter().copied().find(|v| v.as_str() == input) {
+                    return Ok(found);
+                }
                 let wanted = normalise(input);
                 Self::ALL
                     .iter()

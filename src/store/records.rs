@@ -30,12 +30,25 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
+/// A stored `YYYY-MM-DD` date. Read digit by digit: this runs for every action of every
+/// digest, and chrono's general parser is several times slower.
+fn stored_date(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
+}
+
 fn date_column(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>, StoreError> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|t| {
-        NaiveDate::parse_from_str(&t, "%Y-%m-%d").map_err(|_| corrupt(format!("{column} {t:?}")))
-    })
-    .transpose()
+    let text: Option<&str> = row.try_get(column)?;
+    text.map(|t| stored_date(t).ok_or_else(|| corrupt(format!("{column} {t:?}"))))
+        .transpose()
 }
 
 pub(super) fn recommendation_from_row(row: &AnyRow) -> Result<(i64, Recommendation), StoreError> {
@@ -86,7 +99,7 @@ pub(super) fn action_from_row(row: &AnyRow) -> Result<StoredAction, StoreError> 
             .transpose()?,
         due: date_column(row, "due")?
             .ok_or_else(|| corrupt(format!("{reference}: no due date")))?,
-        status: ActionStatus::parse(&row.try_get::<String, _>("status")?).map_err(corrupt)?,
+        status: ActionStatus::parse(row.try_get::<&str, _>("status")?).map_err(corrupt)?,
         completed_on: date_column(row, "completed_on")?,
     };
     Ok(StoredAction {
@@ -237,6 +250,29 @@ impl Store {
             "{HISTORY_SELECT} WHERE u.board_id = $1 ORDER BY u.id"
         ))
         .bind(board_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(update_from_row).collect()
+    }
+
+    /// The history a digest needs from `[from, to)`, oldest first: due-date changes of actions,
+    /// and recommendations created or changing status. Filtered in SQL, since a busy board
+    /// records far more status updates than these.
+    pub async fn digest_history_between(
+        &self,
+        board_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatusUpdate>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{HISTORY_SELECT} WHERE u.board_id = $1 AND u.recorded_at >= $2 AND \
+             u.recorded_at < $3 AND ((u.subject_kind = 'action' AND u.change_kind = 'due') OR \
+             (u.subject_kind = 'recommendation' AND u.change_kind IN ('created', 'status'))) \
+             ORDER BY u.id"
+        ))
+        .bind(board_id)
+        .bind(timestamp_to_text(from))
+        .bind(timestamp_to_text(to))
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(update_from_row).collect()
