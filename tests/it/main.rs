@@ -2,7 +2,9 @@
 //! machine). Each module covers one area; `support` holds the shared test fixtures.
 
 mod cli;
+mod delivery;
 mod digest;
+mod discord;
 mod import;
 mod schedule;
 mod store_contract;

@@ -1,0 +1,309 @@
+//! Scheduled posts delivered for real: through the fake Discord (retries, nonces, mentions) and
+//! to a local webhook server standing in for Slack and Teams.
+
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+
+use chrono::{TimeZone, Utc};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use serde_json::{json, Value};
+
+use briefing_bot::clock::{Clock, FixedClock};
+use briefing_bot::discord::client::{http_client, Connection};
+use briefing_bot::domain::{BoardSlug, ChatSettings};
+use briefing_bot::schedule::poster::BoardPoster;
+use briefing_bot::schedule::{Job, Runner, RunnerSettings};
+use briefing_bot::store::PostOutcome;
+use briefing_bot::webhook::{Webhook, WebhookKind, WebhookUrl};
+
+use crate::support::bot::{
+    guild, ADMIN_ROLE, DIGEST_CHANNEL, GUILD, OFFICER, OFFICER_ROLE, REMINDER_CHANNEL,
+};
+use crate::support::db::{sqlite, TestDb};
+use crate::support::fake_discord::{FakeDiscord, TOKEN};
+
+async fn board_db() -> (TestDb, briefing_bot::domain::Board) {
+    let db = sqlite().await;
+    crate::store_contract::load(&db.store, "dsvb").await;
+    let mut board = db
+        .store
+        .board(&BoardSlug::parse("dsvb").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    board.chat = ChatSettings {
+        server_id: Some(GUILD),
+        digest_channel: Some(DIGEST_CHANNEL),
+        reminder_channel: Some(REMINDER_CHANNEL),
+        officer_role: Some(OFFICER_ROLE),
+        admin_role: Some(ADMIN_ROLE),
+        officers_update_any: false,
+    };
+    db.store
+        .update_chat_settings(board.id, &board.chat)
+        .await
+        .unwrap();
+    (db, board)
+}
+
+fn runner(db: &TestDb, fake: &FakeDiscord, clock: &Arc<FixedClock>) -> Runner<BoardPoster> {
+    let connection = Connection {
+        token: TOKEN.to_string().into(),
+        api_url: Some(fake.api_url()),
+    };
+    let poster = Arc::new(BoardPoster::new(
+        db.store.clone(),
+        Arc::new(http_client(&connection)),
+    ));
+    let settings = RunnerSettings {
+        worker: "test".into(),
+        first_backoff: chrono::Duration::milliseconds(10),
+        ..Default::default()
+    };
+    Runner::new(
+        db.store.clone(),
+        clock.clone() as Arc<dyn Clock>,
+        poster,
+        settings,
+    )
+}
+
+#[tokio::test]
+async fn a_reminder_survives_a_429_and_a_500_and_is_posted_once() {
+    let (db, board) = board_db().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
+    fake.queue(&route, 429, json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false, "code": 0}));
+    fake.queue(
+        &route,
+        500,
+        json!({"message": "Internal Server Error", "code": 0}),
+    );
+    // Monday 20 September 2010, 09:00 in London (BST).
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2010, 9, 20, 8, 0, 0).unwrap(),
+    ));
+    let r = runner(&db, &fake, &clock);
+    let reports = r.run_due(clock.now()).await.unwrap();
+    let reminder = reports
+        .iter()
+        .find(|p| p.job == Job::Reminder)
+        .expect("the reminder was due");
+    assert_eq!(reminder.outcome, PostOutcome::Sent);
+    let posted = fake.channel_messages(REMINDER_CHANNEL);
+    assert_eq!(posted.len(), 1, "one message despite the retries");
+    let message = &posted[0];
+    // It pings exactly the assigned officer of the overdue action, and nobody else.
+    assert_eq!(
+        message["allowed_mentions"]["users"],
+        json!([OFFICER.to_string()])
+    );
+    assert!(message["allowed_mentions"]["parse"]
+        .as_array()
+        .is_none_or(|p| p.is_empty()));
+    assert!(message["content"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("<@{OFFICER}>")));
+    let log = db.store.deliveries(Some(board.id), 10).await.unwrap();
+    let entry = log.iter().find(|d| d.job == "reminder").unwrap();
+    assert_eq!((entry.state.as_str(), entry.attempts), ("sent", 3));
+    let attempts = db.store.attempts_of(entry.post_id).await.unwrap();
+    let statuses: Vec<Option<i64>> = attempts.iter().map(|a| a.2).collect();
+    assert_eq!(statuses, [Some(429), Some(500), Some(200)]);
+    // Running again at the same time posts nothing more.
+    r.run_due(clock.now()).await.unwrap();
+    assert_eq!(fake.channel_messages(REMINDER_CHANNEL).len(), 1);
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+#[tokio::test]
+async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time() {
+    let (db, board) = board_db().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
+    fake.queue(
+        &route,
+        403,
+        json!({"message": "Missing Permissions", "code": 50013}),
+    );
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2010, 9, 20, 8, 0, 0).unwrap(),
+    ));
+    let r = runner(&db, &fake, &clock);
+    let reports = r.run_due(clock.now()).await.unwrap();
+    assert!(reports
+        .iter()
+        .any(|p| p.job == Job::Reminder && p.outcome == PostOutcome::Failed));
+    assert!(fake.channel_messages(REMINDER_CHANNEL).is_empty());
+    let failures = db.store.unreported_failures(board.id).await.unwrap();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("Missing Permissions"));
+    // A week later the next reminder goes out and tells the admins.
+    clock.set(Utc.with_ymd_and_hms(2010, 9, 27, 8, 0, 0).unwrap());
+    r.run_due(clock.now()).await.unwrap();
+    let posted = fake.channel_messages(REMINDER_CHANNEL);
+    assert_eq!(posted.len(), 1);
+    let content = posted[0]["content"].as_str().unwrap();
+    assert!(
+        content.contains("could not be posted") && content.contains("Missing Permissions"),
+        "{content}"
+    );
+    assert_eq!(
+        posted[0]["allowed_mentions"]["roles"],
+        json!([ADMIN_ROLE.to_string()])
+    );
+    assert!(db
+        .store
+        .unreported_failures(board.id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+/// A local stand-in for Slack's and Teams' incoming webhooks: records bodies, answers from a
+/// script (then 200).
+async fn webhook_server(script: Vec<u16>) -> (String, Arc<Mutex<Vec<Value>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/services/T000/B000/s3cr3tpart",
+        listener.local_addr().unwrap()
+    );
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let script = Arc::new(Mutex::new(script));
+    let seen = bodies.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let (seen, script) = (seen.clone(), script.clone());
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (seen, script) = (seen.clone(), script.clone());
+                        async move {
+                            let body = req
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            seen.lock().unwrap().push(
+                                serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null),
+                            );
+                            let status = {
+                                let mut s = script.lock().unwrap();
+                                if s.is_empty() {
+                                    200
+                                } else {
+                                    s.remove(0)
+                                }
+                            };
+                            let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
+                            *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                            Ok::<_, Infallible>(r)
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    (url, bodies)
+}
+
+/// Captures log output in memory for the current thread.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_digest_is_mirrored_to_slack_and_teams_once_each_and_urls_stay_secret() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (db, board) = board_db().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let (slack_url, slack) = webhook_server(vec![500]).await;
+    let (teams_url, teams) = webhook_server(vec![]).await;
+    for (name, kind, url) in [
+        ("members-slack", WebhookKind::Slack, &slack_url),
+        ("members-teams", WebhookKind::Teams, &teams_url),
+    ] {
+        let hook = Webhook {
+            name: name.into(),
+            kind,
+            url: WebhookUrl::parse(url).unwrap(),
+        };
+        db.store
+            .add_webhook(board.id, &hook, Utc::now())
+            .await
+            .unwrap();
+    }
+    // 1 October 2010, 09:00 in London: the Q2 digest is due.
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap(),
+    ));
+    let r = runner(&db, &fake, &clock);
+    let reports = r.run_due(clock.now()).await.unwrap();
+    let digests: Vec<_> = reports.iter().filter(|p| p.job == Job::Digest).collect();
+    assert_eq!(digests.len(), 3, "Discord, Slack and Teams: {reports:?}");
+    assert!(digests.iter().all(|p| p.outcome == PostOutcome::Sent));
+    assert!(!fake.channel_messages(DIGEST_CHANNEL).is_empty());
+    let slack_bodies = slack.lock().unwrap().clone();
+    assert_eq!(
+        slack_bodies.len(),
+        2,
+        "one failed attempt (500), then the post"
+    );
+    assert!(
+        slack_bodies[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("*Headlines*"),
+        "{}",
+        slack_bodies[1]
+    );
+    let teams_bodies = teams.lock().unwrap().clone();
+    assert_eq!(teams_bodies.len(), 1);
+    assert_eq!(
+        teams_bodies[0]["attachments"][0]["content"]["type"],
+        "AdaptiveCard"
+    );
+    // Again at the same time: nothing more anywhere.
+    r.run_due(clock.now()).await.unwrap();
+    assert_eq!(slack.lock().unwrap().len(), 2);
+    assert_eq!(teams.lock().unwrap().len(), 1);
+    let log = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+    assert!(log.contains("scheduled post"), "the test captured the logs");
+    assert!(
+        !log.contains("s3cr3tpart"),
+        "a webhook URL reached the logs:\n{log}"
+    );
+    let recorded = db.store.deliveries(Some(board.id), 10).await.unwrap();
+    assert!(recorded
+        .iter()
+        .all(|d| !d.last_error.as_deref().unwrap_or("").contains("s3cr3tpart")));
+}

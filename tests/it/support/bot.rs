@@ -1,0 +1,307 @@
+//! The real bot, connected to the fake Discord, serving a test board: start it, run slash
+//! commands as different people, and stop it.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use poise::serenity_prelude as serenity;
+use serde_json::{json, Value};
+
+use briefing_bot::clock::{Clock, FixedClock};
+use briefing_bot::discord::client::{build_client_watched, Connection};
+use briefing_bot::domain::{Board, BoardSlug, ChatSettings};
+
+use super::db::{sqlite, TestDb};
+use super::fake_discord::{perms, Channel, FakeDiscord, Guild, Member, Reply, Role, TOKEN};
+
+pub const GUILD: u64 = 700_000_000_000_000_001;
+pub const ADMIN_ROLE: u64 = 700_000_000_000_000_010;
+pub const OFFICER_ROLE: u64 = 700_000_000_000_000_011;
+pub const MANAGER_ROLE: u64 = 700_000_000_000_000_012;
+pub const DIGEST_CHANNEL: u64 = 700_000_000_000_000_020;
+pub const REMINDER_CHANNEL: u64 = 700_000_000_000_000_021;
+/// A channel where the bot may not send messages or embeds.
+pub const LOCKED_CHANNEL: u64 = 700_000_000_000_000_022;
+
+/// A member with no board role.
+pub const MEMBER: u64 = 200_000_000_000_000_009;
+/// The officer assigned to ACT-001 in the test board.
+pub const OFFICER: u64 = 200_000_000_000_000_001;
+/// An officer not assigned to ACT-001.
+pub const OTHER_OFFICER: u64 = 200_000_000_000_000_002;
+/// Holds the board's admin role.
+pub const ADMIN: u64 = 200_000_000_000_000_100;
+/// Has Manage Server but no board role.
+pub const MANAGER: u64 = 200_000_000_000_000_101;
+
+/// The test server.
+pub fn guild() -> Guild {
+    Guild {
+        id: GUILD,
+        name: "Board server".into(),
+        roles: vec![
+            Role {
+                id: ADMIN_ROLE,
+                name: "Secretariat".into(),
+                permissions: 0,
+            },
+            Role {
+                id: OFFICER_ROLE,
+                name: "Officers".into(),
+                permissions: 0,
+            },
+            Role {
+                id: MANAGER_ROLE,
+                name: "Server managers".into(),
+                permissions: perms::MANAGE_GUILD,
+            },
+        ],
+        channels: vec![
+            Channel {
+                id: DIGEST_CHANNEL,
+                name: "briefings".into(),
+                deny_bot: 0,
+            },
+            Channel {
+                id: REMINDER_CHANNEL,
+                name: "reminders".into(),
+                deny_bot: 0,
+            },
+            Channel {
+                id: LOCKED_CHANNEL,
+                name: "locked".into(),
+                deny_bot: perms::SEND_MESSAGES | perms::EMBED_LINKS,
+            },
+        ],
+        members: vec![
+            Member {
+                id: MEMBER,
+                name: "member".into(),
+                roles: vec![],
+            },
+            Member {
+                id: OFFICER,
+                name: "officer".into(),
+                roles: vec![OFFICER_ROLE],
+            },
+            Member {
+                id: OTHER_OFFICER,
+                name: "other-officer".into(),
+                roles: vec![OFFICER_ROLE],
+            },
+            Member {
+                id: ADMIN,
+                name: "secretary".into(),
+                roles: vec![ADMIN_ROLE],
+            },
+            Member {
+                id: MANAGER,
+                name: "manager".into(),
+                roles: vec![MANAGER_ROLE],
+            },
+        ],
+    }
+}
+
+/// Fails the test if serenity receives a gateway event it cannot read (it would drop it
+/// silently and the command would never run).
+#[derive(Default)]
+pub struct UnknownEvents(AtomicBool);
+
+#[serenity::async_trait]
+impl serenity::RawEventHandler for UnknownEvents {
+    async fn raw_event(&self, _ctx: serenity::Context, event: serenity::Event) {
+        if let serenity::Event::Unknown(unknown) = &event {
+            eprintln!("serenity could not read a gateway event: {unknown:?}");
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The bot serving the test board against the fake.
+pub struct TestBot {
+    pub fake: FakeDiscord,
+    pub db: TestDb,
+    pub board: Board,
+    pub clock: Arc<FixedClock>,
+    unknown: Arc<UnknownEvents>,
+    shards: Arc<serenity::ShardManager>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestBot {
+    /// Start the fake, a database with the small test board linked to the test server, and the
+    /// bot, and wait until it is connected with its commands registered.
+    pub async fn start() -> Self {
+        let db = sqlite().await;
+        crate::store_contract::load(&db.store, "dsvb").await;
+        let mut board = db
+            .store
+            .board(&BoardSlug::parse("dsvb").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        board.chat = ChatSettings {
+            server_id: Some(GUILD),
+            digest_channel: Some(DIGEST_CHANNEL),
+            reminder_channel: Some(REMINDER_CHANNEL),
+            officer_role: Some(OFFICER_ROLE),
+            admin_role: Some(ADMIN_ROLE),
+            officers_update_any: false,
+        };
+        db.store
+            .update_chat_settings(board.id, &board.chat)
+            .await
+            .unwrap();
+        let fake = FakeDiscord::start(vec![guild()]).await;
+        // 20 September 2010: ACT-001 (due 1 September) is overdue.
+        let clock = Arc::new(FixedClock::new(
+            Utc.with_ymd_and_hms(2010, 9, 20, 10, 0, 0).unwrap(),
+        ));
+        let unknown = Arc::new(UnknownEvents::default());
+        let connection = Connection {
+            token: TOKEN.to_string().into(),
+            api_url: Some(fake.api_url()),
+        };
+        let mut client = build_client_watched(
+            &connection,
+            db.store.clone(),
+            clock.clone() as Arc<dyn Clock>,
+            Default::default(),
+            Default::default(),
+            Some(unknown.clone() as Arc<dyn serenity::RawEventHandler>),
+        )
+        .await
+        .expect("client builds");
+        let shards = client.shard_manager.clone();
+        let task = tokio::spawn(async move {
+            let _ = client.start().await;
+        });
+        fake.wait_ready().await;
+        Self {
+            fake,
+            db,
+            board,
+            clock,
+            unknown,
+            shards,
+            task,
+        }
+    }
+
+    fn command_id(&self, name: &str) -> String {
+        self.fake
+            .registered_commands()
+            .iter()
+            .find(|c| c["name"] == name)
+            .and_then(|c| c["id"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("the bot registered no /{name} command"))
+    }
+
+    /// The interaction data for `/name sub … options`.
+    fn data(&self, command: &str, options: Value, resolved: Value, kind: u64) -> Value {
+        let mut words = command.split_whitespace();
+        let top = words.next().unwrap();
+        let subs: Vec<&str> = words.collect();
+        let mut options = options;
+        // Wrap the options in the subcommand (type 1) and group (type 2) levels, innermost first.
+        for (depth, sub) in subs.iter().enumerate().rev() {
+            let kind = if depth + 1 == subs.len() { 1 } else { 2 };
+            options = json!([{ "name": sub, "type": kind, "options": options }]);
+        }
+        json!({ "id": self.command_id(top), "name": top, "type": 1, "options": options, "resolved": resolved, "guild_id": GUILD.to_string(), "_kind": kind })
+    }
+
+    /// Run a slash command as `who` in `channel` and return the bot's answer.
+    pub async fn run_in(
+        &self,
+        who: u64,
+        channel: u64,
+        command: &str,
+        options: Value,
+        resolved: Value,
+    ) -> Reply {
+        let mut data = self.data(command, options, resolved, 2);
+        data.as_object_mut().unwrap().remove("_kind");
+        let (_, token, payload) = self.fake.interaction_json(GUILD, channel, who, 2, data);
+        self.fake.send_interaction(payload, &token).await
+    }
+
+    /// Run a slash command as `who` in the digest channel.
+    pub async fn run(&self, who: u64, command: &str, options: Value) -> Reply {
+        self.run_in(who, DIGEST_CHANNEL, command, options, json!({}))
+            .await
+    }
+
+    /// Ask for autocomplete choices while `who` types into option `focused`.
+    pub async fn autocomplete(&self, who: u64, command: &str, mut options: Value) -> Reply {
+        for option in options.as_array_mut().unwrap() {
+            if option.get("focused").is_none() {
+                option["focused"] = json!(false);
+            }
+        }
+        let mut data = self.data(command, options, json!({}), 4);
+        data.as_object_mut().unwrap().remove("_kind");
+        let (_, token, payload) = self
+            .fake
+            .interaction_json(GUILD, DIGEST_CHANNEL, who, 4, data);
+        self.fake.send_interaction(payload, &token).await
+    }
+
+    /// Submit a modal the bot opened (reply kind 9) and return what the bot then says.
+    pub async fn submit_modal(
+        &self,
+        who: u64,
+        modal: &Reply,
+        original_token: &str,
+        values: &[&str],
+    ) -> Reply {
+        let custom_id = modal.data["custom_id"]
+            .as_str()
+            .expect("a modal has a custom id")
+            .to_string();
+        let inputs: Vec<Value> = modal.data["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .zip(values)
+            .map(|(row, value)| {
+                let input = &row["components"][0];
+                json!({"type": 1, "components": [{"type": 4, "custom_id": input["custom_id"], "value": value}]})
+            })
+            .collect();
+        let data = json!({"custom_id": custom_id, "components": inputs});
+        let (_, token, payload) = self
+            .fake
+            .interaction_json(GUILD, DIGEST_CHANNEL, who, 5, data);
+        let _ = self.fake.send_interaction(payload, &token).await;
+        self.fake.reply_for(original_token)
+    }
+
+    /// Run a slash command and also return its interaction token (for modals).
+    pub async fn run_with_token(&self, who: u64, command: &str, options: Value) -> (Reply, String) {
+        let mut data = self.data(command, options, json!({}), 2);
+        data.as_object_mut().unwrap().remove("_kind");
+        let (_, token, payload) = self
+            .fake
+            .interaction_json(GUILD, DIGEST_CHANNEL, who, 2, data);
+        (self.fake.send_interaction(payload, &token).await, token)
+    }
+
+    /// Stop the bot and check it never met an event it could not read or sent a bad request.
+    pub async fn stop(self) {
+        self.shards.shutdown_all().await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+        assert!(
+            !self.unknown.0.load(Ordering::SeqCst),
+            "serenity dropped a gateway event it could not read"
+        );
+        let violations = self.fake.violations();
+        assert!(
+            violations.is_empty(),
+            "the bot sent requests Discord would refuse:\n{}",
+            violations.join("\n")
+        );
+    }
+}

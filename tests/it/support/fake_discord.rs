@@ -1,0 +1,1021 @@
+//! A fake Discord on 127.0.0.1 for end-to-end tests: REST over HTTP and the gateway over a
+//! websocket, enough for the real serenity/poise client to connect, receive slash commands and
+//! reply. Tests drive it: configure servers (guilds) with roles, channels and members; send an
+//! interaction as a given member and await the bot's answer; read the messages the bot posted.
+//!
+//! Every request body the bot sends is checked against Discord's own schemas (see
+//! `tests/fixtures/discord-openapi`) and documented limits, and every message must set allowed
+//! mentions explicitly; problems are collected as violations for the test to assert on.
+//! Payloads follow `shared/FAKE_DISCORD.md` (the keys serenity needs to deserialize them).
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use serde_json::{json, Value};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::schema::Schemas;
+
+/// The bot token the fake accepts.
+pub const TOKEN: &str = "fake.bot.token";
+/// The application (and bot user) id.
+pub const APP_ID: u64 = 900_000_000_000_000_001;
+/// The bot's own role in every guild.
+pub const BOT_ROLE: u64 = 900_000_000_000_000_002;
+
+/// Discord permission bits the tests use.
+pub mod perms {
+    pub const VIEW_CHANNEL: u64 = 1 << 10;
+    pub const SEND_MESSAGES: u64 = 1 << 11;
+    pub const EMBED_LINKS: u64 = 1 << 14;
+    pub const ATTACH_FILES: u64 = 1 << 15;
+    pub const MANAGE_GUILD: u64 = 1 << 5;
+    pub const USE_APPLICATION_COMMANDS: u64 = 1 << 31;
+    /// What @everyone has in the test servers.
+    pub const EVERYONE: u64 =
+        VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | USE_APPLICATION_COMMANDS;
+}
+
+/// A role in a test guild.
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub id: u64,
+    pub name: String,
+    pub permissions: u64,
+}
+
+/// A text channel; `deny_bot` removes permissions from the bot's role in it.
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub id: u64,
+    pub name: String,
+    pub deny_bot: u64,
+}
+
+/// A member of a test guild.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub id: u64,
+    pub name: String,
+    pub roles: Vec<u64>,
+}
+
+/// A test guild (Discord server).
+#[derive(Debug, Clone)]
+pub struct Guild {
+    pub id: u64,
+    pub name: String,
+    pub roles: Vec<Role>,
+    pub channels: Vec<Channel>,
+    pub members: Vec<Member>,
+}
+
+impl Guild {
+    fn permissions_of(&self, member: &Member) -> u64 {
+        let mut p = perms::EVERYONE;
+        for role in &self.roles {
+            if member.roles.contains(&role.id) {
+                p |= role.permissions;
+            }
+        }
+        p
+    }
+}
+
+/// The bot's answer to one interaction.
+#[derive(Debug, Clone, Default)]
+pub struct Reply {
+    /// The callback's type: 4 message, 5 deferred, 8 autocomplete, 9 modal.
+    pub kind: u64,
+    /// The callback's data (the message, choices or modal).
+    pub data: Value,
+    /// Files attached to the callback.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Follow-ups and edits of the original response, in order.
+    pub followups: Vec<Value>,
+    pub followup_files: Vec<(String, Vec<u8>)>,
+}
+
+impl Reply {
+    /// Every message of the reply: the callback's (if it carried one) and the follow-ups.
+    pub fn messages(&self) -> Vec<&Value> {
+        let mut all = Vec::new();
+        if self.kind == 4 {
+            all.push(&self.data);
+        }
+        all.extend(self.followups.iter());
+        all
+    }
+
+    /// All visible text: content, embed titles, descriptions, fields and footers.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for m in self.messages() {
+            message_text(m, &mut out);
+        }
+        out
+    }
+
+    /// Whether the first message is ephemeral (only the user sees it).
+    pub fn ephemeral(&self) -> bool {
+        self.messages()
+            .first()
+            .is_some_and(|m| m["flags"].as_u64().unwrap_or(0) & 64 != 0)
+    }
+
+    /// The choices of an autocomplete answer, as (name, value).
+    pub fn choices(&self) -> Vec<(String, String)> {
+        self.data["choices"]
+            .as_array()
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| {
+                        (
+                            c["name"].as_str().unwrap_or("").to_string(),
+                            c["value"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Names of every attached file.
+    pub fn file_names(&self) -> Vec<String> {
+        self.files
+            .iter()
+            .chain(self.followup_files.iter())
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+}
+
+/// The visible text of a message body.
+pub fn message_text(m: &Value, out: &mut String) {
+    if let Some(c) = m["content"].as_str() {
+        out.push_str(c);
+        out.push('\n');
+    }
+    for e in m["embeds"].as_array().into_iter().flatten() {
+        for k in ["title", "description"] {
+            if let Some(t) = e[k].as_str() {
+                out.push_str(t);
+                out.push('\n');
+            }
+        }
+        for f in e["fields"].as_array().into_iter().flatten() {
+            out.push_str(f["name"].as_str().unwrap_or(""));
+            out.push('\n');
+            out.push_str(f["value"].as_str().unwrap_or(""));
+            out.push('\n');
+        }
+        if let Some(t) = e["footer"]["text"].as_str() {
+            out.push_str(t);
+            out.push('\n');
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    guilds: Vec<Guild>,
+    /// Messages posted to channels: channel id → bodies (with files noted).
+    channel_messages: HashMap<u64, Vec<Value>>,
+    /// Replies to interactions, by interaction token.
+    replies: HashMap<String, Reply>,
+    registered_commands: Vec<Value>,
+    violations: Vec<String>,
+    /// Canned answers for the next requests to a path (method and path prefix).
+    queued: HashMap<String, VecDeque<(u16, Value)>>,
+    /// Messages by (channel, nonce), for enforce_nonce.
+    nonces: HashMap<(u64, String), Value>,
+    attachments: HashMap<u64, Vec<u8>>,
+    requests: Vec<String>,
+}
+
+struct Inner {
+    http_addr: SocketAddr,
+    ws_addr: SocketAddr,
+    state: Mutex<State>,
+    /// Sends dispatches to the connected gateway client.
+    gateway: Mutex<Option<mpsc::UnboundedSender<Value>>>,
+    /// Notified on every reply, follow-up or posted message.
+    activity: Notify,
+    identified: Notify,
+    next_id: AtomicU64,
+    schemas: Schemas,
+}
+
+/// The running fake. Dropping it stops nothing by itself; its tasks end with the test runtime.
+#[derive(Clone)]
+pub struct FakeDiscord {
+    inner: Arc<Inner>,
+}
+
+fn response(status: u16, body: Value) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    r.headers_mut()
+        .insert("content-type", "application/json".parse().unwrap());
+    r
+}
+
+fn no_content() -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::NO_CONTENT;
+    r
+}
+
+/// Split a multipart/form-data body into its JSON payload and files.
+fn parse_multipart(content_type: &str, body: &[u8]) -> (Value, Vec<(String, Vec<u8>)>) {
+    let Some(boundary) = content_type.split("boundary=").nth(1) else {
+        return (Value::Null, Vec::new());
+    };
+    let boundary = format!("--{}", boundary.trim_matches('"'));
+    let mut payload = Value::Null;
+    let mut files = Vec::new();
+    let text = body;
+    let mut start = 0;
+    let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
+        hay[from..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|p| p + from)
+    };
+    while let Some(pos) = find(text, boundary.as_bytes(), start) {
+        let part_start = pos + boundary.len();
+        let Some(next) = find(text, boundary.as_bytes(), part_start) else {
+            break;
+        };
+        let part = &text[part_start..next];
+        if let Some(split) = find(part, b"\r\n\r\n", 0) {
+            let headers = String::from_utf8_lossy(&part[..split]).to_string();
+            let mut content = &part[split + 4..];
+            if content.ends_with(b"\r\n") {
+                content = &content[..content.len() - 2];
+            }
+            if headers.contains("name=\"payload_json\"") {
+                payload = serde_json::from_slice(content).unwrap_or(Value::Null);
+            } else if let Some(name) = headers
+                .split("filename=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+            {
+                files.push((name.to_string(), content.to_vec()));
+            }
+        }
+        start = next;
+    }
+    (payload, files)
+}
+
+impl FakeDiscord {
+    /// Start the fake with these guilds.
+    pub async fn start(guilds: Vec<Guild>) -> Self {
+        let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let ws = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let inner = Arc::new(Inner {
+            http_addr: http.local_addr().unwrap(),
+            ws_addr: ws.local_addr().unwrap(),
+            state: Mutex::new(State {
+                guilds,
+                ..Default::default()
+            }),
+            gateway: Mutex::new(None),
+            activity: Notify::new(),
+            identified: Notify::new(),
+            next_id: AtomicU64::new(1_100_000_000_000_000_000),
+            schemas: Schemas::load(),
+        });
+        let fake = Self { inner };
+        let rest = fake.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = http.accept().await else {
+                    return;
+                };
+                // Without this the first request on each connection waits ~40 ms.
+                let _ = stream.set_nodelay(true);
+                let fake = rest.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| {
+                        let fake = fake.clone();
+                        async move { Ok::<_, Infallible>(fake.handle(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        let gateway = fake.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = ws.accept().await else {
+                    return;
+                };
+                let _ = stream.set_nodelay(true);
+                let fake = gateway.clone();
+                tokio::spawn(async move { fake.gateway_session(stream).await });
+            }
+        });
+        fake
+    }
+
+    /// The base URL to give the bot (`discord.api_url`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.inner.http_addr)
+    }
+
+    fn id(&self) -> u64 {
+        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Everything the bot did that Discord would refuse or that breaks our rules.
+    pub fn violations(&self) -> Vec<String> {
+        self.state().violations.clone()
+    }
+
+    /// Messages the bot posted to a channel.
+    pub fn channel_messages(&self, channel: u64) -> Vec<Value> {
+        self.state()
+            .channel_messages
+            .get(&channel)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The slash commands the bot registered.
+    pub fn registered_commands(&self) -> Vec<Value> {
+        self.state().registered_commands.clone()
+    }
+
+    /// Answer the next request whose "METHOD /path" starts with `route` with this status and
+    /// body, instead of handling it (queue several to script a sequence).
+    pub fn queue(&self, route: &str, status: u16, body: Value) {
+        self.state()
+            .queued
+            .entry(route.to_string())
+            .or_default()
+            .push_back((status, body));
+    }
+
+    /// Make an attachment downloadable and return its URL.
+    pub fn add_attachment(&self, bytes: Vec<u8>) -> (u64, String) {
+        let id = self.id();
+        self.state().attachments.insert(id, bytes);
+        (id, format!("{}/attachments/{id}/file.csv", self.api_url()))
+    }
+
+    /// Wait until the bot has identified on the gateway and registered its commands.
+    pub async fn wait_ready(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = self.inner.gateway.lock().unwrap().is_some()
+                && !self.state().registered_commands.is_empty();
+            if ready {
+                return;
+            }
+            let notified = self.inner.activity.notified();
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("the bot did not connect and register its commands within 20 s");
+            }
+        }
+    }
+
+    fn violation(&self, what: String) {
+        self.state().violations.push(what);
+    }
+
+    /// Check one message body against the schema, Discord's limits and our mention rule.
+    fn check_message(&self, schema: &str, route: &str, body: &Value) {
+        for p in self.inner.schemas.check(schema, body) {
+            self.violation(format!("{route}: {p}"));
+        }
+        let content = body["content"].as_str().unwrap_or("");
+        if content.chars().count() > 2000 {
+            self.violation(format!(
+                "{route}: content has {} characters",
+                content.chars().count()
+            ));
+        }
+        let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+        if embeds.len() > 10 {
+            self.violation(format!("{route}: {} embeds", embeds.len()));
+        }
+        let mut total = 0;
+        for e in &embeds {
+            let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+            let fields = e["fields"].as_array().cloned().unwrap_or_default();
+            if fields.len() > 25 {
+                self.violation(format!("{route}: {} fields", fields.len()));
+            }
+            let mut size = len(&e["title"])
+                + len(&e["description"])
+                + len(&e["footer"]["text"])
+                + len(&e["author"]["name"]);
+            for f in &fields {
+                if len(&f["name"]) > 256 || len(&f["value"]) > 1024 || len(&f["value"]) == 0 {
+                    self.violation(format!("{route}: field {:?} breaks the limits", f["name"]));
+                }
+                size += len(&f["name"]) + len(&f["value"]);
+            }
+            if len(&e["footer"]["text"]) > 2048 {
+                self.violation(format!("{route}: footer too long"));
+            }
+            total += size;
+        }
+        if total > 6000 {
+            self.violation(format!("{route}: {total} characters across embeds"));
+        }
+        let mentions = &body["allowed_mentions"];
+        if !mentions.is_object() {
+            self.violation(format!("{route}: no allowed_mentions set"));
+        } else {
+            let parse: Vec<&str> = mentions["parse"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            if parse.contains(&"everyone") || parse.contains(&"roles") || parse.contains(&"users") {
+                self.violation(format!("{route}: allowed_mentions parses {parse:?}"));
+            }
+        }
+    }
+
+    fn message_object(&self, channel: u64, body: &Value, files: &[(String, Vec<u8>)]) -> Value {
+        let id = self.id();
+        json!({
+            "id": id.to_string(),
+            "channel_id": channel.to_string(),
+            "author": { "id": APP_ID.to_string(), "username": "briefing-bot", "discriminator": "0000", "bot": true, "avatar": null, "global_name": null },
+            "content": body["content"].as_str().unwrap_or(""),
+            "timestamp": "2026-11-23T09:00:00.000000+00:00",
+            "edited_timestamp": null,
+            "tts": false,
+            "mention_everyone": false,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": files.iter().enumerate().map(|(i, (name, bytes))| json!({
+                "id": (id + 1 + i as u64).to_string(), "filename": name, "size": bytes.len(),
+                "url": format!("{}/attachments/x/{name}", self.api_url()), "proxy_url": format!("{}/attachments/x/{name}", self.api_url())
+            })).collect::<Vec<_>>(),
+            "embeds": body["embeds"].clone().as_array().cloned().unwrap_or_default(),
+            "pinned": false,
+            "type": 0,
+            "flags": body["flags"].as_u64().unwrap_or(0),
+            "nonce": body["nonce"].clone(),
+        })
+    }
+
+    async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
+        let content_type = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let auth = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = req
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let (json_body, files) = if content_type.starts_with("multipart/") {
+            parse_multipart(&content_type, &body)
+        } else {
+            (
+                serde_json::from_slice(&body).unwrap_or(Value::Null),
+                Vec::new(),
+            )
+        };
+        let route = format!("{method} {path}");
+        self.state().requests.push(route.clone());
+        if let Some(id) = path.strip_prefix("/attachments/") {
+            let id: u64 = id
+                .split('/')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            let bytes = self
+                .state()
+                .attachments
+                .get(&id)
+                .cloned()
+                .unwrap_or_default();
+            return Response::new(Full::new(Bytes::from(bytes)));
+        }
+        let Some(api) = path.strip_prefix("/api/v10") else {
+            self.violation(format!("request outside the API: {route}"));
+            return response(404, json!({"code": 0, "message": "404: Not Found"}));
+        };
+        // Interaction callbacks and webhooks are authorised by their token, not the bot's.
+        if !api.starts_with("/interactions/")
+            && !api.starts_with("/webhooks/")
+            && auth != format!("Bot {TOKEN}")
+        {
+            self.violation(format!("{route}: bad Authorization header"));
+            return response(401, json!({"code": 0, "message": "401: Unauthorized"}));
+        }
+        let queued = {
+            let mut state = self.state();
+            let key = state
+                .queued
+                .keys()
+                .find(|k| route.starts_with(k.as_str()))
+                .cloned();
+            key.and_then(|k| state.queued.get_mut(&k).and_then(VecDeque::pop_front))
+        };
+        if let Some((status, body)) = queued {
+            let mut r = response(status, body.clone());
+            if status == 429 {
+                let after = body["retry_after"].as_f64().unwrap_or(0.05);
+                r.headers_mut()
+                    .insert("retry-after", after.to_string().parse().unwrap());
+                r.headers_mut().insert(
+                    "x-ratelimit-reset-after",
+                    after.to_string().parse().unwrap(),
+                );
+            }
+            return r;
+        }
+        let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
+        match (method.as_str(), parts.as_slice()) {
+            ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => response(
+                200,
+                json!({"url": format!("ws://{}", self.inner.ws_addr), "shards": 1,
+                       "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}),
+            ),
+            ("GET", ["users", "@me"]) => response(
+                200,
+                json!({"id": APP_ID.to_string(), "username": "briefing-bot", "discriminator": "0000", "bot": true, "avatar": null, "global_name": null}),
+            ),
+            ("PUT", ["applications", _, "commands"])
+            | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
+                let commands: Vec<Value> = json_body
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|mut c| {
+                        c["id"] = json!(self.id().to_string());
+                        c["application_id"] = json!(APP_ID.to_string());
+                        c["version"] = json!("1");
+                        c["default_member_permissions"] = c
+                            .get("default_member_permissions")
+                            .cloned()
+                            .unwrap_or(Value::Null);
+                        c["type"] = c.get("type").cloned().unwrap_or(json!(1));
+                        c
+                    })
+                    .collect();
+                self.state().registered_commands = commands.clone();
+                self.inner.activity.notify_waiters();
+                response(200, Value::Array(commands))
+            }
+            ("POST", ["interactions", _, token, "callback"]) => {
+                let kind = json_body["type"].as_u64().unwrap_or(0);
+                let schema = match kind {
+                    4 | 5 => "CreateMessageInteractionCallbackRequest",
+                    6 | 7 => "UpdateMessageInteractionCallbackRequest",
+                    8 => "ApplicationCommandAutocompleteCallbackRequest",
+                    9 => "ModalInteractionCallbackRequest",
+                    _ => "",
+                };
+                if schema.is_empty() {
+                    self.violation(format!("{route}: unknown callback type {kind}"));
+                } else {
+                    for p in self.inner.schemas.check(schema, &json_body) {
+                        self.violation(format!("{route}: {p}"));
+                    }
+                }
+                if kind == 4 {
+                    self.check_message(
+                        "IncomingWebhookInteractionRequest",
+                        &route,
+                        &json_body["data"],
+                    );
+                }
+                let mut state = self.state();
+                let reply = state.replies.entry(token.to_string()).or_default();
+                if reply.kind == 0 || kind == 4 || kind == 9 {
+                    reply.kind = kind;
+                    reply.data = json_body["data"].clone();
+                    reply.files = files;
+                }
+                drop(state);
+                self.inner.activity.notify_waiters();
+                no_content()
+            }
+            ("POST", ["webhooks", _, token]) | ("PATCH", ["webhooks", _, token, "messages", _]) => {
+                self.check_message(
+                    "IncomingWebhookUpdateForInteractionCallbackRequestPartial",
+                    &route,
+                    &json_body,
+                );
+                let message = self.message_object(0, &json_body, &files);
+                let mut state = self.state();
+                let reply = state.replies.entry(token.to_string()).or_default();
+                reply.followups.push(json_body);
+                reply.followup_files.extend(files);
+                drop(state);
+                self.inner.activity.notify_waiters();
+                response(200, message)
+            }
+            ("GET", ["webhooks", _, _, "messages", _]) => {
+                response(200, self.message_object(0, &json!({}), &[]))
+            }
+            ("POST", ["channels", channel, "messages"]) => {
+                let channel: u64 = channel.parse().unwrap_or(0);
+                self.check_message("MessageCreateRequest", &route, &json_body);
+                let nonce = json_body["nonce"].as_str().map(str::to_string);
+                let enforce = json_body["enforce_nonce"].as_bool().unwrap_or(false);
+                let state = self.state();
+                if let (Some(nonce), true) = (&nonce, enforce) {
+                    if let Some(existing) = state.nonces.get(&(channel, nonce.clone())) {
+                        // Discord returns the message it already has for this nonce.
+                        return response(200, existing.clone());
+                    }
+                }
+                let exists = state
+                    .guilds
+                    .iter()
+                    .any(|g| g.channels.iter().any(|c| c.id == channel));
+                if !exists {
+                    return response(404, json!({"code": 10003, "message": "Unknown Channel"}));
+                }
+                drop(state);
+                let message = self.message_object(channel, &json_body, &files);
+                let mut state = self.state();
+                let mut stored = json_body.clone();
+                stored["files"] = json!(files
+                    .iter()
+                    .map(|(n, b)| json!({"name": n, "size": b.len()}))
+                    .collect::<Vec<_>>());
+                state
+                    .channel_messages
+                    .entry(channel)
+                    .or_default()
+                    .push(stored);
+                if let (Some(nonce), true) = (nonce, enforce) {
+                    state.nonces.insert((channel, nonce), message.clone());
+                }
+                drop(state);
+                self.inner.activity.notify_waiters();
+                response(200, message)
+            }
+            ("GET", ["channels", channel]) => {
+                let channel: u64 = channel.parse().unwrap_or(0);
+                let state = self.state();
+                let found = state.guilds.iter().find_map(|g| {
+                    g.channels
+                        .iter()
+                        .find(|c| c.id == channel)
+                        .map(|c| (g.id, c.clone()))
+                });
+                match found {
+                    Some((guild, c)) => response(200, channel_json(guild, &c)),
+                    None => response(404, json!({"code": 10003, "message": "Unknown Channel"})),
+                }
+            }
+            ("GET", ["guilds", guild]) => {
+                let state = self.state();
+                match state.guilds.iter().find(|g| g.id.to_string() == *guild) {
+                    Some(g) => response(200, partial_guild_json(g)),
+                    None => response(404, json!({"code": 10004, "message": "Unknown Guild"})),
+                }
+            }
+            ("GET", ["guilds", guild, "members", user]) => {
+                let state = self.state();
+                let member = state
+                    .guilds
+                    .iter()
+                    .find(|g| g.id.to_string() == *guild)
+                    .and_then(|g| {
+                        g.members
+                            .iter()
+                            .find(|m| m.id.to_string() == *user)
+                            .map(|m| member_json(g, m))
+                    });
+                match member {
+                    Some(m) => response(200, m),
+                    None => response(404, json!({"code": 10007, "message": "Unknown Member"})),
+                }
+            }
+            _ => {
+                self.violation(format!("unexpected request {route}"));
+                response(404, json!({"code": 0, "message": "404: Not Found"}))
+            }
+        }
+    }
+
+    async fn gateway_session(&self, stream: tokio::net::TcpStream) {
+        let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let (mut sink, mut source) = ws.split();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+        let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null});
+        if sink.send(WsMessage::Text(hello.to_string())).await.is_err() {
+            return;
+        }
+        let mut seq = 0u64;
+        loop {
+            tokio::select! {
+                incoming = source.next() => {
+                    let Some(Ok(message)) = incoming else { break };
+                    let text = match message {
+                        WsMessage::Text(t) => t,
+                        WsMessage::Binary(b) => String::from_utf8_lossy(&b).to_string(),
+                        // Keep reading after Close so the handshake completes.
+                        WsMessage::Close(_) => continue,
+                        _ => continue,
+                    };
+                    let Ok(frame) = serde_json::from_str::<Value>(&text) else { continue };
+                    match frame["op"].as_u64() {
+                        Some(1) => {
+                            let _ = sink.send(WsMessage::Text(json!({"op": 11, "d": null, "s": null, "t": null}).to_string())).await;
+                        }
+                        Some(2) => {
+                            seq = 0;
+                            let guilds: Vec<Guild> = self.state().guilds.clone();
+                            seq += 1;
+                            let ready = json!({"op": 0, "t": "READY", "s": seq, "d": ready_json(&guilds, &self.inner.ws_addr)});
+                            let _ = sink.send(WsMessage::Text(ready.to_string())).await;
+                            for g in &guilds {
+                                seq += 1;
+                                let create = json!({"op": 0, "t": "GUILD_CREATE", "s": seq, "d": guild_create_json(g)});
+                                let _ = sink.send(WsMessage::Text(create.to_string())).await;
+                            }
+                            *self.inner.gateway.lock().unwrap() = Some(tx.clone());
+                            self.inner.identified.notify_waiters();
+                            self.inner.activity.notify_waiters();
+                        }
+                        Some(6) => {
+                            seq += 1;
+                            let resumed = json!({"op": 0, "t": "RESUMED", "s": seq, "d": {}});
+                            let _ = sink.send(WsMessage::Text(resumed.to_string())).await;
+                            *self.inner.gateway.lock().unwrap() = Some(tx.clone());
+                        }
+                        _ => {}
+                    }
+                }
+                outgoing = rx.recv() => {
+                    let Some(mut dispatch) = outgoing else { break };
+                    seq += 1;
+                    dispatch["s"] = json!(seq);
+                    if sink.send(WsMessage::Text(dispatch.to_string())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn dispatch(&self, event: &str, data: Value) {
+        let sender = self.inner.gateway.lock().unwrap().clone();
+        match sender {
+            Some(tx) => {
+                let _ = tx.send(json!({"op": 0, "t": event, "d": data}));
+            }
+            None => panic!("no bot is connected to the fake gateway"),
+        }
+    }
+
+    /// The interaction payload for a member of a guild.
+    pub fn interaction_json(
+        &self,
+        guild: u64,
+        channel: u64,
+        user: u64,
+        kind: u64,
+        data: Value,
+    ) -> (u64, String, Value) {
+        let id = self.id();
+        let token = format!("token-{id}");
+        let state = self.state();
+        let g = state
+            .guilds
+            .iter()
+            .find(|g| g.id == guild)
+            .expect("known guild");
+        let member = g
+            .members
+            .iter()
+            .find(|m| m.id == user)
+            .expect("known member");
+        let payload = json!({
+            "id": id.to_string(),
+            "application_id": APP_ID.to_string(),
+            "type": kind,
+            "data": data,
+            "guild_id": guild.to_string(),
+            "channel_id": channel.to_string(),
+            "member": member_json_with_permissions(g, member),
+            "token": token,
+            "version": 1,
+            "locale": "en-GB",
+            "guild_locale": "en-GB",
+            "app_permissions": perms::EVERYONE.to_string(),
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+            "context": 0,
+            "attachment_size_limit": 10485760,
+        });
+        (id, token, payload)
+    }
+
+    /// Send an interaction and wait for the bot's answer: the callback, then any follow-ups
+    /// until the bot goes quiet (a deferred reply arrives as follow-ups).
+    pub async fn send_interaction(&self, payload: Value, token: &str) -> Reply {
+        self.dispatch("INTERACTION_CREATE", payload);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let done = {
+                let state = self.state();
+                state
+                    .replies
+                    .get(token)
+                    .map(|r| (r.kind, r.followups.len()))
+            };
+            match done {
+                // Answered outright, with a modal or choices, or a modal acknowledged: nothing
+                // more will come.
+                Some((k, _)) if k == 4 || k == 6 || k == 7 || k == 8 || k == 9 => break,
+                // Deferred: wait for at least one follow-up.
+                Some((5, n)) if n > 0 => break,
+                _ => {}
+            }
+            let notified = self.inner.activity.notified();
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("the bot did not answer interaction {token} within 15 s");
+            }
+        }
+        // Follow-ups can come in a burst; collect until 300 ms pass with none.
+        loop {
+            let before = self
+                .state()
+                .replies
+                .get(token)
+                .map_or(0, |r| r.followups.len());
+            let notified = self.inner.activity.notified();
+            if tokio::time::timeout(Duration::from_millis(300), notified)
+                .await
+                .is_err()
+            {
+                break;
+            }
+            let after = self
+                .state()
+                .replies
+                .get(token)
+                .map_or(0, |r| r.followups.len());
+            if after == before {
+                continue;
+            }
+        }
+        self.state().replies.get(token).cloned().unwrap_or_default()
+    }
+
+    /// Wait until `channel` holds at least `count` messages (or 15 s pass).
+    pub async fn wait_for_messages(&self, channel: u64, count: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let messages = self.channel_messages(channel);
+            if messages.len() >= count {
+                return messages;
+            }
+            let notified = self.inner.activity.notified();
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.channel_messages(channel);
+            }
+        }
+    }
+
+    /// The reply collected so far for an interaction token (for modal follow-ups).
+    pub fn reply_for(&self, token: &str) -> Reply {
+        self.state().replies.get(token).cloned().unwrap_or_default()
+    }
+}
+
+fn role_json(r: &Role, position: usize) -> Value {
+    json!({"id": r.id.to_string(), "name": r.name, "color": 0, "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+           "hoist": false, "managed": false, "mentionable": false, "permissions": r.permissions.to_string(), "position": position, "flags": 0})
+}
+
+fn all_roles(g: &Guild) -> Vec<Value> {
+    let mut roles = vec![role_json(
+        &Role {
+            id: g.id,
+            name: "@everyone".into(),
+            permissions: perms::EVERYONE,
+        },
+        0,
+    )];
+    roles.push(role_json(
+        &Role {
+            id: BOT_ROLE,
+            name: "briefing-bot".into(),
+            permissions: perms::EVERYONE,
+        },
+        1,
+    ));
+    roles.extend(g.roles.iter().enumerate().map(|(i, r)| role_json(r, i + 2)));
+    roles
+}
+
+fn user_json(id: u64, name: &str, bot: bool) -> Value {
+    json!({"id": id.to_string(), "username": name, "discriminator": "0000", "global_name": name, "avatar": null, "bot": bot})
+}
+
+fn member_json(g: &Guild, m: &Member) -> Value {
+    let _ = g;
+    json!({"user": user_json(m.id, &m.name, false), "roles": m.roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+           "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0, "nick": null})
+}
+
+fn member_json_with_permissions(g: &Guild, m: &Member) -> Value {
+    let mut v = member_json(g, m);
+    v["permissions"] = json!(g.permissions_of(m).to_string());
+    v
+}
+
+fn channel_json(guild: u64, c: &Channel) -> Value {
+    let overwrites: Vec<Value> = if c.deny_bot != 0 {
+        vec![
+            json!({"id": BOT_ROLE.to_string(), "type": 0, "allow": "0", "deny": c.deny_bot.to_string()}),
+        ]
+    } else {
+        vec![]
+    };
+    json!({"id": c.id.to_string(), "type": 0, "name": c.name, "guild_id": guild.to_string(), "position": 0,
+           "permission_overwrites": overwrites, "nsfw": false, "topic": null, "last_message_id": null, "parent_id": null,
+           "rate_limit_per_user": 0, "flags": 0})
+}
+
+fn partial_guild_json(g: &Guild) -> Value {
+    json!({"id": g.id.to_string(), "name": g.name, "owner_id": "1", "roles": all_roles(g), "emojis": [], "features": [],
+           "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
+           "system_channel_flags": 0, "premium_tier": 0, "preferred_locale": "en-GB", "nsfw_level": 0, "stickers": [],
+           "premium_progress_bar_enabled": false, "icon": null, "splash": null, "banner": null, "description": null})
+}
+
+fn guild_create_json(g: &Guild) -> Value {
+    let mut members: Vec<Value> = g.members.iter().map(|m| member_json(g, m)).collect();
+    members.push(json!({"user": user_json(APP_ID, "briefing-bot", true), "roles": [BOT_ROLE.to_string()],
+                        "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0}));
+    json!({"id": g.id.to_string(), "name": g.name, "owner_id": "1", "verification_level": 0, "default_message_notifications": 0,
+           "explicit_content_filter": 0, "roles": all_roles(g), "emojis": [], "features": [], "mfa_level": 0,
+           "system_channel_flags": 0, "premium_tier": 0, "preferred_locale": "en-GB", "nsfw_level": 0, "stickers": [],
+           "premium_progress_bar_enabled": false, "joined_at": "2026-01-01T00:00:00.000000+00:00", "large": false,
+           "member_count": members.len(), "voice_states": [], "members": members,
+           "channels": g.channels.iter().map(|c| channel_json(g.id, c)).collect::<Vec<_>>(),
+           "threads": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [], "icon": null})
+}
+
+fn ready_json(guilds: &[Guild], ws: &SocketAddr) -> Value {
+    json!({"v": 10, "user": user_json(APP_ID, "briefing-bot", true),
+           "guilds": guilds.iter().map(|g| json!({"id": g.id.to_string(), "unavailable": true})).collect::<Vec<_>>(),
+           "session_id": "fake-session", "resume_gateway_url": format!("ws://{ws}"),
+           "application": {"id": APP_ID.to_string(), "flags": 0}})
+}
+
+/// Payload builders the payload test checks against serenity's own types.
+pub mod payloads {
+    use super::*;
+
+    pub fn ready(guilds: &[Guild]) -> Value {
+        ready_json(guilds, &"127.0.0.1:1".parse().unwrap())
+    }
+
+    pub fn guild_create(g: &Guild) -> Value {
+        guild_create_json(g)
+    }
+
+    pub fn member(g: &Guild, m: &Member) -> Value {
+        member_json_with_permissions(g, m)
+    }
+}
