@@ -104,6 +104,8 @@ pub struct Reply {
     /// Follow-ups and edits of the original response, in order.
     pub followups: Vec<Value>,
     pub followup_files: Vec<(String, Vec<u8>)>,
+    /// When the callback arrived (for latency measurements).
+    pub answered_at: Option<std::time::Instant>,
 }
 
 impl Reply {
@@ -621,6 +623,9 @@ impl FakeDiscord {
                 }
                 let mut state = self.state();
                 let reply = state.replies.entry(token.to_string()).or_default();
+                reply
+                    .answered_at
+                    .get_or_insert_with(std::time::Instant::now);
                 if reply.kind == 0 || kind == 4 || kind == 9 {
                     reply.kind = kind;
                     reply.data = json_body["data"].clone();
@@ -898,6 +903,24 @@ impl FakeDiscord {
             }
         }
         self.state().replies.get(token).cloned().unwrap_or_default()
+    }
+
+    /// Send an interaction and return as soon as its callback arrives, with the time from
+    /// dispatch to callback: for latency benchmarks (follow-ups are not waited for).
+    #[allow(dead_code)] // used by benches/interactions.rs, which includes this file
+    pub async fn time_interaction(&self, payload: Value, token: &str) -> Duration {
+        let sent = std::time::Instant::now();
+        self.dispatch("INTERACTION_CREATE", payload);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let notified = self.inner.activity.notified();
+            if let Some(at) = self.state().replies.get(token).and_then(|r| r.answered_at) {
+                return at - sent;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("no callback for {token} within 15 s");
+            }
+        }
     }
 
     /// Wait until `channel` holds at least `count` messages (or 15 s pass).

@@ -1,0 +1,306 @@
+//! Interaction latency through the fake Discord: the real bot (release build) serving a board
+//! of 10,000 actions on SQLite answers 1,000 `/update` and 1,000 `/overdue`, one at a time and
+//! in bursts of 50; the baseline, in the same run, is a bare poise bot answering `/ping` at
+//! once. Figures are from the fake sending INTERACTION_CREATE to receiving the callback.
+//! Then the `briefing-bot` binary itself is started against a fake with 100 servers and its
+//! idle resident memory is read from /proc. Run with `cargo bench --bench interactions`.
+
+#[path = "../tests/it/support/schema.rs"]
+mod schema;
+
+#[path = "../tests/it/support/fake_discord.rs"]
+#[allow(dead_code)]
+mod fake_discord;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use poise::serenity_prelude as serenity;
+use serde_json::{json, Value};
+
+use briefing_bot::clock::{Clock, FixedClock};
+use briefing_bot::discord::client::{build_client, Connection};
+use briefing_bot::domain::{BoardSlug, ChatSettings};
+use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
+use briefing_bot::store::{DatabaseUrl, Store};
+use fake_discord::{Channel, FakeDiscord, Guild, Member, Role, TOKEN};
+
+const GUILD: u64 = 700_000_000_000_000_001;
+const CHANNEL: u64 = 700_000_000_000_000_020;
+const OFFICER_ROLE: u64 = 700_000_000_000_000_011;
+const OFFICER: u64 = 200_000_000_000_000_001;
+
+fn guild(id: u64) -> Guild {
+    Guild {
+        id,
+        name: format!("Board {id}"),
+        roles: vec![Role {
+            id: OFFICER_ROLE,
+            name: "Officers".into(),
+            permissions: 0,
+        }],
+        channels: vec![Channel {
+            id: CHANNEL + (id - GUILD) * 10,
+            name: "briefings".into(),
+            deny_bot: 0,
+        }],
+        members: vec![Member {
+            id: OFFICER,
+            name: "officer".into(),
+            roles: vec![OFFICER_ROLE],
+        }],
+    }
+}
+
+fn percentiles(label: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let at =
+        |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+    println!(
+        "{label:<46} n={:<5} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        times.len(),
+        at(0.5),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+fn command_id(fake: &FakeDiscord, name: &str) -> String {
+    fake.registered_commands()
+        .iter()
+        .find(|c| c["name"] == name)
+        .and_then(|c| c["id"].as_str().map(str::to_string))
+        .unwrap()
+}
+
+async fn measure(
+    fake: &FakeDiscord,
+    name: &str,
+    options: impl Fn(usize) -> Value,
+    count: usize,
+    burst: usize,
+) -> Vec<Duration> {
+    let id = command_id(fake, name);
+    let mut times = Vec::with_capacity(count);
+    let mut i = 0;
+    while i < count {
+        let batch: Vec<(Value, String)> = (i..(i + burst).min(count))
+            .map(|n| {
+                let data = json!({"id": id, "name": name, "type": 1, "options": options(n)});
+                let (_, token, payload) = fake.interaction_json(GUILD, CHANNEL, OFFICER, 2, data);
+                (payload, token)
+            })
+            .collect();
+        i += batch.len();
+        let waits = batch.into_iter().map(|(payload, token)| {
+            let fake = fake.clone();
+            async move { fake.time_interaction(payload, &token).await }
+        });
+        times.extend(futures_util::future::join_all(waits).await);
+    }
+    times
+}
+
+/// The baseline: a poise bot whose only command answers at once.
+#[poise::command(slash_command)]
+async fn ping(ctx: poise::Context<'_, (), serenity::Error>) -> Result<(), serenity::Error> {
+    ctx.say("pong").await?;
+    Ok(())
+}
+
+async fn bare_bot(fake: &FakeDiscord) -> Arc<serenity::ShardManager> {
+    let http = serenity::HttpBuilder::new(TOKEN)
+        .proxy(fake.api_url())
+        .ratelimiter_disabled(true)
+        .build();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: vec![ping()],
+            ..Default::default()
+        })
+        .initialize_owners(false)
+        .setup(|ctx, _ready, framework| {
+            Box::pin(async move {
+                poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                Ok(())
+            })
+        })
+        .build();
+    let mut client = serenity::ClientBuilder::new_with_http(http, serenity::GatewayIntents::GUILDS)
+        .framework(framework)
+        .await
+        .unwrap();
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        let _ = client.start().await;
+    });
+    fake.wait_ready().await;
+    shards
+}
+
+fn actions_csv(n: usize) -> String {
+    let statuses = ["not_started", "on_track", "at_risk", "off_track", "done"];
+    let mut csv = String::from("ref,title,owner,borough,officer,due,status\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "ACT-{i:05},Action {i},Owner {},Borough {},{OFFICER},2026-{:02}-{:02},{}\n",
+            i % 40,
+            i % 13,
+            i % 12 + 1,
+            i % 28 + 1,
+            statuses[i % statuses.len()]
+        ));
+    }
+    csv
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[tokio::main]
+async fn main() {
+    sqlx::any::install_default_drivers();
+    let dir = tempfile::tempdir().unwrap();
+    println!("interaction latency through the fake Discord (fake sends INTERACTION_CREATE → receives the callback)");
+
+    // Baseline: bare poise /ping.
+    let fake = FakeDiscord::start(vec![guild(GUILD)]).await;
+    let shards = bare_bot(&fake).await;
+    let _ = measure(&fake, "ping", |_| json!([]), 50, 1).await; // warm up
+    percentiles(
+        "baseline bare poise /ping, sequential",
+        measure(&fake, "ping", |_| json!([]), 1000, 1).await,
+    );
+    percentiles(
+        "baseline bare poise /ping, bursts of 50",
+        measure(&fake, "ping", |_| json!([]), 1000, 50).await,
+    );
+    shards.shutdown_all().await;
+
+    // The real bot on a 10,000-action board.
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let store = Store::connect(&DatabaseUrl::new(&url)).await.unwrap();
+    let slug = BoardSlug::parse("bench").unwrap();
+    let options = ImportOptions {
+        by: "bench",
+        now: Utc::now(),
+        ..Default::default()
+    };
+    import_csv(
+        &store,
+        Some(&slug),
+        RecordKind::Actions,
+        "a.csv",
+        actions_csv(10_000).as_bytes(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let mut board = store.board(&slug).await.unwrap().unwrap();
+    board.chat = ChatSettings {
+        server_id: Some(GUILD),
+        officer_role: Some(OFFICER_ROLE),
+        ..Default::default()
+    };
+    store
+        .update_chat_settings(board.id, &board.chat)
+        .await
+        .unwrap();
+    let fake = FakeDiscord::start(vec![guild(GUILD)]).await;
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
+    ));
+    let connection = Connection {
+        token: TOKEN.to_string().into(),
+        api_url: Some(fake.api_url()),
+    };
+    let mut client = build_client(
+        &connection,
+        store.clone(),
+        clock as Arc<dyn Clock>,
+        Default::default(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        let _ = client.start().await;
+    });
+    fake.wait_ready().await;
+    // Alternate two statuses so every /update really changes the action and writes history.
+    let update = |n: usize| {
+        json!([
+            {"name": "action", "type": 3, "value": format!("ACT-{:05}", (n * 7919) % 10_000 / 5 * 5 + 1)},
+            {"name": "status", "type": 4, "value": if (n / 2000) % 2 == 0 { 2 } else { 3 }},
+            {"name": "note", "type": 3, "value": "benchmark"}
+        ])
+    };
+    let _ = measure(&fake, "overdue", |_| json!([]), 20, 1).await; // warm up
+    percentiles(
+        "briefing-bot /update, sequential",
+        measure(&fake, "update", update, 1000, 1).await,
+    );
+    percentiles(
+        "briefing-bot /update, bursts of 50",
+        measure(&fake, "update", |n| update(n + 1000), 1000, 50).await,
+    );
+    percentiles(
+        "briefing-bot /overdue, sequential",
+        measure(&fake, "overdue", |_| json!([]), 1000, 1).await,
+    );
+    percentiles(
+        "briefing-bot /overdue, bursts of 50",
+        measure(&fake, "overdue", |_| json!([]), 1000, 50).await,
+    );
+    let violations = fake.violations();
+    println!("requests Discord would refuse: {}", violations.len());
+    shards.shutdown_all().await;
+    store.close().await;
+
+    // Idle memory of the real binary serving 100 servers.
+    let guilds: Vec<Guild> = (0..100).map(|i| guild(GUILD + i)).collect();
+    let fake = FakeDiscord::start(guilds).await;
+    let binary = std::env::var("CARGO_BIN_EXE_briefing-bot")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/briefing-bot")
+        });
+    if !binary.exists() {
+        println!(
+            "idle memory: skipped ({} not built; run `cargo build --release` first)",
+            binary.display()
+        );
+        return;
+    }
+    let mut child = std::process::Command::new(&binary)
+        .arg("run")
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("BRIEFING__DISCORD__API_URL", fake.api_url())
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("idle.db").display()),
+        )
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    fake.wait_ready().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss = rss_kb(child.id());
+    println!(
+        "idle resident memory of `briefing-bot run` serving 100 servers: {} MB",
+        rss.map(|kb| format!("{:.1}", kb as f64 / 1024.0))
+            .unwrap_or_else(|| "unknown".into())
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
