@@ -34,6 +34,10 @@ pub async fn run(store: &Store, out: &mut dyn Write) -> Result<()> {
         )?;
     }
     let digest = load_digest(store, &board, SAMPLE_AS_OF).await?;
+    let png =
+        digest_chart(&digest).map_err(|e| anyhow::anyhow!("could not draw the chart: {e}"))?;
+    std::fs::write(Path::new(CHART_FILE), png)
+        .with_context(|| format!("could not write {CHART_FILE}"))?;
     writeln!(out)?;
     write!(out, "{}", markdown::digest_markdown(&digest))?;
     let reminder = load_reminder(store, &board, SAMPLE_AS_OF).await?;
@@ -47,10 +51,6 @@ pub async fn run(store: &Store, out: &mut dyn Write) -> Result<()> {
         "{}",
         markdown::reminder_markdown(reminder.as_ref(), SAMPLE_AS_OF)
     )?;
-    let png =
-        digest_chart(&digest).map_err(|e| anyhow::anyhow!("could not draw the chart: {e}"))?;
-    std::fs::write(Path::new(CHART_FILE), png)
-        .with_context(|| format!("could not write {CHART_FILE}"))?;
     writeln!(
         out,
         "---
