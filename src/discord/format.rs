@@ -182,13 +182,16 @@ pub fn history_line(update: &StatusUpdate) -> String {
     line
 }
 
-/// A list reply: an embed with as many lines as fit, "…and N more", and the full list
-/// attached as a file when anything was left out — never silently truncated.
+/// A list reply: an embed with as many lines as fit and "…and N more" for the rest of `total`.
+/// With `full_list`, the whole list is attached as a file; without it, the footer says how to
+/// get it (`how_to_get_all`) — the list is never cut short silently.
 pub fn list_reply(
     title: &str,
     lines: &[String],
+    total: usize,
     empty: &str,
-    full_list: impl FnOnce() -> (String, Vec<u8>),
+    full_list: Option<(String, Vec<u8>)>,
+    how_to_get_all: &str,
 ) -> poise::CreateReply {
     let mut reply = poise::CreateReply::default()
         .ephemeral(true)
@@ -196,21 +199,34 @@ pub fn list_reply(
     if lines.is_empty() {
         return reply.content(empty.to_string());
     }
-    let description = join_within(lines, limits::EMBED_DESCRIPTION);
-    let shown = description
-        .lines()
-        .filter(|l| !l.starts_with("…and "))
-        .count();
+    let tail_room = 32;
+    let (mut description, shown) =
+        crate::digest::render::discord::join_counted(lines, limits::EMBED_DESCRIPTION - tail_room);
+    if shown == lines.len() && shown < total {
+        description.push_str(&format!("\n…and {} more", total - shown));
+    } else if shown < lines.len() && lines.len() < total {
+        // join_counted counted only the lines it was given; say how many there are in all.
+        let cut = description.rfind("\n…and ").unwrap_or(description.len());
+        description.truncate(cut);
+        description.push_str(&format!("\n…and {} more", total - shown));
+    }
     let mut embed = CreateEmbed::new()
         .title(fit(title, limits::EMBED_TITLE))
         .description(description);
-    if shown < lines.len() {
-        let (name, bytes) = full_list();
-        embed = embed.footer(CreateEmbedFooter::new(format!(
-            "Showing {shown} of {}; the full list is attached as {name}.",
-            lines.len()
-        )));
-        reply = reply.attachment(CreateAttachment::bytes(bytes, name));
+    if shown < total {
+        match full_list {
+            Some((name, bytes)) => {
+                embed = embed.footer(CreateEmbedFooter::new(format!(
+                    "Showing {shown} of {total}; the full list is attached as {name}."
+                )));
+                reply = reply.attachment(CreateAttachment::bytes(bytes, name));
+            }
+            None => {
+                embed = embed.footer(CreateEmbedFooter::new(format!(
+                    "Showing {shown} of {total}. {how_to_get_all}"
+                )));
+            }
+        }
     }
     reply.embed(embed)
 }

@@ -140,6 +140,44 @@ pub struct ActionFilter {
     pub overdue_on: Option<NaiveDate>,
     /// Only open actions.
     pub open_only: bool,
+    /// At most this many (the most urgent); `None` for all.
+    pub limit: Option<u32>,
+}
+
+impl ActionFilter {
+    /// The WHERE clause (after the board) and its values, numbered from `$2`.
+    fn conditions(&self) -> (String, Vec<String>) {
+        let mut sql = String::new();
+        let mut binds: Vec<String> = Vec::new();
+        let next = |value: String, binds: &mut Vec<String>| {
+            binds.push(value);
+            format!("${}", binds.len() + 1)
+        };
+        if let Some(owner) = &self.owner {
+            let p = next(like_pattern(owner), &mut binds);
+            sql.push_str(&format!(" AND LOWER(a.owner) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(borough) = &self.borough {
+            let p = next(like_pattern(borough), &mut binds);
+            sql.push_str(&format!(" AND LOWER(a.borough) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(status) = self.status {
+            let p = next(status.as_str().to_string(), &mut binds);
+            sql.push_str(&format!(" AND a.status = {p}"));
+        }
+        if let Some(officer) = self.officer {
+            let p = next(officer.to_string(), &mut binds);
+            sql.push_str(&format!(" AND a.officer_id = {p}"));
+        }
+        if let Some(day) = self.overdue_on {
+            let p = next(day.to_string(), &mut binds);
+            sql.push_str(&format!(" AND a.due < {p}"));
+        }
+        if self.open_only || self.overdue_on.is_some() {
+            sql.push_str(" AND a.status NOT IN ('done', 'dropped')");
+        }
+        (sql, binds)
+    }
 }
 
 /// `%text%` for a case-insensitive LIKE, with LIKE's own wildcards taken literally.
@@ -314,36 +352,14 @@ impl Store {
         board_id: i64,
         filter: &ActionFilter,
     ) -> Result<Vec<Action>, StoreError> {
-        let mut sql = format!("{ACTION_SELECT} WHERE a.board_id = $1");
-        let mut binds: Vec<String> = Vec::new();
-        let next = |value: String, binds: &mut Vec<String>| {
-            binds.push(value);
-            format!("${}", binds.len() + 1)
-        };
-        if let Some(owner) = &filter.owner {
-            let p = next(like_pattern(owner), &mut binds);
-            sql.push_str(&format!(" AND LOWER(a.owner) LIKE {p} ESCAPE '\\'"));
-        }
-        if let Some(borough) = &filter.borough {
-            let p = next(like_pattern(borough), &mut binds);
-            sql.push_str(&format!(" AND LOWER(a.borough) LIKE {p} ESCAPE '\\'"));
-        }
-        if let Some(status) = filter.status {
-            let p = next(status.as_str().to_string(), &mut binds);
-            sql.push_str(&format!(" AND a.status = {p}"));
-        }
-        if let Some(officer) = filter.officer {
-            let p = next(officer.to_string(), &mut binds);
-            sql.push_str(&format!(" AND a.officer_id = {p}"));
-        }
-        if let Some(day) = filter.overdue_on {
-            let p = next(day.to_string(), &mut binds);
-            sql.push_str(&format!(" AND a.due < {p}"));
-        }
-        if filter.open_only || filter.overdue_on.is_some() {
-            sql.push_str(" AND a.status NOT IN ('done', 'dropped')");
-        }
-        sql.push_str(" ORDER BY a.due, a.ref_key");
+        let (conditions, binds) = filter.conditions();
+        let limit = filter
+            .limit
+            .map(|n| format!(" LIMIT {n}"))
+            .unwrap_or_default();
+        let sql = format!(
+            "{ACTION_SELECT} WHERE a.board_id = $1{conditions} ORDER BY a.due, a.ref_key{limit}"
+        );
         let mut query = sqlx::query(&sql).bind(board_id);
         for value in binds {
             query = query.bind(value);
@@ -352,6 +368,21 @@ impl Store {
         rows.iter()
             .map(|row| action_from_row(row).map(|stored| stored.action))
             .collect()
+    }
+
+    /// How many actions match a filter (its limit ignored).
+    pub async fn count_actions(
+        &self,
+        board_id: i64,
+        filter: &ActionFilter,
+    ) -> Result<usize, StoreError> {
+        let (conditions, binds) = filter.conditions();
+        let sql = format!("SELECT COUNT(*) FROM actions a WHERE a.board_id = $1{conditions}");
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(board_id);
+        for value in binds {
+            query = query.bind(value);
+        }
+        Ok(query.fetch_one(self.pool()).await?.max(0) as usize)
     }
 
     /// Up to `limit` (ref, title) pairs of actions whose ref or title contains `text`, for

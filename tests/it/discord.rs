@@ -808,3 +808,64 @@ fn the_fakes_payloads_match_serenitys_types() {
     }
     let _ = Reply::default();
 }
+
+#[tokio::test]
+async fn long_lists_say_how_many_more_and_attach_them_on_request() {
+    use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
+    let bot = TestBot::start().await;
+    let mut csv = String::from("ref,title,owner,due\n");
+    for i in 0..150 {
+        csv.push_str(&format!(
+            "BULK-{i:03},Bulk action {i},Owner {},2010-08-{:02}\n",
+            i % 7,
+            i % 28 + 1
+        ));
+    }
+    let options = ImportOptions {
+        by: "test",
+        now: chrono::Utc::now(),
+        ..Default::default()
+    };
+    import_csv(
+        &bot.db.store,
+        Some(&BoardSlug::parse("dsvb").unwrap()),
+        RecordKind::Actions,
+        "bulk.csv",
+        csv.as_bytes(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let short = bot.run(MEMBER, "overdue", json!([])).await;
+    let text = short.text();
+    assert!(text.contains("151 overdue actions"), "{text}");
+    let shown = text.lines().filter(|l| l.starts_with('`')).count();
+    assert!(
+        text.contains(&format!("…and {} more", 151 - shown)),
+        "{text}"
+    );
+    assert!(
+        text.contains("/overdue full:True attaches them all"),
+        "{text}"
+    );
+    assert!(short.file_names().is_empty());
+    let full = bot
+        .run(
+            MEMBER,
+            "overdue",
+            json!([{"name": "full", "type": 5, "value": true}]),
+        )
+        .await;
+    let file = full
+        .files
+        .iter()
+        .chain(full.followup_files.iter())
+        .find(|(n, _)| n.ends_with(".csv"))
+        .expect("the full list is attached");
+    assert_eq!(
+        String::from_utf8_lossy(&file.1).lines().count(),
+        152,
+        "header and every overdue action"
+    );
+    bot.stop().await;
+}

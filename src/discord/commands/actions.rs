@@ -73,6 +73,7 @@ pub async fn list(
     #[description = "Only this borough"] borough: Option<String>,
     #[description = "Only this status"] status: Option<StatusChoice>,
     #[description = "Only overdue actions"] overdue: Option<bool>,
+    #[description = "Attach the whole list as a CSV file"] full: Option<bool>,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     let today = board.settings.time_zone.today(ctx.data().clock.now());
@@ -83,61 +84,107 @@ pub async fn list(
         overdue_on: overdue.unwrap_or(false).then_some(today),
         ..Default::default()
     };
-    let actions = ctx.data().store.find_actions(board.id, &filter).await?;
-    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
-    let reply = list_reply(
-        &format!("{} actions", actions.len()),
-        &lines,
+    let reply = listing(
+        ctx,
+        &board,
+        filter,
+        full.unwrap_or(false),
+        "actions",
         "No actions match those filters.",
-        || ("actions.csv".into(), actions_csv(&actions)),
-    );
+        "/action list … full:True attaches them all.",
+    )
+    .await?;
     ctx.send(reply).await?;
     Ok(())
 }
 
+/// Most lists show this many; a message has room for about this many lines, so reading more
+/// would only slow the reply down.
+const SHOWN: u32 = 60;
+
+/// A list of actions: the most urgent [`SHOWN`] and the total, or (with `full`) all of them
+/// with the whole list attached as CSV.
+async fn listing(
+    ctx: Context<'_>,
+    board: &crate::domain::Board,
+    mut filter: ActionFilter,
+    full: bool,
+    noun: &str,
+    empty: &str,
+    how_to_get_all: &str,
+) -> Result<poise::CreateReply, BotError> {
+    let today = board.settings.time_zone.today(ctx.data().clock.now());
+    let store = &ctx.data().store;
+    if !full {
+        filter.limit = Some(SHOWN);
+    }
+    let actions = store.find_actions(board.id, &filter).await?;
+    let total = if full || actions.len() < SHOWN as usize {
+        actions.len()
+    } else {
+        store.count_actions(board.id, &filter).await?
+    };
+    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+    let attachment = full.then(|| (format!("{noun}.csv"), actions_csv(&actions)));
+    Ok(list_reply(
+        &format!("{total} {noun}"),
+        &lines,
+        total,
+        empty,
+        attachment,
+        how_to_get_all,
+    ))
+}
+
 /// Every overdue action on the board, most overdue first.
 #[poise::command(slash_command, guild_only)]
-pub async fn overdue(ctx: Context<'_>) -> Result<(), BotError> {
+pub async fn overdue(
+    ctx: Context<'_>,
+    #[description = "Attach the whole list as a CSV file"] full: Option<bool>,
+) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     let today = board.settings.time_zone.today(ctx.data().clock.now());
     let filter = ActionFilter {
         overdue_on: Some(today),
         ..Default::default()
     };
-    let actions = ctx.data().store.find_actions(board.id, &filter).await?;
-    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
-    let reply = list_reply(
-        &format!(
-            "{} overdue actions as of {}",
-            actions.len(),
-            format::short_date(today)
-        ),
-        &lines,
+    let noun = format!("overdue actions as of {}", format::short_date(today));
+    let reply = listing(
+        ctx,
+        &board,
+        filter,
+        full.unwrap_or(false),
+        &noun,
         "Nothing is overdue. 🎉",
-        || ("overdue.csv".into(), actions_csv(&actions)),
-    );
+        "/overdue full:True attaches them all.",
+    )
+    .await?;
     ctx.send(reply).await?;
     Ok(())
 }
 
 /// The actions assigned to you.
 #[poise::command(slash_command, guild_only)]
-pub async fn mine(ctx: Context<'_>) -> Result<(), BotError> {
+pub async fn mine(
+    ctx: Context<'_>,
+    #[description = "Attach the whole list as a CSV file"] full: Option<bool>,
+) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
-    let today = board.settings.time_zone.today(ctx.data().clock.now());
     let filter = ActionFilter {
         officer: Some(OfficerId::new(ctx.author().id.get())),
         open_only: true,
         ..Default::default()
     };
-    let actions = ctx.data().store.find_actions(board.id, &filter).await?;
-    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
-    let reply = list_reply(
-        &format!("Your {} open actions", actions.len()),
-        &lines,
+    let reply = listing(
+        ctx,
+        &board,
+        filter,
+        full.unwrap_or(false),
+        "open actions assigned to you",
         "You have no open actions assigned to you.",
-        || ("my-actions.csv".into(), actions_csv(&actions)),
-    );
+        "/mine full:True attaches them all.",
+    )
+    .await?;
     ctx.send(reply).await?;
     Ok(())
 }
@@ -168,18 +215,17 @@ pub async fn history(
         )));
     }
     let lines: Vec<String> = entries.iter().map(history_line).collect();
+    let full = (
+        format!("history-{reference}.md"),
+        lines.join("\n").into_bytes(),
+    );
     let reply = list_reply(
         &format!("History of {reference} ({} entries)", entries.len()),
         &lines,
+        lines.len(),
         "No history yet.",
-        || {
-            let text = entries
-                .iter()
-                .map(history_line)
-                .collect::<Vec<_>>()
-                .join("\n");
-            (format!("history-{reference}.md"), text.into_bytes())
-        },
+        Some(full),
+        "",
     );
     ctx.send(reply).await?;
     Ok(())

@@ -107,15 +107,15 @@ pub async fn list(
             )
         })
         .collect();
+    let mut csv = Vec::new();
+    let _ = crate::services::export::write_recommendations_csv(&recs, &mut csv);
     let reply = list_reply(
         &format!("{} recommendations", recs.len()),
         &lines,
+        lines.len(),
         "No recommendations match.",
-        || {
-            let mut out = Vec::new();
-            let _ = crate::services::export::write_recommendations_csv(&recs, &mut out);
-            ("recommendations.csv".into(), out)
-        },
+        Some(("recommendations.csv".into(), csv)),
+        "",
     );
     ctx.send(reply).await?;
     Ok(())
