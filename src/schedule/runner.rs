@@ -10,7 +10,7 @@ use tokio::sync::{watch, Notify};
 use crate::clock::Clock;
 use crate::domain::{Board, Meeting, Schedule};
 use crate::services::meetings::brief_due_at;
-use crate::store::{Claim, PostKey, PostOutcome, Store};
+use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store};
 
 /// What is posted on a schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -357,18 +357,18 @@ impl<P: Poster> Runner<P> {
             let now = self.clock.now();
             match result {
                 Ok(message_id) => {
+                    let attempt_record = AttemptRecord {
+                        outcome: "sent",
+                        http_status: Some(200),
+                        detail: None,
+                    };
+                    let finish = Finish {
+                        outcome: PostOutcome::Sent,
+                        message_id: message_id.as_deref(),
+                        error: None,
+                    };
                     self.store
-                        .record_attempt(claim.post_id, worker, now, "sent", Some(200), None)
-                        .await?;
-                    self.store
-                        .finish_post(
-                            claim.post_id,
-                            worker,
-                            PostOutcome::Sent,
-                            now,
-                            message_id.as_deref(),
-                            None,
-                        )
+                        .record_attempt(claim.post_id, worker, now, attempt_record, Some(finish))
                         .await?;
                     tracing::info!(board = %board.slug, job = job.as_str(), destination, attempt, outcome = "sent", "scheduled post");
                     return Ok(PostOutcome::Sent);
@@ -378,8 +378,13 @@ impl<P: Poster> Runner<P> {
                     retry_after,
                     detail,
                 }) if attempt < self.settings.max_attempts => {
+                    let attempt_record = AttemptRecord {
+                        outcome: "retry",
+                        http_status: status,
+                        detail: Some(&detail),
+                    };
                     self.store
-                        .record_attempt(claim.post_id, worker, now, "retry", status, Some(&detail))
+                        .record_attempt(claim.post_id, worker, now, attempt_record, None)
                         .await?;
                     let wait = retry_after
                         .and_then(|d| Duration::from_std(d).ok())
@@ -405,18 +410,18 @@ impl<P: Poster> Runner<P> {
                         | DeliveryError::Permanent { status, .. } => *status,
                     };
                     let detail = error.to_string();
+                    let attempt_record = AttemptRecord {
+                        outcome: "failed",
+                        http_status: status,
+                        detail: Some(&detail),
+                    };
+                    let finish = Finish {
+                        outcome: PostOutcome::Failed,
+                        message_id: None,
+                        error: Some(&detail),
+                    };
                     self.store
-                        .record_attempt(claim.post_id, worker, now, "failed", status, Some(&detail))
-                        .await?;
-                    self.store
-                        .finish_post(
-                            claim.post_id,
-                            worker,
-                            PostOutcome::Failed,
-                            now,
-                            None,
-                            Some(&detail),
-                        )
+                        .record_attempt(claim.post_id, worker, now, attempt_record, Some(finish))
                         .await?;
                     tracing::error!(board = %board.slug, job = job.as_str(), destination, attempt, error = %detail, outcome = "failed", "scheduled post failed");
                     return Ok(PostOutcome::Failed);

@@ -49,6 +49,23 @@ impl PostOutcome {
     }
 }
 
+/// One delivery attempt as the log records it.
+#[derive(Debug, Clone, Copy)]
+pub struct AttemptRecord<'a> {
+    /// `sent`, `retry` or `failed`.
+    pub outcome: &'a str,
+    pub http_status: Option<u16>,
+    pub detail: Option<&'a str>,
+}
+
+/// How a post ended, recorded with its last attempt.
+#[derive(Debug, Clone, Copy)]
+pub struct Finish<'a> {
+    pub outcome: PostOutcome,
+    pub message_id: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
 /// One row of the delivery log, for `briefing-bot deliveries` and for telling admins.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeliveryRecord {
@@ -142,16 +159,19 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Log one delivery attempt.
+    /// Log one delivery attempt and, when it ends the post, how it ended — in one
+    /// transaction, so a busy scheduler pays one durable commit per attempt. Returns false if
+    /// the post was to be finished but this worker no longer held the claim.
     pub async fn record_attempt(
         &self,
         post_id: i64,
         worker: &str,
         at: DateTime<Utc>,
-        outcome: &str,
-        http_status: Option<u16>,
-        detail: Option<&str>,
-    ) -> Result<(), StoreError> {
+        attempt: AttemptRecord<'_>,
+        finish: Option<Finish<'_>>,
+    ) -> Result<bool, StoreError> {
+        let classify = |e| StoreError::classify(e, self.url());
+        let mut tx = self.pool().begin().await.map_err(classify)?;
         sqlx::query(
             "INSERT INTO delivery_attempts (post_id, attempted_at, worker, outcome, http_status, \
              detail) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -159,18 +179,41 @@ impl Store {
         .bind(post_id)
         .bind(timestamp_to_text(at))
         .bind(worker)
-        .bind(outcome)
-        .bind(http_status.map(i64::from))
-        .bind(detail)
-        .execute(self.pool())
+        .bind(attempt.outcome)
+        .bind(attempt.http_status.map(i64::from))
+        .bind(attempt.detail)
+        .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::classify(e, self.url()))?;
-        sqlx::query("UPDATE scheduled_posts SET attempts = attempts + 1 WHERE id = $1")
-            .bind(post_id)
-            .execute(self.pool())
-            .await
-            .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(())
+        .map_err(classify)?;
+        let mut finished = true;
+        match finish {
+            None => {
+                sqlx::query("UPDATE scheduled_posts SET attempts = attempts + 1 WHERE id = $1")
+                    .bind(post_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(classify)?;
+            }
+            Some(f) => {
+                let done = sqlx::query(
+                    "UPDATE scheduled_posts SET attempts = attempts + 1, state = $1, \
+                     finished_at = $2, message_id = $3, last_error = $4 \
+                     WHERE id = $5 AND claimed_by = $6 AND state = 'claimed'",
+                )
+                .bind(f.outcome.as_str())
+                .bind(timestamp_to_text(at))
+                .bind(f.message_id)
+                .bind(f.error)
+                .bind(post_id)
+                .bind(worker)
+                .execute(&mut *tx)
+                .await
+                .map_err(classify)?;
+                finished = done.rows_affected() == 1;
+            }
+        }
+        tx.commit().await.map_err(classify)?;
+        Ok(finished)
     }
 
     /// Record how a claimed post ended. Only the current holder's claim is finished.

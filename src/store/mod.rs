@@ -22,7 +22,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use backup::{inspect_backup, restore_sqlite};
-pub use deliveries::{Claim, DeliveryRecord, PostKey, PostOutcome};
+pub use deliveries::{AttemptRecord, Claim, DeliveryRecord, Finish, PostKey, PostOutcome};
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub(crate) use transaction::StoredRecommendation;

@@ -869,3 +869,199 @@ async fn long_lists_say_how_many_more_and_attach_them_on_request() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn setup_meetings_and_edits_through_the_secretariat() {
+    let bot = TestBot::start().await;
+    // Settings: bad input is explained and not saved; good input is saved.
+    let zone = bot
+        .run(ADMIN, "setup timezone", json!([s("zone", "London")]))
+        .await;
+    assert!(zone.text().contains("Europe/London"), "{}", zone.text());
+    let cron = bot
+        .run(
+            ADMIN,
+            "setup schedule",
+            json!([s("reminders", "every monday")]),
+        )
+        .await;
+    assert!(cron.text().contains("cron"), "{}", cron.text());
+    let schedule = bot
+        .run(
+            ADMIN,
+            "setup schedule",
+            json!([s("reminders", "0 30 8 * * Tue")]),
+        )
+        .await;
+    assert!(
+        schedule.text().contains("Schedules saved") && schedule.text().contains("Tue"),
+        "{}",
+        schedule.text()
+    );
+    let board = bot
+        .db
+        .store
+        .board(&BoardSlug::parse("dsvb").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        board.settings.reminder_schedule.to_string(),
+        "0 30 8 * * Tue"
+    );
+    assert_eq!(board.settings.time_zone.name(), "Europe/London");
+    let reminders = bot
+        .run(
+            ADMIN,
+            "setup reminders",
+            json!([{"name": "due_within_days", "type": 4, "value": 21}]),
+        )
+        .await;
+    assert!(
+        reminders.text().contains("due within 21 days"),
+        "{}",
+        reminders.text()
+    );
+    let roles = bot
+        .run_in(ADMIN, DIGEST_CHANNEL, "setup roles", json!([{"name": "officer", "type": 8, "value": OFFICER_ROLE.to_string()}]),
+            json!({"roles": {OFFICER_ROLE.to_string(): {"id": OFFICER_ROLE.to_string(), "name": "Officers", "color": 0, "colors": {"primary_color": 0}, "hoist": false, "managed": false, "mentionable": false, "permissions": "0", "position": 1, "flags": 0}}}))
+        .await;
+    assert!(roles.text().contains("Roles saved"), "{}", roles.text());
+    let hook = bot
+        .run(
+            ADMIN,
+            "setup webhook add",
+            json!([
+                s("name", "members-slack"),
+                choice("kind", 0),
+                s("url", "http://example.org/hook")
+            ]),
+        )
+        .await;
+    assert!(
+        hook.text().contains("https://"),
+        "plain http is refused: {}",
+        hook.text()
+    );
+    let hook = bot
+        .run(
+            ADMIN,
+            "setup webhook add",
+            json!([
+                s("name", "members-slack"),
+                choice("kind", 0),
+                s("url", "https://hooks.slack.com/services/T1/B1/secretvalue")
+            ]),
+        )
+        .await;
+    assert!(
+        hook.text().contains("Added slack webhook") && !hook.text().contains("secretvalue"),
+        "{}",
+        hook.text()
+    );
+    let listed = bot.run(ADMIN, "setup webhook list", json!([])).await;
+    assert!(
+        listed.text().contains("members-slack") && !listed.text().contains("secretvalue"),
+        "{}",
+        listed.text()
+    );
+
+    // Meetings.
+    let bad = bot
+        .run(
+            ADMIN,
+            "meeting add",
+            json!([s("date", "2010-02-30"), s("boroughs", "Bexley")]),
+        )
+        .await;
+    assert!(
+        bad.text().contains("not a day on the calendar"),
+        "{}",
+        bad.text()
+    );
+    let added = bot
+        .run(
+            ADMIN,
+            "meeting add",
+            json!([s("date", "12 Oct 2010"), s("boroughs", "Bexley, Lambeth")]),
+        )
+        .await;
+    assert!(
+        added.text().contains("Bexley and Lambeth"),
+        "{}",
+        added.text()
+    );
+    let brief = bot.run(MEMBER, "meeting brief", json!([])).await;
+    assert!(
+        brief.text().contains("Bexley — 1 open, 1 overdue"),
+        "{}",
+        brief.text()
+    );
+    let list = bot.run(MEMBER, "meeting list", json!([])).await;
+    assert!(list.text().contains("12 Oct 2010"), "{}", list.text());
+
+    // Edits and assignment.
+    let edit = bot
+        .run(
+            ADMIN,
+            "action edit",
+            json!([s("action", "ACT-003"), s("borough", "none")]),
+        )
+        .await;
+    assert!(edit.text().contains("Edited ACT-003"), "{}", edit.text());
+    let nothing = bot
+        .run(ADMIN, "action edit", json!([s("action", "ACT-003")]))
+        .await;
+    assert!(
+        nothing.text().contains("Nothing to change"),
+        "{}",
+        nothing.text()
+    );
+    let assign = bot
+        .run_in(ADMIN, DIGEST_CHANNEL, "action assign", json!([s("action", "ACT-003"), {"name": "officer", "type": 6, "value": OTHER_OFFICER.to_string()}]),
+            json!({"users": {OTHER_OFFICER.to_string(): {"id": OTHER_OFFICER.to_string(), "username": "other-officer", "discriminator": "0000", "global_name": null, "avatar": null}}}))
+        .await;
+    assert!(
+        assign
+            .text()
+            .contains(&format!("assigned to <@{OTHER_OFFICER}>")),
+        "{}",
+        assign.text()
+    );
+    let stored = bot
+        .db
+        .store
+        .action(bot.board.id, &r("ACT-003"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.borough, stored.officer.map(|o| o.get())),
+        (None, Some(OTHER_OFFICER))
+    );
+    let rec_edit = bot
+        .run(
+            ADMIN,
+            "rec edit",
+            json!([s("ref", "DSVB-2010-02"), s("theme", "victim voice")]),
+        )
+        .await;
+    assert!(
+        rec_edit.text().contains("Edited DSVB-2010-02"),
+        "{}",
+        rec_edit.text()
+    );
+    let respond = bot
+        .run(
+            ADMIN,
+            "rec respond",
+            json!([s("ref", "NOPE-1"), choice("response", 1)]),
+        )
+        .await;
+    assert!(
+        respond.text().contains("There is no recommendation NOPE-1"),
+        "{}",
+        respond.text()
+    );
+    bot.stop().await;
+}
