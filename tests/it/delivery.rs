@@ -11,41 +11,16 @@ use serde_json::{json, Value};
 
 use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::discord::client::{http_client, Connection};
-use briefing_bot::domain::{BoardSlug, ChatSettings};
 use briefing_bot::schedule::poster::BoardPoster;
 use briefing_bot::schedule::{Job, Runner, RunnerSettings};
 use briefing_bot::store::PostOutcome;
 use briefing_bot::webhook::{Webhook, WebhookKind, WebhookUrl};
 
 use crate::support::bot::{
-    guild, ADMIN_ROLE, DIGEST_CHANNEL, GUILD, OFFICER, OFFICER_ROLE, REMINDER_CHANNEL,
+    guild, linked_board, ADMIN_ROLE, DIGEST_CHANNEL, OFFICER, REMINDER_CHANNEL,
 };
-use crate::support::db::{sqlite, TestDb};
+use crate::support::db::TestDb;
 use crate::support::fake_discord::{FakeDiscord, TOKEN};
-
-async fn board_db() -> (TestDb, briefing_bot::domain::Board) {
-    let db = sqlite().await;
-    crate::store_contract::load(&db.store, "dsvb").await;
-    let mut board = db
-        .store
-        .board(&BoardSlug::parse("dsvb").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    board.chat = ChatSettings {
-        server_id: Some(GUILD),
-        digest_channel: Some(DIGEST_CHANNEL),
-        reminder_channel: Some(REMINDER_CHANNEL),
-        officer_role: Some(OFFICER_ROLE),
-        admin_role: Some(ADMIN_ROLE),
-        officers_update_any: false,
-    };
-    db.store
-        .update_chat_settings(board.id, &board.chat)
-        .await
-        .unwrap();
-    (db, board)
-}
 
 fn runner(db: &TestDb, fake: &FakeDiscord, clock: &Arc<FixedClock>) -> Runner<BoardPoster> {
     let connection = Connection {
@@ -71,7 +46,7 @@ fn runner(db: &TestDb, fake: &FakeDiscord, clock: &Arc<FixedClock>) -> Runner<Bo
 
 #[tokio::test]
 async fn a_reminder_survives_a_429_and_a_500_and_is_posted_once() {
-    let (db, board) = board_db().await;
+    let (db, board) = linked_board().await;
     let fake = FakeDiscord::start(vec![guild()]).await;
     let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
     fake.queue(&route, 429, json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false, "code": 0}));
@@ -120,7 +95,7 @@ async fn a_reminder_survives_a_429_and_a_500_and_is_posted_once() {
 
 #[tokio::test]
 async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time() {
-    let (db, board) = board_db().await;
+    let (db, board) = linked_board().await;
     let fake = FakeDiscord::start(vec![guild()]).await;
     let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
     fake.queue(
@@ -244,7 +219,7 @@ async fn the_digest_is_mirrored_to_slack_and_teams_once_each_and_urls_stay_secre
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (db, board) = board_db().await;
+    let (db, board) = linked_board().await;
     let fake = FakeDiscord::start(vec![guild()]).await;
     let (slack_url, slack) = webhook_server(vec![500]).await;
     let (teams_url, teams) = webhook_server(vec![]).await;

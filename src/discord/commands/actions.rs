@@ -4,7 +4,7 @@ use poise::serenity_prelude as serenity;
 
 use super::{
     author_tag, autocomplete_action, autocomplete_recommendation, date_option, note_option,
-    private, text_option, StatusChoice,
+    private, ref_option, text_option, StatusChoice,
 };
 use crate::discord::access::{may_change_action, require, Access};
 use crate::discord::format::{self, action_embed, action_line, history_line, list_reply, no_pings};
@@ -16,8 +16,13 @@ use crate::services::actions::{
 };
 use crate::store::ActionFilter;
 
-fn parse_ref(value: &str) -> Result<Ref, BotError> {
-    Ref::parse(value).map_err(|e| BotError::user(format!("The ref {e}.")))
+/// The action a command names, or an error saying how to find the right ref.
+async fn find_action(ctx: Context<'_>, board_id: i64, reference: &Ref) -> Result<Action, BotError> {
+    ctx.data().store.action(board_id, reference).await?.ok_or_else(|| {
+        BotError::user(format!(
+            "There is no action {reference} on this board. Check the ref; /action list shows them all."
+        ))
+    })
 }
 
 /// The full list as CSV (the import format), attached when a list is too long for one message.
@@ -47,14 +52,9 @@ pub async fn show(
     action: String,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
-    let reference = parse_ref(&action)?;
+    let reference = ref_option(&action)?;
     let today = board.settings.time_zone.today(ctx.data().clock.now());
-    let found = ctx
-        .data()
-        .store
-        .action(board.id, &reference)
-        .await?
-        .ok_or_else(|| BotError::user(format!("There is no action {reference} on this board. Check the ref; /action list shows them all.")))?;
+    let found = find_action(ctx, board.id, &reference).await?;
     ctx.send(
         poise::CreateReply::default()
             .embed(action_embed(&found, today))
@@ -199,7 +199,7 @@ pub async fn history(
     reference: String,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
-    let reference = parse_ref(&reference)?;
+    let reference = ref_option(&reference)?;
     let store = &ctx.data().store;
     let mut entries = store
         .history_of(board.id, SubjectKind::Action, &reference)
@@ -258,12 +258,9 @@ pub async fn update(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     let access = require(ctx, &board, Access::Officer).await?;
-    let reference = parse_ref(&action)?;
+    let reference = ref_option(&action)?;
     let store = &ctx.data().store;
-    let current = store
-        .action(board.id, &reference)
-        .await?
-        .ok_or_else(|| BotError::user(format!("There is no action {reference} on this board. Check the ref; /action list shows them all.")))?;
+    let current = find_action(ctx, board.id, &reference).await?;
     may_change_action(access, ctx.author().id, &current, &board)?;
     let status = ActionStatus::from(status);
     let mut note = note_option("note", note.as_deref())?;
@@ -327,16 +324,12 @@ pub async fn extend(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     let access = require(ctx, &board, Access::Officer).await?;
-    let reference = parse_ref(&action)?;
+    let reference = ref_option(&action)?;
     let new_due = date_option("new_due", &new_due)?;
     let reason = note_option("reason", Some(&reason))?
         .ok_or_else(|| BotError::user("Give the reason the due date moved."))?;
     let store = &ctx.data().store;
-    let current = store.action(board.id, &reference).await?.ok_or_else(|| {
-        BotError::user(format!(
-            "There is no action {reference} on this board. Check the ref."
-        ))
-    })?;
+    let current = find_action(ctx, board.id, &reference).await?;
     may_change_action(access, ctx.author().id, &current, &board)?;
     let by = author_tag(ctx);
     let author = Author {
@@ -385,8 +378,8 @@ pub async fn add(
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     let action = Action {
-        reference: parse_ref(&reference)?,
-        recommendation: recommendation.as_deref().map(parse_ref).transpose()?,
+        reference: ref_option(&reference)?,
+        recommendation: recommendation.as_deref().map(ref_option).transpose()?,
         title: text_option("title", &title, Text::TITLE_MAX)?
             .as_str()
             .to_string(),
@@ -436,7 +429,7 @@ pub async fn edit(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    let reference = parse_ref(&action)?;
+    let reference = ref_option(&action)?;
     let clearable = |v: &str| v.trim().eq_ignore_ascii_case("none");
     let edits = ActionEdits {
         title: title
@@ -454,7 +447,7 @@ pub async fn edit(
         },
         recommendation: match recommendation.as_deref() {
             Some(r) if clearable(r) => Some(None),
-            Some(r) => Some(Some(parse_ref(r)?)),
+            Some(r) => Some(Some(ref_option(r)?)),
             None => None,
         },
     };
@@ -484,7 +477,7 @@ pub async fn assign(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    let reference = parse_ref(&action)?;
+    let reference = ref_option(&action)?;
     let by = author_tag(ctx);
     let author = Author {
         by: &by,

@@ -18,7 +18,7 @@ pub mod setup;
 use poise::serenity_prelude as serenity;
 
 use super::{current_board, BotError, Context, Data};
-use crate::domain::{parse_date, ActionStatus, RecommendationStatus, Response, Text};
+use crate::domain::{parse_date, ActionStatus, RecommendationStatus, Ref, Response, Text};
 
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, BotError>> {
@@ -115,6 +115,11 @@ impl From<ResponseChoice> for Response {
             ResponseChoice::Rejected => Response::Rejected,
         }
     }
+}
+
+/// A ref option, with the fix in the message.
+pub fn ref_option(value: &str) -> Result<Ref, BotError> {
+    Ref::parse(value).map_err(|e| BotError::user(format!("The ref {e}.")))
 }
 
 /// A date option: `2026-03-31` or `31 Mar 2026`.

@@ -2,8 +2,8 @@
 //! response and closes them (closing needs a note saying what evidence shows it).
 
 use super::{
-    author_tag, autocomplete_recommendation, note_option, private, text_option, RecStatusChoice,
-    ResponseChoice,
+    author_tag, autocomplete_recommendation, note_option, private, ref_option, text_option,
+    RecStatusChoice, ResponseChoice,
 };
 use crate::discord::access::{require, Access};
 use crate::discord::format::{escape, fit, list_reply, no_pings, recommendation_embed};
@@ -13,10 +13,6 @@ use crate::services::actions::{
     add_recommendation, edit_recommendation, set_recommendation_response,
     set_recommendation_status, Author, RecommendationEdits,
 };
-
-fn parse_ref(value: &str) -> Result<Ref, BotError> {
-    Ref::parse(value).map_err(|e| BotError::user(format!("The ref {e}.")))
-}
 
 async fn load(
     ctx: Context<'_>,
@@ -51,7 +47,7 @@ pub async fn show(
     reference: String,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
-    let reference = parse_ref(&reference)?;
+    let reference = ref_option(&reference)?;
     let rec = load(ctx, board.id, &reference).await?;
     let today = board.settings.time_zone.today(ctx.data().clock.now());
     let actions: Vec<_> = ctx
@@ -155,7 +151,7 @@ pub async fn add(
                 .transpose()
         };
     let rec = Recommendation {
-        reference: parse_ref(&reference)?,
+        reference: ref_option(&reference)?,
         title: text_option("title", &title, Text::TITLE_MAX)?
             .as_str()
             .to_string(),
@@ -216,7 +212,7 @@ pub async fn edit(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    let reference = parse_ref(&reference)?;
+    let reference = ref_option(&reference)?;
     let edits = RecommendationEdits {
         title: title
             .as_deref()
@@ -264,7 +260,7 @@ pub async fn respond(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    let reference = parse_ref(&reference)?;
+    let reference = ref_option(&reference)?;
     let note = note_option("note", note.as_deref())?;
     let by = author_tag(ctx);
     let author = Author {
@@ -308,7 +304,7 @@ pub async fn close(
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    let reference = parse_ref(&reference)?;
+    let reference = ref_option(&reference)?;
     let note = note_option("note", Some(&note))?;
     let evidence = note_option("evidence", evidence.as_deref())?;
     let by = author_tag(ctx);

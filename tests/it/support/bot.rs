@@ -104,6 +104,32 @@ pub fn guild() -> Guild {
     }
 }
 
+/// A fresh SQLite database holding the small test board, linked to the test server with its
+/// channels and roles.
+pub async fn linked_board() -> (TestDb, Board) {
+    let db = sqlite().await;
+    crate::store_contract::load(&db.store, "dsvb").await;
+    let mut board = db
+        .store
+        .board(&BoardSlug::parse("dsvb").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    board.chat = ChatSettings {
+        server_id: Some(GUILD),
+        digest_channel: Some(DIGEST_CHANNEL),
+        reminder_channel: Some(REMINDER_CHANNEL),
+        officer_role: Some(OFFICER_ROLE),
+        admin_role: Some(ADMIN_ROLE),
+        officers_update_any: false,
+    };
+    db.store
+        .update_chat_settings(board.id, &board.chat)
+        .await
+        .unwrap();
+    (db, board)
+}
+
 /// Fails the test if serenity receives a gateway event it cannot read (it would drop it
 /// silently and the command would never run).
 #[derive(Default)]
