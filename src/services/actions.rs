@@ -208,6 +208,50 @@ pub async fn assign_officer(
     Ok(ActionChange { before, after })
 }
 
+/// What a change to a recommendation makes of it, and what its history entry says.
+struct RecommendationEdit {
+    after: Recommendation,
+    change: ChangeKind,
+    values: (Option<String>, Option<String>),
+}
+
+/// Load a recommendation, let `edit` decide its new state (or refuse), and write the new state
+/// and its history entry in one transaction.
+async fn change_recommendation(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    author: &Author<'_>,
+    notes: (Option<&Text>, Option<&Text>),
+    edit: impl FnOnce(&Recommendation) -> Result<RecommendationEdit, ServiceError>,
+) -> Result<RecommendationChange, ServiceError> {
+    let mut tx = store.begin().await?;
+    let stored = tx
+        .recommendation(board.id, reference)
+        .await?
+        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
+    let before = stored.recommendation.clone();
+    let RecommendationEdit {
+        after,
+        change,
+        values,
+    } = edit(&before)?;
+    let source_id = tx.recommendation_source_id(stored.id).await?;
+    tx.update_recommendation(stored.id, &after, source_id, author.at)
+        .await?;
+    let e = entry(
+        author,
+        SubjectKind::Recommendation,
+        &after.reference,
+        change,
+        values,
+        notes,
+    );
+    tx.append_update(board.id, stored.id, &e).await?;
+    tx.commit().await?;
+    Ok(RecommendationChange { before, after })
+}
+
 /// Record a recommendation's new status. Anything but `open` closes it and needs a note saying
 /// what evidence shows it.
 pub async fn set_recommendation_status(
@@ -219,42 +263,24 @@ pub async fn set_recommendation_status(
     evidence: Option<&Text>,
     author: &Author<'_>,
 ) -> Result<RecommendationChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = tx
-        .recommendation(board.id, reference)
-        .await?
-        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
-    let before = stored.recommendation.clone();
-    if status.is_closed() && note.is_none() {
-        return Err(ServiceError::rejected(format!(
-            "closing {} as {} needs a note saying what evidence shows it; add one and try again",
-            before.reference,
-            status.label()
-        )));
-    }
-    if before.status == status {
-        return Err(ServiceError::rejected(format!(
-            "{} is already {}",
-            before.reference,
-            status.label()
-        )));
-    }
-    let mut after = before.clone();
-    after.status = status;
-    let source_id = tx.recommendation_source_id(stored.id).await?;
-    tx.update_recommendation(stored.id, &after, source_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Recommendation,
-        &after.reference,
-        ChangeKind::Status,
-        (Some(before.status.to_string()), Some(status.to_string())),
-        (note, evidence),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(RecommendationChange { before, after })
+    change_recommendation(store, board, reference, author, (note, evidence), |before| {
+        if status.is_closed() && note.is_none() {
+            return Err(ServiceError::rejected(format!(
+                "closing {} as {} needs a note saying what evidence shows it; add one and try again",
+                before.reference,
+                status.label()
+            )));
+        }
+        if before.status == status {
+            return Err(ServiceError::rejected(format!("{} is already {}", before.reference, status.label())));
+        }
+        Ok(RecommendationEdit {
+            after: Recommendation { status, ..before.clone() },
+            change: ChangeKind::Status,
+            values: (Some(before.status.to_string()), Some(status.to_string())),
+        })
+    })
+    .await
 }
 
 /// Record the accountable body's response to a recommendation.
@@ -266,38 +292,27 @@ pub async fn set_recommendation_response(
     note: Option<&Text>,
     author: &Author<'_>,
 ) -> Result<RecommendationChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = tx
-        .recommendation(board.id, reference)
-        .await?
-        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
-    let before = stored.recommendation.clone();
-    if before.response == response {
-        return Err(ServiceError::rejected(format!(
-            "{}'s response is already {}",
-            before.reference,
-            response.label()
-        )));
-    }
-    let mut after = before.clone();
-    after.response = response;
-    let source_id = tx.recommendation_source_id(stored.id).await?;
-    tx.update_recommendation(stored.id, &after, source_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Recommendation,
-        &after.reference,
-        ChangeKind::Response,
-        (
-            Some(before.response.to_string()),
-            Some(response.to_string()),
-        ),
-        (note, None),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(RecommendationChange { before, after })
+    change_recommendation(store, board, reference, author, (note, None), |before| {
+        if before.response == response {
+            return Err(ServiceError::rejected(format!(
+                "{}'s response is already {}",
+                before.reference,
+                response.label()
+            )));
+        }
+        Ok(RecommendationEdit {
+            after: Recommendation {
+                response,
+                ..before.clone()
+            },
+            change: ChangeKind::Response,
+            values: (
+                Some(before.response.to_string()),
+                Some(response.to_string()),
+            ),
+        })
+    })
+    .await
 }
 
 /// Changes to an action's descriptive fields; `None` leaves a field as it is.
@@ -475,57 +490,45 @@ pub async fn edit_recommendation(
     edits: &RecommendationEdits,
     author: &Author<'_>,
 ) -> Result<RecommendationChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = tx
-        .recommendation(board.id, reference)
-        .await?
-        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
-    let before = stored.recommendation.clone();
-    let mut after = before.clone();
-    if let Some(title) = &edits.title {
-        after.title = title.as_str().to_string();
-    }
-    if let Some(text) = &edits.text {
-        after.text = Some(text.as_str().to_string());
-    }
-    if let Some(theme) = &edits.theme {
-        after.theme = Some(theme.as_str().to_string());
-    }
-    if let Some(owner) = &edits.owner {
-        after.owner = Some(owner.as_str().to_string());
-    }
-    if let Some(priority) = edits.priority {
-        after.priority = crate::domain::Priority(priority);
-    }
-    let changed: Vec<&str> = [
-        ("title", before.title != after.title),
-        ("text", before.text != after.text),
-        ("theme", before.theme != after.theme),
-        ("owner", before.owner != after.owner),
-        ("priority", before.priority != after.priority),
-    ]
-    .into_iter()
-    .filter(|(_, differs)| *differs)
-    .map(|(field, _)| field)
-    .collect();
-    if changed.is_empty() {
-        return Err(ServiceError::rejected(format!(
-            "nothing to change: give {} a new title, text, theme, owner or priority",
-            before.reference
-        )));
-    }
-    let source_id = tx.recommendation_source_id(stored.id).await?;
-    tx.update_recommendation(stored.id, &after, source_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Recommendation,
-        &after.reference,
-        ChangeKind::Details,
-        (None, Some(changed.join(", "))),
-        (None, None),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(RecommendationChange { before, after })
+    change_recommendation(store, board, reference, author, (None, None), |before| {
+        let mut after = before.clone();
+        if let Some(title) = &edits.title {
+            after.title = title.as_str().to_string();
+        }
+        if let Some(text) = &edits.text {
+            after.text = Some(text.as_str().to_string());
+        }
+        if let Some(theme) = &edits.theme {
+            after.theme = Some(theme.as_str().to_string());
+        }
+        if let Some(owner) = &edits.owner {
+            after.owner = Some(owner.as_str().to_string());
+        }
+        if let Some(priority) = edits.priority {
+            after.priority = crate::domain::Priority(priority);
+        }
+        let changed: Vec<&str> = [
+            ("title", before.title != after.title),
+            ("text", before.text != after.text),
+            ("theme", before.theme != after.theme),
+            ("owner", before.owner != after.owner),
+            ("priority", before.priority != after.priority),
+        ]
+        .into_iter()
+        .filter(|(_, differs)| *differs)
+        .map(|(field, _)| field)
+        .collect();
+        if changed.is_empty() {
+            return Err(ServiceError::rejected(format!(
+                "nothing to change: give {} a new title, text, theme, owner or priority",
+                before.reference
+            )));
+        }
+        Ok(RecommendationEdit {
+            after,
+            change: ChangeKind::Details,
+            values: (None, Some(changed.join(", "))),
+        })
+    })
+    .await
 }
