@@ -793,6 +793,21 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
         current.push((embed, shown_users, escalates));
     }
     flush(&mut current, &mut messages);
+    // The admin role is pinged once, in the first message with escalations; later messages
+    // still say escalations are there, without pinging again.
+    let mut role_pinged = false;
+    for m in &mut messages {
+        if m.ping_roles.is_empty() {
+            continue;
+        }
+        if role_pinged {
+            m.ping_roles.clear();
+            if let Some(role) = admin_role {
+                m.content = m.content.replace(&format!("<@&{role}>: some"), "Some");
+            }
+        }
+        role_pinged = true;
+    }
     if truncated {
         // Some owner's list was cut: attach every item so nothing is lost.
         if let Some(first) = messages.first_mut() {
