@@ -115,14 +115,13 @@ async fn listing(
 ) -> Result<poise::CreateReply, BotError> {
     let today = board.settings.time_zone.today(ctx.data().clock.now());
     let store = &ctx.data().store;
-    if !full {
-        filter.limit = Some(SHOWN);
-    }
-    let actions = store.find_actions(board.id, &filter).await?;
-    let total = if full || actions.len() < SHOWN as usize {
-        actions.len()
+    let (actions, total) = if full {
+        let all = store.find_actions(board.id, &filter).await?;
+        let total = all.len();
+        (all, total)
     } else {
-        store.count_actions(board.id, &filter).await?
+        filter.limit = Some(SHOWN);
+        store.find_actions_page(board.id, &filter).await?
     };
     let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
     let attachment = full.then(|| (format!("{noun}.csv"), actions_csv(&actions)));
