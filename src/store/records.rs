@@ -370,39 +370,19 @@ impl Store {
             .collect()
     }
 
-    /// The first actions matching a filter (up to its limit) and how many match in all, in
-    /// one query: a long list shows a page and says how many more there are.
-    pub async fn find_actions_page(
+    /// How many actions match a filter (its limit ignored).
+    pub async fn count_actions(
         &self,
         board_id: i64,
         filter: &ActionFilter,
-    ) -> Result<(Vec<Action>, usize), StoreError> {
+    ) -> Result<usize, StoreError> {
         let (conditions, binds) = filter.conditions();
-        let limit = filter
-            .limit
-            .map(|n| format!(" LIMIT {n}"))
-            .unwrap_or_default();
-        let select = ACTION_SELECT.replacen(
-            " FROM actions a",
-            ", COUNT(*) OVER () AS total_matching FROM actions a",
-            1,
-        );
-        let sql =
-            format!("{select} WHERE a.board_id = $1{conditions} ORDER BY a.due, a.ref_key{limit}");
-        let mut query = sqlx::query(&sql).bind(board_id);
+        let sql = format!("SELECT COUNT(*) FROM actions a WHERE a.board_id = $1{conditions}");
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(board_id);
         for value in binds {
             query = query.bind(value);
         }
-        let rows = query.fetch_all(self.pool()).await?;
-        let total = match rows.first() {
-            Some(row) => row.try_get::<i64, _>("total_matching")?.max(0) as usize,
-            None => 0,
-        };
-        let actions = rows
-            .iter()
-            .map(|row| action_from_row(row).map(|stored| stored.action))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((actions, total))
+        Ok(query.fetch_one(self.pool()).await?.max(0) as usize)
     }
 
     /// Up to `limit` (ref, title) pairs of actions whose ref or title contains `text`, for

@@ -115,13 +115,14 @@ async fn listing(
 ) -> Result<poise::CreateReply, BotError> {
     let today = board.settings.time_zone.today(ctx.data().clock.now());
     let store = &ctx.data().store;
-    let (actions, total) = if full {
-        let all = store.find_actions(board.id, &filter).await?;
-        let total = all.len();
-        (all, total)
-    } else {
+    if !full {
         filter.limit = Some(SHOWN);
-        store.find_actions_page(board.id, &filter).await?
+    }
+    let actions = store.find_actions(board.id, &filter).await?;
+    let total = if full || actions.len() < SHOWN as usize {
+        actions.len()
+    } else {
+        store.count_actions(board.id, &filter).await?
     };
     let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
     let attachment = full.then(|| (format!("{noun}.csv"), actions_csv(&actions)));
