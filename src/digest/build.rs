@@ -521,9 +521,12 @@ pub async fn load_digest(
     as_of: NaiveDate,
 ) -> Result<Digest, StoreError> {
     let (from, to) = history_window(board, as_of);
-    let recommendations = store.recommendations(board.id).await?;
-    let actions = store.actions(board.id).await?;
-    let history = store.digest_history_between(board.id, from, to).await?;
+    // Three independent reads on three pooled connections: they overlap instead of queueing.
+    let (recommendations, actions, history) = tokio::try_join!(
+        store.recommendations(board.id),
+        store.actions(board.id),
+        store.digest_history_between(board.id, from, to),
+    )?;
     Ok(build_digest(
         &DigestInput {
             board,
