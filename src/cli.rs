@@ -29,8 +29,19 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", env = "BRIEFING_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Log format for long-running commands (`run`): text for people, json for log
+    /// collectors. Default: log.format in the config.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,7 +259,12 @@ pub async fn run(cli: Cli) -> Result<()> {
     }
     let store = Store::connect(&url).await?;
     let clock = SystemClock;
-    let result = dispatch(cli.command, &store, &settings, &clock).await;
+    let log_format = match cli.log_format {
+        Some(LogFormat::Json) => "json".to_string(),
+        Some(LogFormat::Text) => "text".to_string(),
+        None => settings.log.format.clone(),
+    };
+    let result = dispatch(cli.command, &store, &settings, &clock, &log_format).await;
     store.close().await;
     result
 }
@@ -258,6 +274,7 @@ async fn dispatch(
     store: &Store,
     settings: &Settings,
     clock: &dyn Clock,
+    log_format: &str,
 ) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match command {
@@ -374,7 +391,7 @@ async fn dispatch(
                      (Applications → Bot → Reset Token) and export DISCORD_TOKEN=… before `briefing-bot run`"
                 )
             })?;
-            init_logging(&settings.log.format);
+            init_logging(log_format);
             let connection = crate::discord::client::Connection {
                 token,
                 api_url: settings.discord.api_url().map(str::to_string),
