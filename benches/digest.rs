@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, TimeZone, Utc};
 
 use briefing_bot::digest::load_digest;
-use briefing_bot::digest::render::{discord::digest_messages, json::digest_json};
+use briefing_bot::digest::render::{discord::digest_messages, json::digest_view};
 use briefing_bot::domain::BoardSlug;
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
 use briefing_bot::store::{DatabaseUrl, Store};
@@ -216,7 +216,7 @@ async fn main() {
                 let started = Instant::now();
                 let digest = load_digest(&store, &board, as_of).await.unwrap();
                 let built = started.elapsed();
-                let json = serde_json::to_string(&digest_json(&digest)).unwrap();
+                let json = serde_json::to_string(&digest_view(&digest)).unwrap();
                 let rendered_json = started.elapsed();
                 let messages = digest_messages(&digest, None);
                 full.push(started.elapsed());

@@ -302,7 +302,7 @@ async fn dispatch(
                 PostFormat::Json => {
                     serde_json::to_writer_pretty(
                         &mut stdout,
-                        &crate::digest::render::json::digest_json(&digest),
+                        &crate::digest::render::json::digest_view(&digest),
                     )?;
                     writeln!(stdout)?;
                 }

@@ -1,28 +1,86 @@
 //! JSON: the `digest` and `remind` CLI contracts (stable keys, ISO-8601 dates).
 
+use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::digest::build::GroupRow;
+use crate::digest::build::{
+    ActionLine, Changes, ChartRow, GroupRow, PeriodDates, RecommendationTotals, Totals,
+};
 use crate::digest::{Digest, Reminder};
 
-fn rows(rows: &[GroupRow], key: &str) -> Value {
-    Value::Array(
-        rows.iter()
-            .map(|r| json!({ key: r.name, "open": r.open, "overdue": r.overdue, "done": r.done }))
-            .collect(),
-    )
+/// A table row keyed by what the table groups by, as the contract names it ("owner" …).
+macro_rules! keyed_row {
+    ($name:ident, $key:ident) => {
+        #[derive(Serialize)]
+        struct $name<'a> {
+            $key: &'a str,
+            open: usize,
+            overdue: usize,
+            done: usize,
+        }
+
+        impl<'a> From<&'a GroupRow> for $name<'a> {
+            fn from(r: &'a GroupRow) -> Self {
+                Self {
+                    $key: &r.name,
+                    open: r.open,
+                    overdue: r.overdue,
+                    done: r.done,
+                }
+            }
+        }
+    };
 }
 
-/// The digest as the contract's JSON.
-pub fn digest_json(digest: &Digest) -> Value {
-    let mut value = serde_json::to_value(digest).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut value {
-        // The contract names each table's key column after what it groups by.
-        map.insert("by_owner".into(), rows(&digest.by_owner, "owner"));
-        map.insert("by_borough".into(), rows(&digest.by_borough, "borough"));
-        map.insert("by_theme".into(), rows(&digest.by_theme, "theme"));
+keyed_row!(OwnerRow, owner);
+keyed_row!(BoroughRow, borough);
+keyed_row!(ThemeRow, theme);
+
+/// The digest as the contract lays it out, borrowing from the [`Digest`]; serialized directly,
+/// without building an intermediate JSON tree.
+#[derive(Serialize)]
+pub struct DigestJson<'a> {
+    board: &'a str,
+    board_name: &'a str,
+    as_of: chrono::NaiveDate,
+    period: &'a PeriodDates,
+    next_period: &'a PeriodDates,
+    totals: &'a Totals,
+    recommendations: &'a RecommendationTotals,
+    changes: &'a Changes,
+    overdue: &'a [ActionLine],
+    due_next_period: &'a [ActionLine],
+    by_owner: Vec<OwnerRow<'a>>,
+    by_borough: Vec<BoroughRow<'a>>,
+    by_theme: Vec<ThemeRow<'a>>,
+    chart_grouping: &'a str,
+    chart: &'a [ChartRow],
+}
+
+/// The digest in the contract's shape, ready to serialize.
+pub fn digest_view(d: &Digest) -> DigestJson<'_> {
+    DigestJson {
+        board: &d.board,
+        board_name: &d.board_name,
+        as_of: d.as_of,
+        period: &d.period,
+        next_period: &d.next_period,
+        totals: &d.totals,
+        recommendations: &d.recommendations,
+        changes: &d.changes,
+        overdue: &d.overdue,
+        due_next_period: &d.due_next_period,
+        by_owner: d.by_owner.iter().map(OwnerRow::from).collect(),
+        by_borough: d.by_borough.iter().map(BoroughRow::from).collect(),
+        by_theme: d.by_theme.iter().map(ThemeRow::from).collect(),
+        chart_grouping: &d.chart_grouping,
+        chart: &d.chart,
     }
-    value
+}
+
+/// The digest as the contract's JSON value.
+pub fn digest_json(digest: &Digest) -> Value {
+    serde_json::to_value(digest_view(digest)).unwrap_or(Value::Null)
 }
 
 /// The reminder as the contract's JSON; `None` gives empty lists and `nothing_to_post`.
