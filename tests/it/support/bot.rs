@@ -160,26 +160,7 @@ impl TestBot {
     /// Start the fake, a database with the small test board linked to the test server, and the
     /// bot, and wait until it is connected with its commands registered.
     pub async fn start() -> Self {
-        let db = sqlite().await;
-        crate::store_contract::load(&db.store, "dsvb").await;
-        let mut board = db
-            .store
-            .board(&BoardSlug::parse("dsvb").unwrap())
-            .await
-            .unwrap()
-            .unwrap();
-        board.chat = ChatSettings {
-            server_id: Some(GUILD),
-            digest_channel: Some(DIGEST_CHANNEL),
-            reminder_channel: Some(REMINDER_CHANNEL),
-            officer_role: Some(OFFICER_ROLE),
-            admin_role: Some(ADMIN_ROLE),
-            officers_update_any: false,
-        };
-        db.store
-            .update_chat_settings(board.id, &board.chat)
-            .await
-            .unwrap();
+        let (db, board) = linked_board().await;
         let fake = FakeDiscord::start(vec![guild()]).await;
         // 20 September 2010: ACT-001 (due 1 September) is overdue.
         let clock = Arc::new(FixedClock::new(
