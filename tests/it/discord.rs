@@ -1065,3 +1065,28 @@ async fn setup_meetings_and_edits_through_the_secretariat() {
     );
     bot.stop().await;
 }
+
+#[tokio::test]
+async fn a_failed_command_registration_is_retried_and_the_bot_still_answers() {
+    let bot = TestBot::start_with(|fake| {
+        fake.queue(
+            "PUT /api/v10/applications",
+            500,
+            json!({"message": "Internal Server Error", "code": 0}),
+        );
+    })
+    .await;
+    // start_with waited until the commands were registered: the first attempt got the 500,
+    // the retry succeeded.
+    let puts = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.starts_with("PUT /api/v10/applications"))
+        .count();
+    assert_eq!(puts, 2, "{:?}", bot.fake.requests());
+    assert!(!bot.fake.registered_commands().is_empty());
+    let reply = bot.run(MEMBER, "overdue", json!([])).await;
+    assert!(reply.text().contains("ACT-001"), "{}", reply.text());
+    bot.stop().await;
+}

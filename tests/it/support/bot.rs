@@ -160,8 +160,14 @@ impl TestBot {
     /// Start the fake, a database with the small test board linked to the test server, and the
     /// bot, and wait until it is connected with its commands registered.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// [`TestBot::start`], with a chance to script the fake before the bot connects.
+    pub async fn start_with(prepare: impl FnOnce(&FakeDiscord)) -> Self {
         let (db, board) = linked_board().await;
         let fake = FakeDiscord::start(vec![guild()]).await;
+        prepare(&fake);
         // 20 September 2010: ACT-001 (due 1 September) is overdue.
         let clock = Arc::new(FixedClock::new(
             Utc.with_ymd_and_hms(2010, 9, 20, 10, 0, 0).unwrap(),

@@ -361,6 +361,11 @@ impl FakeDiscord {
             .unwrap_or_default()
     }
 
+    /// Every request the bot made, as "METHOD /path", in order.
+    pub fn requests(&self) -> Vec<String> {
+        self.state().requests.clone()
+    }
+
     /// The slash commands the bot registered.
     pub fn registered_commands(&self) -> Vec<Value> {
         self.state().registered_commands.clone()
