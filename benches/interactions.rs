@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 
 use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::discord::client::{build_client, Connection};
+use briefing_bot::discord::Data;
 use briefing_bot::domain::{BoardSlug, ChatSettings};
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
 use briefing_bot::store::{DatabaseUrl, Store};
@@ -216,19 +217,9 @@ async fn main() {
     let clock = Arc::new(FixedClock::new(
         Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),
     ));
-    let connection = Connection {
-        token: TOKEN.to_string().into(),
-        api_url: Some(fake.api_url()),
-    };
-    let mut client = build_client(
-        &connection,
-        store.clone(),
-        clock as Arc<dyn Clock>,
-        Default::default(),
-        Default::default(),
-    )
-    .await
-    .unwrap();
+    let connection = Connection::new(TOKEN.to_string().into(), Some(fake.api_url()));
+    let data = Data::new(store.clone(), clock as Arc<dyn Clock>, Default::default());
+    let mut client = build_client(&connection, data, None).await.unwrap();
     let shards = client.shard_manager.clone();
     tokio::spawn(async move {
         let _ = client.start().await;

@@ -1,136 +1,282 @@
 //! `briefing-bot check`: a checklist an operator can act on — configuration, database, and
-//! (with a token) that the bot can post in each board's channels.
+//! (with a token) that the bot can post in each board's channels. `briefing-bot run` starts
+//! with the same checks and the same messages, logged, and refuses to start on a failure.
 
 use std::io::Write;
+use std::sync::Arc;
 
 use anyhow::Result;
 use poise::serenity_prelude as serenity;
+use secrecy::SecretString;
 
 use crate::config::Settings;
-use crate::discord::access::POSTING;
+use crate::discord::access::{permission_names, POSTING};
 use crate::discord::client::{http_client, Connection};
+use crate::domain::Board;
 use crate::store::{DatabaseUrl, Store};
 
-/// One line of the checklist.
+/// Where the checklist goes: printed for `check`, logged for `run` (where standard error
+/// carries the log, possibly as JSON lines, so plain text would spoil it).
+enum Sink<'a> {
+    Print(&'a mut (dyn Write + Send)),
+    Log,
+}
+
+/// The checklist being written, counting what must be fixed.
 struct Checklist<'a> {
-    out: &'a mut dyn Write,
+    sink: Sink<'a>,
     failures: usize,
 }
 
 impl Checklist<'_> {
     fn pass(&mut self, what: &str) -> Result<()> {
-        writeln!(self.out, "  ok    {what}")?;
+        match &mut self.sink {
+            Sink::Print(out) => writeln!(out, "  ok    {what}")?,
+            Sink::Log => tracing::info!(check = "ok", "{what}"),
+        }
         Ok(())
     }
 
     fn warn(&mut self, what: &str, fix: &str) -> Result<()> {
-        writeln!(self.out, "  warn  {what}\n        fix: {fix}")?;
+        match &mut self.sink {
+            Sink::Print(out) => writeln!(out, "  warn  {what}\n        fix: {fix}")?,
+            Sink::Log => tracing::warn!(check = "warn", fix, "{what}"),
+        }
         Ok(())
     }
 
     fn fail(&mut self, what: &str, fix: &str) -> Result<()> {
         self.failures += 1;
-        writeln!(self.out, "  FAIL  {what}\n        fix: {fix}")?;
+        match &mut self.sink {
+            Sink::Print(out) => writeln!(out, "  FAIL  {what}\n        fix: {fix}")?,
+            Sink::Log => tracing::error!(check = "fail", fix, "{what}"),
+        }
+        Ok(())
+    }
+
+    fn verdict(&self, command: &str) -> Result<()> {
+        if self.failures > 0 {
+            anyhow::bail!(
+                "{} check(s) failed; fix them and run `briefing-bot {command}` again",
+                self.failures
+            );
+        }
         Ok(())
     }
 }
 
+/// The bot's own identity on Discord, once the token is accepted.
+pub struct DiscordLogin {
+    pub token: SecretString,
+    pub http: Arc<serenity::Http>,
+    pub bot: serenity::UserId,
+}
+
 /// Run every check, print the checklist, and fail if anything must be fixed before `run`.
-pub async fn run(settings: &Settings, url: &DatabaseUrl, out: &mut dyn Write) -> Result<()> {
+pub async fn run(
+    settings: &Settings,
+    url: &DatabaseUrl,
+    out: &mut (dyn Write + Send),
+) -> Result<()> {
     writeln!(out, "briefing-bot check")?;
-    let mut list = Checklist { out, failures: 0 };
+    let mut list = Checklist {
+        sink: Sink::Print(out),
+        failures: 0,
+    };
+    let store = setup(&mut list, settings, url).await?;
+    let boards = match &store {
+        Some(store) => linked_boards(&mut list, store).await?,
+        None => Vec::new(),
+    };
+    if let Some(login) = discord_login(&mut list, settings, false).await? {
+        channels(&mut list, &login, &boards).await?;
+    }
+    if let Some(store) = store {
+        store.close().await;
+    }
+    list.verdict("check")?;
+    if let Sink::Print(out) = &mut list.sink {
+        writeln!(out, "all checks passed")?;
+    }
+    Ok(())
+}
+
+/// What `run` needs once its checks have passed.
+pub struct ReadyToRun {
+    pub store: Store,
+    pub boards: Vec<Board>,
+    pub login: DiscordLogin,
+}
+
+/// `run`'s checks, logged: configuration, database, boards, and a token Discord accepts.
+/// Any failure stops the start with the checklist's own message and fix. The channels are
+/// checked separately ([`channels_logged`]) once the bot is up: one board's channel settings
+/// must not keep every other board's bot from starting.
+pub async fn before_run(settings: &Settings, url: &DatabaseUrl) -> Result<ReadyToRun> {
+    let mut list = Checklist {
+        sink: Sink::Log,
+        failures: 0,
+    };
+    let store = setup(&mut list, settings, url).await?;
+    let boards = match &store {
+        Some(store) => linked_boards(&mut list, store).await?,
+        None => Vec::new(),
+    };
+    let login = discord_login(&mut list, settings, true).await?;
+    list.verdict("check")?;
+    match (store, login) {
+        (Some(store), Some(login)) => Ok(ReadyToRun {
+            store,
+            boards,
+            login,
+        }),
+        // Both are Some whenever no check failed.
+        _ => anyhow::bail!("the checks did not pass; run `briefing-bot check` to see why"),
+    }
+}
+
+/// Check every board's channels and log what is wrong, with the fix. Returns how many
+/// problems there were.
+pub async fn channels_logged(login: &DiscordLogin, boards: &[Board]) -> usize {
+    let mut list = Checklist {
+        sink: Sink::Log,
+        failures: 0,
+    };
+    if let Err(e) = channels(&mut list, login, boards).await {
+        tracing::warn!(error = %e, "could not finish checking the boards' channels");
+    }
+    if list.failures > 0 {
+        tracing::warn!(
+            problems = list.failures,
+            "some boards' channels need fixing (see above); the bot serves every board \
+             meanwhile and tells a board's admins when a post cannot be delivered"
+        );
+    }
+    list.failures
+}
+
+/// Configuration and database.
+async fn setup(
+    list: &mut Checklist<'_>,
+    settings: &Settings,
+    url: &DatabaseUrl,
+) -> Result<Option<Store>> {
+    // Settings::load has already refused anything malformed, naming the file and key.
     list.pass("configuration loads and the board defaults are valid")?;
-    let store = match Store::connect(url).await {
+    let shards = settings.discord.shard_range()?;
+    list.pass(&format!("gateway: this process runs {shards}"))?;
+    match Store::connect(url).await {
         Ok(store) => {
             let applied = store.applied_migrations().await?.len();
             list.pass(&format!(
                 "database {url} answers; schema up to date ({applied} migrations)"
             ))?;
-            Some(store)
+            Ok(Some(store))
         }
         Err(e) => {
             list.fail(
                 &format!("database: {e}"),
                 "fix the URL (--database-url, DATABASE_URL or database.url) or start the server",
             )?;
-            None
+            Ok(None)
         }
+    }
+}
+
+/// Which boards there are and whether each is linked to a Discord server.
+async fn linked_boards(list: &mut Checklist<'_>, store: &Store) -> Result<Vec<Board>> {
+    let boards = store.boards().await?;
+    if boards.is_empty() {
+        list.warn(
+            "no boards yet",
+            "import a CSV with --board SLUG, or run /setup board in your Discord server",
+        )?;
+    }
+    for board in &boards {
+        match board.chat.server_id {
+            Some(server) => list.pass(&format!(
+                "board {} is linked to Discord server {server}",
+                board.slug
+            ))?,
+            None => list.warn(
+                &format!("board {} is not linked to a Discord server", board.slug),
+                "run /setup board in the board's server",
+            )?,
+        }
+    }
+    Ok(boards)
+}
+
+/// The token, and whether Discord accepts it. Without a token that is a warning for `check`
+/// (it can still check the rest) and a failure for `run`.
+async fn discord_login(
+    list: &mut Checklist<'_>,
+    settings: &Settings,
+    required: bool,
+) -> Result<Option<DiscordLogin>> {
+    let Some(token) = settings.discord.token() else {
+        let what = "DISCORD_TOKEN is not set";
+        let fix = "export DISCORD_TOKEN=… (Discord developer portal → your application → Bot → \
+                   Reset Token)";
+        if required {
+            list.fail(what, fix)?;
+        } else {
+            list.warn(&format!("{what}, so Discord was not checked"), fix)?;
+        }
+        return Ok(None);
     };
-    let boards = match &store {
-        Some(store) => store.boards().await?,
-        None => Vec::new(),
-    };
-    if store.is_some() {
-        if boards.is_empty() {
-            list.warn(
-                "no boards yet",
-                "import a CSV with --board SLUG, or run /setup board in your Discord server",
+    let connection = Connection::new(token, settings.discord.api_url().map(str::to_string));
+    let http = Arc::new(http_client(&connection));
+    match http.get_current_user().await {
+        Ok(me) => {
+            list.pass(&format!("Discord accepted the token (bot {})", me.name))?;
+            Ok(Some(DiscordLogin {
+                token: connection.token,
+                http,
+                bot: me.id,
+            }))
+        }
+        Err(e) => {
+            list.fail(
+                &format!("Discord refused the token or could not be reached: {e}"),
+                "check DISCORD_TOKEN (reset it in the developer portal if unsure) and \
+                 discord.api_url",
             )?;
+            Ok(None)
         }
-        for board in &boards {
-            match board.chat.server_id {
-                Some(server) => list.pass(&format!(
-                    "board {} is linked to Discord server {server}",
-                    board.slug
-                ))?,
-                None => list.warn(
-                    &format!("board {} is not linked to a Discord server", board.slug),
-                    "run /setup board in the board's server",
+    }
+}
+
+/// Each board's digest and reminder channels: there, a server channel, and the bot may post.
+async fn channels(list: &mut Checklist<'_>, login: &DiscordLogin, boards: &[Board]) -> Result<()> {
+    for board in boards {
+        let slug = board.slug.to_string();
+        for (what, channel) in [
+            ("digest", board.chat.digest_channel),
+            ("reminder", board.chat.reminder_channel),
+        ] {
+            match channel {
+                None if board.chat.server_id.is_some() => list.warn(
+                    &format!("board {slug}: no {what} channel"),
+                    "set one with /setup channels",
                 )?,
+                // Not linked yet: the link warning already says what to do first.
+                None => {}
+                Some(id) => check_channel(list, login, &slug, what, id).await?,
             }
         }
     }
-    match settings.discord.token() {
-        None => list.warn(
-            "DISCORD_TOKEN is not set, so Discord was not checked",
-            "export DISCORD_TOKEN=… (Discord developer portal → your application → Bot → Reset Token)",
-        )?,
-        Some(token) => {
-            let connection = Connection { token, api_url: settings.discord.api_url().map(str::to_string) };
-            let http = http_client(&connection);
-            match http.get_current_user().await {
-                Ok(me) => {
-                    list.pass(&format!("Discord accepted the token (bot {})", me.name))?;
-                    for board in &boards {
-                        for (what, channel) in [("digest", board.chat.digest_channel), ("reminder", board.chat.reminder_channel)] {
-                            match channel {
-                                None => list.warn(
-                                    &format!("board {}: no {what} channel", board.slug),
-                                    "set one with /setup channels",
-                                )?,
-                                Some(id) => check_channel(&mut list, &http, me.id, &board.slug.to_string(), what, id).await?,
-                            }
-                        }
-                    }
-                }
-                Err(e) => list.fail(
-                    &format!("Discord refused the token or could not be reached: {e}"),
-                    "check DISCORD_TOKEN (reset it in the developer portal if unsure) and discord.api_url",
-                )?,
-            }
-        }
-    }
-    if let Some(store) = store {
-        store.close().await;
-    }
-    if list.failures > 0 {
-        anyhow::bail!(
-            "{} check(s) failed; fix them and run `briefing-bot check` again",
-            list.failures
-        );
-    }
-    writeln!(list.out, "all checks passed")?;
     Ok(())
 }
 
 async fn check_channel(
     list: &mut Checklist<'_>,
-    http: &serenity::Http,
-    bot: serenity::UserId,
+    login: &DiscordLogin,
     board: &str,
     what: &str,
     id: u64,
 ) -> Result<()> {
+    let http = &*login.http;
     let channel = match serenity::ChannelId::new(id).to_channel(http).await {
         Ok(serenity::Channel::Guild(channel)) => channel,
         Ok(_) => {
@@ -147,7 +293,7 @@ async fn check_channel(
         }
     };
     let guild = channel.guild_id.to_partial_guild(http).await;
-    let member = channel.guild_id.member(http, bot).await;
+    let member = channel.guild_id.member(http, login.bot).await;
     match (guild, member) {
         (Ok(guild), Ok(member)) => {
             let missing = POSTING - guild.user_permissions_in(&channel, &member);
@@ -159,7 +305,8 @@ async fn check_channel(
             } else {
                 list.fail(
                     &format!(
-                        "board {board}: missing {missing} in #{} ({what})",
+                        "board {board}: missing {} in #{} ({what})",
+                        permission_names(missing),
                         channel.name
                     ),
                     "grant the bot's role those permissions in the channel settings",

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::domain::{parse_date, BoardSettings, BoardSlug, TimeZone, YearStartMonth};
+use crate::monitoring::logging::LogFormat;
 use crate::services::boards::{create_board, resolve_board};
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportOptions, RecordKind};
@@ -36,12 +37,6 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,8 +93,11 @@ pub enum Command {
     /// Connect to Discord with the token in DISCORD_TOKEN and serve every server the bot is
     /// in, until Ctrl-C or SIGTERM.
     ///
-    /// Example: briefing-bot run --database-url postgres://bot@db/briefing (DISCORD_TOKEN set)
-    Run,
+    /// Starts with the same checks as `check` (configuration, database, token) and refuses to
+    /// start if one fails; the boards' channels are checked once it is up.
+    ///
+    /// Example: briefing-bot run --database-url postgres://bot@db/briefing --ops-listen 127.0.0.1:9187
+    Run(RunArgs),
     /// List scheduled posts (digests, reminders) and how each went, newest first.
     ///
     /// Example: briefing-bot deliveries --board dsvb --limit 20
@@ -142,6 +140,14 @@ pub enum Command {
     ///
     /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
     Migrate,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Serve GET /healthz and GET /metrics (Prometheus) on this address, e.g. 127.0.0.1:9187.
+    /// Default: ops.listen in the config (empty: off). Unauthenticated: keep it private.
+    #[arg(long, value_name = "ADDR")]
+    pub ops_listen: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -257,14 +263,81 @@ pub async fn run(cli: Cli) -> Result<()> {
     if let Command::Check = &cli.command {
         return crate::check::run(&settings, &url, &mut std::io::stdout()).await;
     }
+    if let Command::Run(args) = &cli.command {
+        let log_format = match cli.log_format {
+            Some(format) => format,
+            None => settings.log.format()?,
+        };
+        crate::monitoring::logging::init(log_format);
+        // Into the log, not onto standard error beside it: a JSON log must stay all JSON.
+        return run_bot(&settings, &url, args).await.map_err(|e| {
+            tracing::error!(error = format!("{e:#}"), "briefing-bot stopped");
+            anyhow::Error::new(Logged)
+        });
+    }
     let store = Store::connect(&url).await?;
     let clock = SystemClock;
-    let log_format = match cli.log_format {
-        Some(LogFormat::Json) => "json".to_string(),
-        Some(LogFormat::Text) => "text".to_string(),
-        None => settings.log.format.clone(),
+    let result = dispatch(cli.command, &store, &settings, &clock).await;
+    store.close().await;
+    result
+}
+
+/// An error already written to the log; `main` only sets the exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("stopped; the log says why")]
+pub struct Logged;
+
+/// `briefing-bot run`: the checks, then the bot, its scheduler and (if asked for) the
+/// `/healthz` and `/metrics` endpoint, until Ctrl-C or SIGTERM.
+async fn run_bot(
+    settings: &Settings,
+    url: &crate::store::DatabaseUrl,
+    args: &RunArgs,
+) -> Result<()> {
+    let ready = crate::check::before_run(settings, url).await?;
+    let ops_listen = args
+        .ops_listen
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .or(settings.ops.listen());
+    let ops = match ops_listen {
+        Some(addr) => {
+            let listener = crate::monitoring::server::bind(addr).await?;
+            let bound = listener.local_addr()?;
+            tracing::info!(address = %bound, "serving /healthz and /metrics");
+            Some(listener)
+        }
+        None => None,
     };
-    let result = dispatch(cli.command, &store, &settings, &clock, &log_format).await;
+    let crate::check::ReadyToRun {
+        store,
+        boards,
+        login,
+    } = ready;
+    let connection = crate::discord::client::Connection {
+        token: login.token.clone(),
+        api_url: settings.discord.api_url().map(str::to_string),
+        shards: settings.discord.shard_range()?,
+    };
+    tracing::info!(database = %store.url(), api_url = ?connection.api_url, "starting the bot");
+    // The channels are checked while the bot connects: a problem is logged with its fix, and
+    // never holds up the other boards.
+    tokio::spawn(async move {
+        crate::check::channels_logged(&login, &boards).await;
+    });
+    let data = crate::discord::Data::new(
+        store.clone(),
+        std::sync::Arc::new(SystemClock),
+        settings.board_settings()?,
+    );
+    let result = crate::discord::client::run_until(
+        connection,
+        data,
+        ops,
+        crate::discord::client::shutdown_signal(),
+    )
+    .await;
     store.close().await;
     result
 }
@@ -274,7 +347,6 @@ async fn dispatch(
     store: &Store,
     settings: &Settings,
     clock: &dyn Clock,
-    log_format: &str,
 ) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     match command {
@@ -350,7 +422,9 @@ async fn dispatch(
             store.backup_to(&out).await?;
             writeln!(stdout, "backed up {} to {}", store.url(), out.display())?;
         }
-        Command::Restore { .. } | Command::Check => unreachable!("handled before connecting"),
+        Command::Restore { .. } | Command::Check | Command::Run(_) => {
+            unreachable!("handled before connecting")
+        }
         Command::Deliveries {
             board,
             limit,
@@ -382,30 +456,6 @@ async fn dispatch(
                     )?;
                 }
             }
-        }
-        Command::Run => {
-            drop(stdout);
-            let token = settings.discord.token().ok_or_else(|| {
-                anyhow::anyhow!(
-                    "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal \
-                     (Applications → Bot → Reset Token) and export DISCORD_TOKEN=… before `briefing-bot run`"
-                )
-            })?;
-            init_logging(log_format);
-            let connection = crate::discord::client::Connection {
-                token,
-                api_url: settings.discord.api_url().map(str::to_string),
-            };
-            tracing::info!(database = %store.url(), api_url = ?connection.api_url, "starting the bot");
-            crate::discord::client::run_until(
-                connection,
-                store.clone(),
-                std::sync::Arc::new(SystemClock),
-                settings.board_settings()?,
-                crate::discord::client::shutdown_signal(),
-            )
-            .await?;
-            return Ok(());
         }
         Command::Boards(args) => match args.command.unwrap_or(BoardsCommand::List) {
             BoardsCommand::List => {
@@ -547,21 +597,6 @@ async fn restore(
         file.display()
     );
     Ok(())
-}
-
-/// Logs for a long-running process: JSON lines for collectors, or text for people.
-/// `RUST_LOG` adjusts the level (default: info for this crate, warnings for the rest).
-fn init_logging(format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,briefing_bot=info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if format.eq_ignore_ascii_case("json") {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
 }
 
 /// A progress bar on standard error for large imports, only when a person is watching.

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::domain::{BoardSettings, Schedule, TimeZone, YearStartMonth};
+use crate::monitoring::logging::LogFormat;
 use crate::store::DatabaseUrl;
 
 /// The defaults every deployment starts from, compiled in so the binary runs from any folder.
@@ -26,6 +27,7 @@ pub struct Settings {
     pub discord: DiscordSettings,
     pub board_defaults: BoardDefaults,
     pub log: LogSettings,
+    pub ops: OpsSettings,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +51,10 @@ impl fmt::Debug for DatabaseSettings {
 pub struct DiscordSettings {
     token: Option<SecretString>,
     api_url: Option<String>,
+    /// How many gateway shards the whole deployment uses.
+    total_shards: u32,
+    /// Which of them this process runs: "FIRST-LAST", one number, or empty for all.
+    shards: String,
 }
 
 impl fmt::Debug for DiscordSettings {
@@ -56,7 +62,86 @@ impl fmt::Debug for DiscordSettings {
         f.debug_struct("DiscordSettings")
             .field("token", &self.token.as_ref().map(|_| "[set]"))
             .field("api_url", &self.api_url)
+            .field("total_shards", &self.total_shards)
+            .field("shards", &self.shards)
             .finish()
+    }
+}
+
+/// The gateway shards one process runs: `first` to `last` (both included) of `total`.
+///
+/// Discord sends each server's events to exactly one shard (server id >> 22, modulo the total),
+/// so processes sharing a database must run different shards: two processes on the same shard
+/// would both receive, and both act on, every slash command of its servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardRange {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+impl ShardRange {
+    /// One process serving everything: shard 0 of 1.
+    pub const ALL_OF_ONE: ShardRange = ShardRange {
+        first: 0,
+        last: 0,
+        total: 1,
+    };
+
+    /// Read `range` ("2-3", "2", or empty for all) of `total` shards.
+    pub fn parse(range: &str, total: u32) -> Result<Self, String> {
+        if total == 0 {
+            return Err("total_shards must be at least 1".into());
+        }
+        let range = range.trim();
+        let number = |text: &str| {
+            text.trim().parse::<u32>().map_err(|_| {
+                format!(
+                    "shards is {range:?}; write the first and last shard of this process as                      FIRST-LAST (e.g. 0-1), one shard number, or leave it empty for all"
+                )
+            })
+        };
+        let (first, last) = if range.is_empty() {
+            (0, total - 1)
+        } else if let Some((first, last)) = range.split_once('-') {
+            (number(first)?, number(last)?)
+        } else {
+            let only = number(range)?;
+            (only, only)
+        };
+        if first > last {
+            return Err(format!(
+                "shards is {range:?}, which ends before it starts; write FIRST-LAST with FIRST <= LAST"
+            ));
+        }
+        if last >= total {
+            return Err(format!(
+                "shards is {range:?}, but with total_shards = {total} the shards are numbered 0 to {}; \
+                 raise total_shards or pick shards within it",
+                total - 1
+            ));
+        }
+        Ok(Self { first, last, total })
+    }
+
+    /// How many shards this process runs.
+    pub fn count(&self) -> u32 {
+        self.last - self.first + 1
+    }
+
+    /// The shard that receives a server's events.
+    pub fn shard_of(server_id: u64, total: u32) -> u32 {
+        ((server_id >> 22) % u64::from(total)) as u32
+    }
+}
+
+impl fmt::Display for ShardRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.first == self.last {
+            write!(f, "shard {} of {}", self.first, self.total)
+        } else {
+            write!(f, "shards {}-{} of {}", self.first, self.last, self.total)
+        }
     }
 }
 
@@ -77,6 +162,12 @@ impl DiscordSettings {
             .map(str::trim)
             .filter(|u| !u.is_empty())
     }
+
+    /// The gateway shards this process runs.
+    pub fn shard_range(&self) -> Result<ShardRange, ConfigError> {
+        ShardRange::parse(&self.shards, self.total_shards)
+            .map_err(|e| ConfigError(format!("discord.{e}")))
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,7 +184,32 @@ pub struct BoardDefaults {
 
 #[derive(Debug, Deserialize)]
 pub struct LogSettings {
-    pub format: String,
+    format: String,
+}
+
+impl LogSettings {
+    /// `log.format`, checked.
+    pub fn format(&self) -> Result<LogFormat, ConfigError> {
+        LogFormat::parse(&self.format).ok_or_else(|| {
+            ConfigError(format!(
+                "log.format is {:?}; use \"text\" (for people) or \"json\" (for log collectors)",
+                self.format
+            ))
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OpsSettings {
+    /// Address for `/healthz` and `/metrics` (e.g. 127.0.0.1:9187); empty turns them off.
+    listen: String,
+}
+
+impl OpsSettings {
+    /// The address to serve `/healthz` and `/metrics` on, if the operator asked for them.
+    pub fn listen(&self) -> Option<&str> {
+        Some(self.listen.trim()).filter(|a| !a.is_empty())
+    }
 }
 
 impl Settings {
@@ -145,6 +261,8 @@ impl Settings {
                     ))
                 })?;
         settings.board_settings()?;
+        settings.discord.shard_range()?;
+        settings.log.format()?;
         Ok(settings)
     }
 
@@ -211,5 +329,42 @@ mod tests {
         assert!(!debug.contains("abc.def.ghi"), "{debug}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert_eq!(settings.board_settings().unwrap(), BoardSettings::default());
+        assert_eq!(
+            settings.discord.shard_range().unwrap(),
+            ShardRange::ALL_OF_ONE
+        );
+        assert_eq!(settings.ops.listen(), None, "the ops endpoint is opt-in");
+    }
+
+    #[test]
+    fn shard_ranges_read_as_operators_write_them() {
+        let all = ShardRange::parse("", 4).unwrap();
+        assert_eq!((all.first, all.last, all.count()), (0, 3, 4));
+        let pair = ShardRange::parse(" 2-3 ", 4).unwrap();
+        assert_eq!((pair.first, pair.last, pair.count()), (2, 3, 2));
+        assert_eq!(pair.to_string(), "shards 2-3 of 4");
+        assert_eq!(
+            ShardRange::parse("1", 2).unwrap().to_string(),
+            "shard 1 of 2"
+        );
+        for (range, total, says) in [
+            ("0-4", 4, "numbered 0 to 3"),
+            ("3-1", 4, "ends before it starts"),
+            ("a-b", 4, "FIRST-LAST"),
+            ("", 0, "at least 1"),
+        ] {
+            let err = ShardRange::parse(range, total).unwrap_err();
+            assert!(err.contains(says), "{range:?} of {total}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_server_belongs_to_the_shard_discord_routes_it_to() {
+        // Discord's formula: (guild_id >> 22) % num_shards.
+        assert_eq!(ShardRange::shard_of(41_771_983_423_143_937, 1), 0);
+        assert_eq!(
+            ShardRange::shard_of(41_771_983_423_143_937, 4),
+            ((41_771_983_423_143_937u64 >> 22) % 4) as u32
+        );
     }
 }

@@ -22,7 +22,8 @@
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
 //! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
 //! - [`cli`]: the command line, a thin adapter over the services.
-//! - [`check`]: `briefing-bot check`, an operator's checklist with fixes.
+//! - [`check`]: `briefing-bot check`, an operator's checklist with fixes; `run` starts with it.
+//! - [`monitoring`]: metrics and the opt-in `/healthz` and `/metrics` endpoint.
 
 pub mod check;
 pub mod cli;
@@ -32,6 +33,7 @@ pub mod demo;
 pub mod digest;
 pub mod discord;
 pub mod domain;
+pub mod monitoring;
 pub mod sample;
 pub mod schedule;
 pub mod services;

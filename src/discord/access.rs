@@ -74,7 +74,7 @@ pub async fn require(ctx: Context<'_>, board: &Board, needed: Access) -> Result<
         ),
         Access::Member => unreachable!("everyone is at least a member"),
     };
-    Err(BotError::User(message))
+    Err(BotError::Denied(message))
 }
 
 /// Refuse an officer's change to an action that is not theirs, unless the board lets officers
@@ -92,7 +92,7 @@ pub fn may_change_action(
     if access == Access::Officer && (assigned || board.chat.officers_update_any) {
         return Ok(());
     }
-    Err(BotError::User(match (access, action.officer) {
+    Err(BotError::Denied(match (access, action.officer) {
         (Access::Officer, Some(officer)) => format!(
             "{} is assigned to <@{officer}>; officers can update only their own actions. Ask \
              the secretariat to reassign it, or to let officers update any action.",
@@ -116,7 +116,8 @@ pub const POSTING: Permissions = Permissions::VIEW_CHANNEL
     .union(Permissions::EMBED_LINKS)
     .union(Permissions::ATTACH_FILES);
 
-fn permission_names(missing: Permissions) -> String {
+/// The posting permissions in `missing`, named as Discord's channel settings name them.
+pub fn permission_names(missing: Permissions) -> String {
     let mut names = Vec::new();
     for (flag, name) in [
         (Permissions::VIEW_CHANNEL, "View Channel"),

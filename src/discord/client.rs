@@ -7,12 +7,11 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{commands, error, Data};
-use crate::clock::Clock;
-use crate::domain::BoardSettings;
+use super::{commands, error, telemetry, Data};
+use crate::config::ShardRange;
+use crate::monitoring::{GatewayProbe, GatewayStatus, Health, Metrics};
 use crate::schedule::poster::BoardPoster;
 use crate::schedule::{Runner, RunnerSettings};
-use crate::store::Store;
 
 /// How to reach Discord.
 pub struct Connection {
@@ -21,6 +20,19 @@ pub struct Connection {
     /// limiter is turned off with it: the proxy is expected to rate-limit, and serenity ignores
     /// a proxy while its limiter is on.
     pub api_url: Option<String>,
+    /// The gateway shards this process runs.
+    pub shards: ShardRange,
+}
+
+impl Connection {
+    /// Discord itself (or `api_url`), one process running every shard.
+    pub fn new(token: SecretString, api_url: Option<String>) -> Self {
+        Self {
+            token,
+            api_url,
+            shards: ShardRange::ALL_OF_ONE,
+        }
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -28,6 +40,7 @@ impl std::fmt::Debug for Connection {
         f.debug_struct("Connection")
             .field("token", &"[hidden]")
             .field("api_url", &self.api_url)
+            .field("shards", &self.shards)
             .finish()
     }
 }
@@ -45,16 +58,15 @@ pub fn framework_options() -> poise::FrameworkOptions<Data, super::BotError> {
         commands: commands::all(),
         on_error: |err| Box::pin(error::on_error(err)),
         allowed_mentions: Some(super::format::no_pings()),
-        post_command: |ctx| {
+        // Runs before every command's own checks, so a command refused by a check still gets
+        // its log line and its count.
+        command_check: Some(|ctx| {
             Box::pin(async move {
-                tracing::info!(
-                    command = %ctx.command().qualified_name,
-                    guild = ?ctx.guild_id().map(|g| g.get()),
-                    outcome = "ok",
-                    "command handled"
-                );
+                telemetry::start(ctx).await;
+                Ok(true)
             })
-        },
+        }),
+        post_command: |ctx| Box::pin(telemetry::finish(ctx, telemetry::Outcome::Ok)),
         ..Default::default()
     }
 }
@@ -90,36 +102,16 @@ pub fn http_client(connection: &Connection) -> serenity::Http {
     }
 }
 
-/// Build a client ready to `start()`.
+/// Build a client ready to [`start`]. `raw_events`, if given, sees every gateway event beside
+/// the framework: tests install one that fails on any event serenity could not read (it would
+/// otherwise drop it silently).
 pub async fn build_client(
     connection: &Connection,
-    store: Store,
-    clock: Arc<dyn Clock>,
-    new_board_settings: BoardSettings,
-    schedule_changed: Arc<tokio::sync::Notify>,
-) -> Result<serenity::Client, serenity::Error> {
-    build_client_watched(
-        connection,
-        store,
-        clock,
-        new_board_settings,
-        schedule_changed,
-        None,
-    )
-    .await
-}
-
-/// [`build_client`] with a raw event handler beside the framework: tests install one that
-/// fails on any gateway event serenity could not read (it would otherwise drop it silently).
-pub async fn build_client_watched(
-    connection: &Connection,
-    store: Store,
-    clock: Arc<dyn Clock>,
-    new_board_settings: BoardSettings,
-    schedule_changed: Arc<tokio::sync::Notify>,
+    data: Data,
     raw_events: Option<Arc<dyn serenity::RawEventHandler>>,
 ) -> Result<serenity::Client, serenity::Error> {
     let http = http_client(connection);
+    let watch = GatewayWatch::new(data.metrics.clone());
     let framework = poise::Framework::builder()
         .options(framework_options())
         .initialize_owners(false)
@@ -130,20 +122,102 @@ pub async fn build_client_watched(
             tracing::info!(guilds = ready.guilds.len(), "connected to Discord");
             Box::pin(async move {
                 tokio::spawn(register_commands(http, commands));
-                Ok(Data {
-                    store,
-                    clock,
-                    new_board_settings,
-                    schedule_changed,
-                })
+                Ok(data)
             })
         })
         .build();
-    let mut builder = serenity::ClientBuilder::new_with_http(http, intents()).framework(framework);
+    let mut builder = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .event_handler(watch);
     if let Some(handler) = raw_events {
         builder = builder.raw_event_handler(ForwardRawEvents(handler));
     }
     builder.await
+}
+
+/// Connect this process's shards and serve until they shut down.
+pub async fn start(
+    client: &mut serenity::Client,
+    shards: ShardRange,
+) -> Result<(), serenity::Error> {
+    // Serenity's shard range includes its end, despite the `Range` type: `0..1` starts shards
+    // 0 and 1. So pass the last shard, not one past it.
+    client
+        .start_shard_range(shards.first..shards.last, shards.total)
+        .await
+}
+
+/// Counts reconnects: a READY for a shard that was connected before (it identified anew), or a
+/// RESUMED (it picked up its old session).
+struct GatewayWatch {
+    metrics: Metrics,
+    /// Shards that have been connected at least once. A std mutex: held for an insert, never
+    /// across an await.
+    seen: std::sync::Mutex<std::collections::HashSet<u32>>,
+}
+
+impl GatewayWatch {
+    fn new(metrics: Metrics) -> Self {
+        Self {
+            metrics,
+            seen: Default::default(),
+        }
+    }
+}
+
+#[serenity::async_trait]
+impl serenity::EventHandler for GatewayWatch {
+    async fn ready(&self, ctx: serenity::Context, ready: serenity::Ready) {
+        let first_time = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ctx.shard_id.0);
+        if !first_time {
+            self.metrics.gateway_reconnected();
+            tracing::info!(
+                shard = ctx.shard_id.0,
+                guilds = ready.guilds.len(),
+                "gateway reconnected (new session)"
+            );
+        }
+    }
+
+    async fn resume(&self, ctx: serenity::Context, _: serenity::ResumedEvent) {
+        self.metrics.gateway_reconnected();
+        tracing::info!(shard = ctx.shard_id.0, "gateway reconnected (resumed)");
+    }
+}
+
+/// The gateway's state as serenity's shard manager sees it at this moment.
+pub struct ShardProbe {
+    manager: Arc<serenity::ShardManager>,
+    expected: u32,
+}
+
+impl ShardProbe {
+    pub fn new(client: &serenity::Client, shards: ShardRange) -> Self {
+        Self {
+            manager: client.shard_manager.clone(),
+            expected: shards.count(),
+        }
+    }
+}
+
+impl GatewayProbe for ShardProbe {
+    fn status(&self) -> std::pin::Pin<Box<dyn Future<Output = GatewayStatus> + Send + '_>> {
+        Box::pin(async move {
+            let runners = self.manager.runners.lock().await;
+            let connected = runners
+                .values()
+                .filter(|r| r.stage == serenity::ConnectionStage::Connected)
+                .count();
+            GatewayStatus {
+                expected: self.expected,
+                connected: u32::try_from(connected).unwrap_or(u32::MAX),
+            }
+        })
+    }
 }
 
 /// Passes raw gateway events to a shared handler (serenity takes handlers by value).
@@ -156,23 +230,30 @@ impl serenity::RawEventHandler for ForwardRawEvents {
     }
 }
 
-/// Run the bot and its scheduler until `shutdown` completes, then disconnect cleanly.
+/// Run the bot and its scheduler until `shutdown` completes, then disconnect cleanly. With an
+/// `ops` listener, `/healthz` and `/metrics` are served on it meanwhile.
 pub async fn run_until(
     connection: Connection,
-    store: Store,
-    clock: Arc<dyn Clock>,
-    new_board_settings: BoardSettings,
+    data: Data,
+    ops: Option<tokio::net::TcpListener>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let changed = Arc::new(tokio::sync::Notify::new());
-    let mut client = build_client(
-        &connection,
-        store.clone(),
-        clock.clone(),
-        new_board_settings,
-        changed.clone(),
-    )
-    .await?;
+    let store = data.store.clone();
+    let clock = data.clock.clone();
+    let metrics = data.metrics.clone();
+    let changed = data.schedule_changed.clone();
+    let mut client = build_client(&connection, data, None).await?;
+    // Dropped (and so stopped) when this function returns.
+    let _ops = ops.map(|listener| {
+        let health = Arc::new(Health {
+            store: store.clone(),
+            gateway: Arc::new(ShardProbe::new(&client, connection.shards)),
+            metrics: metrics.clone(),
+        });
+        AbortOnDrop(tokio::spawn(crate::monitoring::server::serve(
+            listener, health,
+        )))
+    });
     let poster = Arc::new(BoardPoster::new(store.clone(), client.http.clone()));
     let settings = RunnerSettings {
         worker: format!(
@@ -182,7 +263,9 @@ pub async fn run_until(
         ),
         ..Default::default()
     };
-    let runner = Runner::new(store, clock, poster, settings).with_change_notifier(changed);
+    let runner = Runner::new(store, clock, poster, settings)
+        .with_change_notifier(changed)
+        .with_metrics(metrics);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(async move { runner.run(stopped).await });
     let shards = client.shard_manager.clone();
@@ -191,13 +274,23 @@ pub async fn run_until(
         tracing::info!("shutting down");
         shards.shutdown_all().await;
     });
-    let result = client.start().await;
+    tracing::info!(shards = %connection.shards, "connecting to the gateway");
+    let result = start(&mut client, connection.shards).await;
     // The gateway has closed (shutdown or error): stop the scheduler, letting it finish the
     // post it may be sending.
     let _ = stop.send(true);
     let _ = scheduler.await;
     result?;
     Ok(())
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM (systemd, Docker).

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use poise::serenity_prelude as serenity;
 
 use super::format::no_pings;
+use super::telemetry::{self, Outcome};
 use super::Data;
 use crate::services::import::ImportError;
 use crate::services::ServiceError;
@@ -16,6 +17,9 @@ pub enum BotError {
     /// Something the user can fix; the text says how and is shown to them as it is.
     #[error("{0}")]
     User(String),
+    /// The person may not do this; the text says which role or permission would let them.
+    #[error("{0}")]
+    Denied(String),
     #[error(transparent)]
     Service(#[from] ServiceError),
     #[error(transparent)]
@@ -43,7 +47,7 @@ impl BotError {
     /// The text to show the user if they can fix the problem themselves.
     pub fn user_message(&self) -> Option<String> {
         match self {
-            BotError::User(message) => Some(message.clone()),
+            BotError::User(message) | BotError::Denied(message) => Some(message.clone()),
             BotError::Service(ServiceError::Store(StoreError::ReadOnly { .. })) => None,
             BotError::Service(ServiceError::Store(_)) | BotError::Store(_) => None,
             BotError::Service(e) => Some(capitalise(&e.to_string())),
@@ -52,6 +56,17 @@ impl BotError {
             BotError::Import(ImportError::Service(e)) => Some(capitalise(&e.to_string())),
             BotError::Discord(_) | BotError::Unexpected(_) => None,
         }
+    }
+
+    /// True when the database failed (counted apart, so an operator sees a database in
+    /// trouble rather than a scatter of failed commands).
+    pub fn is_database(&self) -> bool {
+        matches!(
+            self,
+            BotError::Store(_)
+                | BotError::Service(ServiceError::Store(_))
+                | BotError::Import(ImportError::Service(ServiceError::Store(_)))
+        )
     }
 }
 
@@ -87,58 +102,67 @@ async fn tell(ctx: poise::Context<'_, Data, BotError>, text: String) {
 }
 
 /// The framework's error handler: fixable errors go to the user; everything else is logged
-/// with its cause chain and the user gets an apology with a reference.
+/// with its cause chain and the user gets an apology with a reference. Every command that ends
+/// here gets its one log line from [`telemetry::finish`].
 pub async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
     match error {
-        poise::FrameworkError::Command { error, ctx, .. } => {
-            let command = ctx.command().qualified_name.clone();
-            match error.user_message() {
-                Some(message) => {
-                    tracing::info!(command = %command, outcome = "refused", "{message}");
-                    tell(ctx, message).await;
-                }
-                None => {
-                    let reference = error_reference();
-                    tracing::error!(command = %command, reference = %reference, error = %cause_chain(&error), "command failed");
-                    tell(
-                        ctx,
-                        format!(
-                            "Sorry, something went wrong on our side. Nothing was changed. If it \
-                             keeps happening, give the secretariat this reference: {reference}"
-                        ),
-                    )
-                    .await;
-                }
+        poise::FrameworkError::Command { error, ctx, .. } => match error.user_message() {
+            Some(message) => {
+                let outcome = if matches!(error, BotError::Denied(_)) {
+                    Outcome::Denied(&message)
+                } else {
+                    Outcome::Refused(&message)
+                };
+                telemetry::finish(ctx, outcome).await;
+                tell(ctx, message).await;
             }
-        }
+            None => {
+                if error.is_database() {
+                    ctx.data().metrics.database_error("command");
+                }
+                let reference = error_reference();
+                let cause = cause_chain(&error);
+                telemetry::finish(
+                    ctx,
+                    Outcome::Failed {
+                        reference: &reference,
+                        error: &cause,
+                    },
+                )
+                .await;
+                tell(
+                    ctx,
+                    format!(
+                        "Sorry, something went wrong on our side. Nothing was changed. If it \
+                         keeps happening, give the secretariat this reference: {reference}"
+                    ),
+                )
+                .await;
+            }
+        },
         poise::FrameworkError::ArgumentParse {
             error, input, ctx, ..
         } => {
             let what = input.map(|i| format!(" {i:?}")).unwrap_or_default();
-            tell(
-                ctx,
-                format!("I could not read the value{what}: {error}. Check it and try again."),
-            )
-            .await;
-        }
-        poise::FrameworkError::CommandCheckFailed {
-            error: Some(error),
-            ctx,
-            ..
-        } => {
-            let message = error
-                .user_message()
-                .unwrap_or_else(|| "Sorry, I could not check your permissions; try again.".into());
+            let message =
+                format!("I could not read the value{what}: {error}. Check it and try again.");
+            telemetry::finish(ctx, Outcome::Refused(&message)).await;
             tell(ctx, message).await;
         }
-        // A check that returned false has already told the user why.
-        poise::FrameworkError::CommandCheckFailed { error: None, .. } => {}
+        poise::FrameworkError::CommandCheckFailed { error, ctx, .. } => {
+            // Our only global check never refuses; a check error is a failure to read the
+            // person's roles, which they can retry.
+            let message = error
+                .and_then(|e| e.user_message())
+                .unwrap_or_else(|| "Sorry, I could not check your permissions; try again.".into());
+            telemetry::finish(ctx, Outcome::Denied(&message)).await;
+            tell(ctx, message).await;
+        }
         poise::FrameworkError::GuildOnly { ctx, .. } => {
-            tell(
-                ctx,
-                "Use this command in the board's Discord server, not in a direct message.".into(),
-            )
-            .await;
+            let message =
+                "Use this command in the board's Discord server, not in a direct message.";
+            telemetry::finish(ctx, Outcome::Refused(message)).await;
+            tell(ctx, message.into()).await;
         }
         poise::FrameworkError::MissingUserPermissions {
             ctx,
@@ -148,15 +172,21 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
             let needed = missing_permissions
                 .map(|p| p.to_string())
                 .unwrap_or_else(|| "more".into());
-            tell(
-                ctx,
-                format!("You need the {needed} permission to use this command."),
-            )
-            .await;
+            let message = format!("You need the {needed} permission to use this command.");
+            telemetry::finish(ctx, Outcome::Denied(&message)).await;
+            tell(ctx, message).await;
         }
         poise::FrameworkError::CommandPanic { ctx, payload, .. } => {
             let reference = error_reference();
-            tracing::error!(command = %ctx.command().qualified_name, reference = %reference, panic = ?payload, "command panicked");
+            let cause = format!("panicked: {}", payload.as_deref().unwrap_or("(no message)"));
+            telemetry::finish(
+                ctx,
+                Outcome::Failed {
+                    reference: &reference,
+                    error: &cause,
+                },
+            )
+            .await;
             tell(
                 ctx,
                 format!("Sorry, something went wrong on our side. Reference: {reference}"),

@@ -9,6 +9,7 @@
 //! - [`error`]: errors users can fix (shown to them privately) versus unexpected ones (logged
 //!   with a reference id; the user sees a short apology with the reference).
 //! - [`post`]: the renderers' plain messages as Discord requests, pinging exactly whom they may.
+//! - [`telemetry`]: one log line and the metrics for every command.
 //! - [`commands`]: the slash commands, one file per feature.
 
 pub mod access;
@@ -17,11 +18,13 @@ pub mod commands;
 pub mod error;
 pub mod format;
 pub mod post;
+pub mod telemetry;
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::domain::{Board, BoardSettings};
+use crate::monitoring::Metrics;
 use crate::store::Store;
 
 pub use error::BotError;
@@ -34,6 +37,21 @@ pub struct Data {
     pub new_board_settings: BoardSettings,
     /// Wakes the scheduler when a board's schedules or destinations change.
     pub schedule_changed: Arc<tokio::sync::Notify>,
+    /// Commands handled, their latency and outcomes; shared with the scheduler and `/metrics`.
+    pub metrics: Metrics,
+}
+
+impl Data {
+    /// What the commands need, with a fresh scheduler wake-up handle and fresh metrics.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, new_board_settings: BoardSettings) -> Self {
+        Self {
+            store,
+            clock,
+            new_board_settings,
+            schedule_changed: Arc::new(tokio::sync::Notify::new()),
+            metrics: Metrics::new(),
+        }
+    }
 }
 
 /// The poise context every command receives.
@@ -46,7 +64,8 @@ pub async fn current_board(ctx: Context<'_>) -> Result<Board, BotError> {
             "Use this command in the board's Discord server, not in a direct message.",
         ));
     };
-    ctx.data()
+    let board = ctx
+        .data()
         .store
         .board_for_server(guild.get())
         .await?
@@ -55,5 +74,7 @@ pub async fn current_board(ctx: Context<'_>) -> Result<Board, BotError> {
                 "This server is not linked to a board yet. Someone with Manage Server should run \
                  `/setup board` with the board's short name (e.g. `dsvb`).",
             )
-        })
+        })?;
+    telemetry::note_board(ctx, board.slug.as_str()).await;
+    Ok(board)
 }

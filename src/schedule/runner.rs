@@ -9,8 +9,10 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::domain::{Board, Meeting, Schedule};
+use crate::monitoring::Metrics;
 use crate::services::meetings::brief_due_at;
-use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store};
+use crate::services::ServiceError;
+use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store, StoreError};
 
 /// What is posted on a schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -185,6 +187,8 @@ pub struct Runner<P: Poster> {
     /// Notified when a board's schedule or destinations change, so the runner recomputes its
     /// next wake-up instead of sleeping through the change.
     changed: Arc<Notify>,
+    /// Scheduled posts by outcome and database errors, for `/metrics`.
+    metrics: Metrics,
 }
 
 impl<P: Poster> Runner<P> {
@@ -200,6 +204,27 @@ impl<P: Poster> Runner<P> {
             poster,
             settings,
             changed: Arc::new(Notify::new()),
+            metrics: Metrics::new(),
+        }
+    }
+
+    /// Count posts and database errors in these metrics (the bot's, served on `/metrics`).
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Count a database error if `error` is one (directly, or inside a service's error).
+    fn count_database_error(&self, error: &anyhow::Error) {
+        let from_database = error.chain().any(|cause| {
+            cause.is::<StoreError>()
+                || matches!(
+                    cause.downcast_ref::<ServiceError>(),
+                    Some(ServiceError::Store(_))
+                )
+        });
+        if from_database {
+            self.metrics.database_error("scheduler");
         }
     }
 
@@ -222,11 +247,13 @@ impl<P: Poster> Runner<P> {
             }
             let now = self.clock.now();
             if let Err(e) = self.run_due(now).await {
+                self.count_database_error(&e);
                 tracing::error!(error = %e, "scheduler pass failed; will retry at the next wake-up");
             }
             let next = match self.next_wake(now).await {
                 Ok(next) => next,
                 Err(e) => {
+                    self.count_database_error(&e);
                     tracing::error!(error = %e, "could not read schedules");
                     now + Duration::minutes(1)
                 }
@@ -300,9 +327,19 @@ impl<P: Poster> Runner<P> {
                     else {
                         continue;
                     };
-                    let outcome = self
-                        .deliver(&board, job, &destination, due_at, claim)
-                        .await?;
+                    let outcome = match self.deliver(&board, job, &destination, due_at, claim).await
+                    {
+                        Ok(outcome) => outcome,
+                        Err(e) => {
+                            // One board's trouble must not hold up the others' posts. The
+                            // claim lapses, so a later pass (or another process) tries again.
+                            self.count_database_error(&e);
+                            self.metrics.scheduled_post(job.as_str(), "error");
+                            tracing::error!(board = %board.slug, job = job.as_str(), destination, outcome = "error", error = format!("{e:#}"), "scheduled post not sent; it will be tried again once its claim lapses");
+                            continue;
+                        }
+                    };
+                    self.metrics.scheduled_post(job.as_str(), outcome.as_str());
                     reports.push(PostReport {
                         board: board.slug.to_string(),
                         job,
@@ -344,8 +381,7 @@ impl<P: Poster> Runner<P> {
             }
             Err(e) => {
                 // Leave the claim to expire so a later pass (or another process) retries.
-                tracing::error!(board = %board.slug, job = job.as_str(), error = %e, "could not build a scheduled post");
-                return Err(e);
+                return Err(e.context("could not build the post"));
             }
         };
         let nonce = format!("bb{}", claim.post_id);
@@ -398,7 +434,7 @@ impl<P: Poster> Runner<P> {
                         .extend_lease(claim.post_id, worker, until)
                         .await?
                     {
-                        tracing::warn!(board = %board.slug, job = job.as_str(), "lost the claim to another process; leaving the post to it");
+                        tracing::warn!(board = %board.slug, job = job.as_str(), destination, attempt, outcome = "failed", "scheduled post: lost the claim to another process; leaving the post to it");
                         return Ok(PostOutcome::Failed);
                     }
                     self.clock.sleep_until(now + wait).await;

@@ -40,7 +40,8 @@ pub enum PostOutcome {
 }
 
 impl PostOutcome {
-    fn as_str(self) -> &'static str {
+    /// The outcome as the delivery log and the metrics name it.
+    pub fn as_str(self) -> &'static str {
         match self {
             PostOutcome::Sent => "sent",
             PostOutcome::NothingToPost => "nothing_to_post",

@@ -297,6 +297,12 @@ impl Store {
         Ok(Transaction::new(tx, self.url.clone()))
     }
 
+    /// Answer a trivial query: whether the database is there and answering right now.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Close the pool, waiting for connections to finish (SQLite checkpoints its WAL).
     pub async fn close(&self) {
         self.pool.close().await;

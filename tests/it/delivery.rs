@@ -23,10 +23,7 @@ use crate::support::db::TestDb;
 use crate::support::fake_discord::{FakeDiscord, TOKEN};
 
 fn runner(db: &TestDb, fake: &FakeDiscord, clock: &Arc<FixedClock>) -> Runner<BoardPoster> {
-    let connection = Connection {
-        token: TOKEN.to_string().into(),
-        api_url: Some(fake.api_url()),
-    };
+    let connection = Connection::new(TOKEN.to_string().into(), Some(fake.api_url()));
     let poster = Arc::new(BoardPoster::new(
         db.store.clone(),
         Arc::new(http_client(&connection)),

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::discord::access::{may_change_action, require, Access};
 use crate::discord::format::{self, action_embed, action_line, history_line, list_reply, no_pings};
-use crate::discord::{current_board, BotError, Context};
+use crate::discord::{current_board, telemetry, BotError, Context};
 use crate::domain::{Action, ActionStatus, OfficerId, Ref, SubjectKind, Text};
 use crate::services::actions::{
     add_action, assign_officer, change_due_date, edit_action, update_action_status, ActionEdits,
@@ -269,7 +269,7 @@ pub async fn update(
         // Closing needs a note; offer a box with room for one rather than an error.
         if let poise::Context::Application(app) = ctx {
             use poise::Modal as _;
-            match ClosingNote::execute(app).await? {
+            match telemetry::waiting_for_person(ctx, ClosingNote::execute(app)).await? {
                 Some(modal) => note = note_option("note", Some(&modal.note))?,
                 None => return Ok(()),
             }

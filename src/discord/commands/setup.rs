@@ -58,8 +58,8 @@ pub async fn link(
         None => manages_server(ctx).await,
     };
     if !allowed {
-        return Err(BotError::user(
-            "Linking this server to a board needs the Manage Server permission (or the board's admin role).",
+        return Err(BotError::Denied(
+            "Linking this server to a board needs the Manage Server permission (or the board's admin role).".into(),
         ));
     }
     let slug =
@@ -91,6 +91,7 @@ pub async fn link(
     }
     board.chat.server_id = Some(guild.get());
     store.update_chat_settings(board.id, &board.chat).await?;
+    crate::discord::telemetry::note_board(ctx, board.slug.as_str()).await;
     ctx.send(private(format!(
         "This server is now linked to board {} ({}). Next: `/setup channels`, `/setup roles`.",
         board.slug, board.name

@@ -9,8 +9,10 @@ use poise::serenity_prelude as serenity;
 use serde_json::{json, Value};
 
 use briefing_bot::clock::{Clock, FixedClock};
-use briefing_bot::discord::client::{build_client_watched, Connection};
+use briefing_bot::discord::client::{build_client, Connection};
+use briefing_bot::discord::Data;
 use briefing_bot::domain::{Board, BoardSlug, ChatSettings};
+use briefing_bot::monitoring::Metrics;
 
 use super::db::{sqlite, TestDb};
 use super::fake_discord::{perms, Channel, FakeDiscord, Guild, Member, Reply, Role, TOKEN};
@@ -145,12 +147,58 @@ impl serenity::RawEventHandler for UnknownEvents {
     }
 }
 
+fn command_id(fake: &FakeDiscord, name: &str) -> String {
+    fake.registered_commands()
+        .iter()
+        .find(|c| c["name"] == name)
+        .and_then(|c| c["id"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("the bot registered no /{name} command"))
+}
+
+/// The interaction data for `/name sub … options` in `guild`.
+fn command_data(
+    fake: &FakeDiscord,
+    guild: u64,
+    command: &str,
+    options: Value,
+    resolved: Value,
+) -> Value {
+    let mut words = command.split_whitespace();
+    let top = words.next().unwrap();
+    let subs: Vec<&str> = words.collect();
+    let mut options = options;
+    // Wrap the options in the subcommand (type 1) and group (type 2) levels, innermost first.
+    for (depth, sub) in subs.iter().enumerate().rev() {
+        let kind = if depth + 1 == subs.len() { 1 } else { 2 };
+        options = json!([{ "name": sub, "type": kind, "options": options }]);
+    }
+    json!({ "id": command_id(fake, top), "name": top, "type": 1, "options": options, "resolved": resolved, "guild_id": guild.to_string() })
+}
+
+/// Run a slash command as `who` in `channel` of `guild`, through whichever bot the fake routes
+/// that server to, and return the answer.
+pub async fn slash(
+    fake: &FakeDiscord,
+    guild: u64,
+    channel: u64,
+    who: u64,
+    command: &str,
+    options: Value,
+    resolved: Value,
+) -> Reply {
+    let data = command_data(fake, guild, command, options, resolved);
+    let (_, token, payload) = fake.interaction_json(guild, channel, who, 2, data);
+    fake.send_interaction(payload, &token).await
+}
+
 /// The bot serving the test board against the fake.
 pub struct TestBot {
     pub fake: FakeDiscord,
     pub db: TestDb,
     pub board: Board,
     pub clock: Arc<FixedClock>,
+    /// The bot's metrics, as `/metrics` would show them.
+    pub metrics: Metrics,
     unknown: Arc<UnknownEvents>,
     shards: Arc<serenity::ShardManager>,
     task: tokio::task::JoinHandle<()>,
@@ -173,16 +221,16 @@ impl TestBot {
             Utc.with_ymd_and_hms(2010, 9, 20, 10, 0, 0).unwrap(),
         ));
         let unknown = Arc::new(UnknownEvents::default());
-        let connection = Connection {
-            token: TOKEN.to_string().into(),
-            api_url: Some(fake.api_url()),
-        };
-        let mut client = build_client_watched(
-            &connection,
+        let connection = Connection::new(TOKEN.to_string().into(), Some(fake.api_url()));
+        let data = Data::new(
             db.store.clone(),
             clock.clone() as Arc<dyn Clock>,
             Default::default(),
-            Default::default(),
+        );
+        let metrics = data.metrics.clone();
+        let mut client = build_client(
+            &connection,
+            data,
             Some(unknown.clone() as Arc<dyn serenity::RawEventHandler>),
         )
         .await
@@ -197,33 +245,15 @@ impl TestBot {
             db,
             board,
             clock,
+            metrics,
             unknown,
             shards,
             task,
         }
     }
 
-    fn command_id(&self, name: &str) -> String {
-        self.fake
-            .registered_commands()
-            .iter()
-            .find(|c| c["name"] == name)
-            .and_then(|c| c["id"].as_str().map(str::to_string))
-            .unwrap_or_else(|| panic!("the bot registered no /{name} command"))
-    }
-
-    /// The interaction data for `/name sub … options`.
-    fn data(&self, command: &str, options: Value, resolved: Value, kind: u64) -> Value {
-        let mut words = command.split_whitespace();
-        let top = words.next().unwrap();
-        let subs: Vec<&str> = words.collect();
-        let mut options = options;
-        // Wrap the options in the subcommand (type 1) and group (type 2) levels, innermost first.
-        for (depth, sub) in subs.iter().enumerate().rev() {
-            let kind = if depth + 1 == subs.len() { 1 } else { 2 };
-            options = json!([{ "name": sub, "type": kind, "options": options }]);
-        }
-        json!({ "id": self.command_id(top), "name": top, "type": 1, "options": options, "resolved": resolved, "guild_id": GUILD.to_string(), "_kind": kind })
+    fn data(&self, command: &str, options: Value, resolved: Value) -> Value {
+        command_data(&self.fake, GUILD, command, options, resolved)
     }
 
     /// Run a slash command as `who` in `channel` and return the bot's answer.
@@ -235,10 +265,7 @@ impl TestBot {
         options: Value,
         resolved: Value,
     ) -> Reply {
-        let mut data = self.data(command, options, resolved, 2);
-        data.as_object_mut().unwrap().remove("_kind");
-        let (_, token, payload) = self.fake.interaction_json(GUILD, channel, who, 2, data);
-        self.fake.send_interaction(payload, &token).await
+        slash(&self.fake, GUILD, channel, who, command, options, resolved).await
     }
 
     /// Run a slash command as `who` in the digest channel.
@@ -254,8 +281,7 @@ impl TestBot {
                 option["focused"] = json!(false);
             }
         }
-        let mut data = self.data(command, options, json!({}), 4);
-        data.as_object_mut().unwrap().remove("_kind");
+        let data = self.data(command, options, json!({}));
         let (_, token, payload) = self
             .fake
             .interaction_json(GUILD, DIGEST_CHANNEL, who, 4, data);
@@ -294,8 +320,7 @@ impl TestBot {
 
     /// Run a slash command and also return its interaction token (for modals).
     pub async fn run_with_token(&self, who: u64, command: &str, options: Value) -> (Reply, String) {
-        let mut data = self.data(command, options, json!({}), 2);
-        data.as_object_mut().unwrap().remove("_kind");
+        let data = self.data(command, options, json!({}));
         let (_, token, payload) = self
             .fake
             .interaction_json(GUILD, DIGEST_CHANNEL, who, 2, data);

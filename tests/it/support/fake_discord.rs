@@ -203,14 +203,31 @@ struct State {
     nonces: HashMap<(u64, String), Value>,
     attachments: HashMap<u64, Vec<u8>>,
     requests: Vec<String>,
+    /// Every IDENTIFY's shard, as [shard, total], in order.
+    identified: Vec<[u64; 2]>,
+}
+
+/// One gateway connection: the shard it identified as, and where to send its dispatches.
+struct Session {
+    number: u64,
+    shard: u64,
+    total: u64,
+    tx: mpsc::UnboundedSender<Value>,
+}
+
+/// The shard Discord sends a server's events to.
+pub fn shard_of(guild: u64, total: u64) -> u64 {
+    (guild >> 22) % total.max(1)
 }
 
 struct Inner {
     http_addr: SocketAddr,
     ws_addr: SocketAddr,
     state: Mutex<State>,
-    /// Sends dispatches to the connected gateway client.
-    gateway: Mutex<Option<mpsc::UnboundedSender<Value>>>,
+    /// The connected gateway sessions, one per shard the bot runs.
+    gateway: Mutex<Vec<Session>>,
+    /// While set, gateway connections are dropped as soon as they arrive (Discord unreachable).
+    gateway_down: std::sync::atomic::AtomicBool,
     /// Notified on every reply, follow-up or posted message.
     activity: Notify,
     identified: Notify,
@@ -293,7 +310,8 @@ impl FakeDiscord {
                 guilds,
                 ..Default::default()
             }),
-            gateway: Mutex::new(None),
+            gateway: Mutex::new(Vec::new()),
+            gateway_down: Default::default(),
             activity: Notify::new(),
             identified: Notify::new(),
             next_id: AtomicU64::new(1_100_000_000_000_000_000),
@@ -392,7 +410,7 @@ impl FakeDiscord {
     pub async fn wait_ready(&self) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let ready = self.inner.gateway.lock().unwrap().is_some()
+            let ready = !self.inner.gateway.lock().unwrap().is_empty()
                 && !self.state().registered_commands.is_empty();
             if ready {
                 return;
@@ -725,6 +743,9 @@ impl FakeDiscord {
                     .iter()
                     .find(|g| g.id.to_string() == *guild)
                     .and_then(|g| {
+                        if *user == APP_ID.to_string() {
+                            return Some(bot_member_json());
+                        }
                         g.members
                             .iter()
                             .find(|m| m.id.to_string() == *user)
@@ -743,6 +764,9 @@ impl FakeDiscord {
     }
 
     async fn gateway_session(&self, stream: tokio::net::TcpStream) {
+        if self.inner.gateway_down.load(Ordering::SeqCst) {
+            return;
+        }
         let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
             return;
         };
@@ -752,6 +776,7 @@ impl FakeDiscord {
         if sink.send(WsMessage::Text(hello.to_string())).await.is_err() {
             return;
         }
+        let number = self.id();
         let mut seq = 0u64;
         loop {
             tokio::select! {
@@ -771,30 +796,46 @@ impl FakeDiscord {
                         }
                         Some(2) => {
                             seq = 0;
-                            let guilds: Vec<Guild> = self.state().guilds.clone();
+                            let shard = frame["d"]["shard"][0].as_u64().unwrap_or(0);
+                            let total = frame["d"]["shard"][1].as_u64().unwrap_or(1);
+                            self.state().identified.push([shard, total]);
+                            // Like Discord, a shard hears only of its own servers.
+                            let guilds: Vec<Guild> = self.state().guilds.iter()
+                                .filter(|g| shard_of(g.id, total) == shard)
+                                .cloned()
+                                .collect();
                             seq += 1;
-                            let ready = json!({"op": 0, "t": "READY", "s": seq, "d": ready_json(&guilds, &self.inner.ws_addr)});
+                            let session_id = format!("fake-session-{shard}-{total}");
+                            let ready = json!({"op": 0, "t": "READY", "s": seq, "d": ready_json(&guilds, &self.inner.ws_addr, &session_id)});
                             let _ = sink.send(WsMessage::Text(ready.to_string())).await;
                             for g in &guilds {
                                 seq += 1;
                                 let create = json!({"op": 0, "t": "GUILD_CREATE", "s": seq, "d": guild_create_json(g)});
                                 let _ = sink.send(WsMessage::Text(create.to_string())).await;
                             }
-                            *self.inner.gateway.lock().unwrap() = Some(tx.clone());
+                            self.connect(Session { number, shard, total, tx: tx.clone() });
                             self.inner.identified.notify_waiters();
-                            self.inner.activity.notify_waiters();
                         }
                         Some(6) => {
+                            // The session id says which shard is resuming.
+                            let session = frame["d"]["session_id"].as_str().unwrap_or("");
+                            let mut parts = session.rsplit('-');
+                            let total = parts.next().and_then(|t| t.parse().ok()).unwrap_or(1);
+                            let shard = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
                             seq += 1;
                             let resumed = json!({"op": 0, "t": "RESUMED", "s": seq, "d": {}});
                             let _ = sink.send(WsMessage::Text(resumed.to_string())).await;
-                            *self.inner.gateway.lock().unwrap() = Some(tx.clone());
+                            self.connect(Session { number, shard, total, tx: tx.clone() });
                         }
                         _ => {}
                     }
                 }
                 outgoing = rx.recv() => {
                     let Some(mut dispatch) = outgoing else { break };
+                    // The fake's own signal to hang up, as a network failure would.
+                    if dispatch.get("hang_up").is_some() {
+                        break;
+                    }
                     seq += 1;
                     dispatch["s"] = json!(seq);
                     if sink.send(WsMessage::Text(dispatch.to_string())).await.is_err() {
@@ -803,16 +844,61 @@ impl FakeDiscord {
                 }
             }
         }
+        self.inner
+            .gateway
+            .lock()
+            .unwrap()
+            .retain(|s| s.number != number);
+        self.inner.activity.notify_waiters();
     }
 
+    /// Register a connected session, replacing any earlier one of the same connection.
+    fn connect(&self, session: Session) {
+        let mut sessions = self.inner.gateway.lock().unwrap();
+        sessions.retain(|s| s.number != session.number);
+        sessions.push(session);
+        drop(sessions);
+        self.inner.activity.notify_waiters();
+    }
+
+    /// Send a dispatch to the session of the shard that serves `guild` (any session if none).
     fn dispatch(&self, event: &str, data: Value) {
-        let sender = self.inner.gateway.lock().unwrap().clone();
-        match sender {
-            Some(tx) => {
-                let _ = tx.send(json!({"op": 0, "t": event, "d": data}));
+        let guild = data["guild_id"]
+            .as_str()
+            .and_then(|g| g.parse::<u64>().ok());
+        let sessions = self.inner.gateway.lock().unwrap();
+        let session = sessions
+            .iter()
+            .find(|s| guild.is_none_or(|g| shard_of(g, s.total) == s.shard));
+        match session {
+            Some(session) => {
+                let _ = session.tx.send(json!({"op": 0, "t": event, "d": data}));
             }
-            None => panic!("no bot is connected to the fake gateway"),
+            None => panic!("no bot is connected to the fake gateway for this server"),
         }
+    }
+
+    /// The shards the bot identified as, [shard, total] each, in order.
+    pub fn identified_shards(&self) -> Vec<[u64; 2]> {
+        self.state().identified.clone()
+    }
+
+    /// How many gateway sessions are connected now.
+    pub fn connected_sessions(&self) -> usize {
+        self.inner.gateway.lock().unwrap().len()
+    }
+
+    /// Hang up every gateway connection and refuse new ones, as if Discord were unreachable.
+    pub fn drop_gateway(&self) {
+        self.inner.gateway_down.store(true, Ordering::SeqCst);
+        for session in self.inner.gateway.lock().unwrap().iter() {
+            let _ = session.tx.send(json!({"hang_up": true}));
+        }
+    }
+
+    /// Accept gateway connections again.
+    pub fn restore_gateway(&self) {
+        self.inner.gateway_down.store(false, Ordering::SeqCst);
     }
 
     /// The interaction payload for a member of a guild.
@@ -985,6 +1071,12 @@ fn member_json(g: &Guild, m: &Member) -> Value {
            "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0, "nick": null})
 }
 
+/// The bot itself as a member of every guild, holding its own role.
+fn bot_member_json() -> Value {
+    json!({"user": user_json(APP_ID, "briefing-bot", true), "roles": [BOT_ROLE.to_string()],
+           "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0})
+}
+
 fn member_json_with_permissions(g: &Guild, m: &Member) -> Value {
     let mut v = member_json(g, m);
     v["permissions"] = json!(g.permissions_of(m).to_string());
@@ -1013,8 +1105,7 @@ fn partial_guild_json(g: &Guild) -> Value {
 
 fn guild_create_json(g: &Guild) -> Value {
     let mut members: Vec<Value> = g.members.iter().map(|m| member_json(g, m)).collect();
-    members.push(json!({"user": user_json(APP_ID, "briefing-bot", true), "roles": [BOT_ROLE.to_string()],
-                        "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0}));
+    members.push(bot_member_json());
     json!({"id": g.id.to_string(), "name": g.name, "owner_id": "1", "verification_level": 0, "default_message_notifications": 0,
            "explicit_content_filter": 0, "roles": all_roles(g), "emojis": [], "features": [], "mfa_level": 0,
            "system_channel_flags": 0, "premium_tier": 0, "preferred_locale": "en-GB", "nsfw_level": 0, "stickers": [],
@@ -1024,10 +1115,10 @@ fn guild_create_json(g: &Guild) -> Value {
            "threads": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [], "icon": null})
 }
 
-fn ready_json(guilds: &[Guild], ws: &SocketAddr) -> Value {
+fn ready_json(guilds: &[Guild], ws: &SocketAddr, session_id: &str) -> Value {
     json!({"v": 10, "user": user_json(APP_ID, "briefing-bot", true),
            "guilds": guilds.iter().map(|g| json!({"id": g.id.to_string(), "unavailable": true})).collect::<Vec<_>>(),
-           "session_id": "fake-session", "resume_gateway_url": format!("ws://{ws}"),
+           "session_id": session_id, "resume_gateway_url": format!("ws://{ws}"),
            "application": {"id": APP_ID.to_string(), "flags": 0}})
 }
 
@@ -1036,7 +1127,7 @@ pub mod payloads {
     use super::*;
 
     pub fn ready(guilds: &[Guild]) -> Value {
-        ready_json(guilds, &"127.0.0.1:1".parse().unwrap())
+        ready_json(guilds, &"127.0.0.1:1".parse().unwrap(), "fake-session-0-1")
     }
 
     pub fn guild_create(g: &Guild) -> Value {

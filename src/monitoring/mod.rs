@@ -1,0 +1,13 @@
+//! Watching the bot in production: metrics shared by the bot and the scheduler, and the
+//! opt-in `/healthz` and `/metrics` endpoint that serves them.
+//!
+//! - [`logging`]: log lines as text or JSON, one per command and per scheduled post.
+//! - [`metrics`]: the counters and histograms, in the Prometheus text format.
+//! - [`server`]: the endpoint, and the health check it answers with.
+
+pub mod logging;
+pub mod metrics;
+pub mod server;
+
+pub use metrics::{CommandOutcome, Metrics};
+pub use server::{GatewayProbe, GatewayStatus, Health, Readiness};
