@@ -22,15 +22,10 @@ use crate::support::bot::{
     OFFICER,
 };
 use crate::support::fake_discord::{shard_of, FakeDiscord, Guild, TOKEN};
+use crate::support::series;
 
 fn s(name: &str, value: &str) -> Value {
     json!({"name": name, "type": 3, "value": value})
-}
-
-/// The value of one series in a `/metrics` page, by its name and labels as printed.
-fn series(page: &str, name_and_labels: &str) -> Option<f64> {
-    page.lines()
-        .find_map(|line| line.strip_prefix(name_and_labels)?.trim().parse().ok())
 }
 
 /// `briefing-bot run` in its own process, its standard error collected line by line.

@@ -14,6 +14,7 @@ use briefing_bot::store::{PostKey, PostOutcome, Store};
 
 use crate::on_both_backends;
 use crate::support::db::{sqlite, TestDb};
+use crate::support::series;
 
 fn utc(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
@@ -39,6 +40,8 @@ struct RecordingPoster {
     attempts: Mutex<u32>,
     /// Boards whose reminders have nothing to say.
     quiet: Vec<String>,
+    /// Boards whose posts cannot be built (their record cannot be read).
+    broken: Vec<String>,
 }
 
 impl RecordingPoster {
@@ -49,6 +52,7 @@ impl RecordingPoster {
             script: Mutex::new(VecDeque::new()),
             attempts: Mutex::new(0),
             quiet: Vec::new(),
+            broken: Vec::new(),
         }
     }
 
@@ -71,7 +75,13 @@ impl Poster for RecordingPoster {
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
         let quiet = job == Job::Reminder && self.quiet.contains(&board.slug.to_string());
-        Box::pin(async move { Ok((!quiet).then_some((job, due_at))) })
+        let broken = self.broken.contains(&board.slug.to_string());
+        Box::pin(async move {
+            if broken {
+                anyhow::bail!("the record could not be read");
+            }
+            Ok((!quiet).then_some((job, due_at)))
+        })
     }
 
     fn deliver<'a>(
@@ -472,6 +482,34 @@ async fn nothing_to_post_is_recorded_and_sends_nothing() {
             .any(|d| d.job == "reminder" && d.state == "nothing_to_post"),
         "{log:?}"
     );
+}
+
+#[tokio::test]
+async fn one_boards_broken_post_does_not_hold_up_the_others() {
+    let db = sqlite().await;
+    // "broken" sorts first, so a pass that stopped at the first error would post nothing.
+    board_in(&db.store, "broken", "Europe/London").await;
+    board_in(&db.store, "north", "Europe/London").await;
+    // Monday 23 November 2026, 09:00 in London: a reminder is due on both boards.
+    let clock = Arc::new(FixedClock::new(utc(2026, 11, 23, 9)));
+    let mut poster = RecordingPoster::new(clock.clone());
+    poster.broken.push("broken".into());
+    let poster = Arc::new(poster);
+    let metrics = briefing_bot::monitoring::Metrics::new();
+    let r = runner(&db.store, &clock, &poster, "a").with_metrics(metrics.clone());
+    let reports = r.run_due(clock.now()).await.unwrap();
+    let posted: Vec<(&str, Job)> = reports.iter().map(|p| (p.board.as_str(), p.job)).collect();
+    assert_eq!(posted, [("north", Job::Reminder)], "{reports:?}");
+    let sent = r#"briefing_bot_scheduled_posts_total{job="reminder",outcome="sent"}"#;
+    let failed = r#"briefing_bot_scheduled_posts_total{job="reminder",outcome="error"}"#;
+    assert_eq!(series(&metrics.encode(), sent), Some(1.0));
+    assert_eq!(series(&metrics.encode(), failed), Some(1.0));
+    // The broken board's claim lapses, and a pass after the lease tries it again.
+    clock.set(clock.now() + Duration::minutes(6));
+    let again = r.run_due(clock.now()).await.unwrap();
+    assert!(again.is_empty(), "north is not posted twice: {again:?}");
+    assert_eq!(series(&metrics.encode(), failed), Some(2.0));
+    assert_eq!(series(&metrics.encode(), sent), Some(1.0));
 }
 
 #[tokio::test]
