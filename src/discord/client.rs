@@ -7,6 +7,7 @@ use std::time::Duration;
 use poise::serenity_prelude as serenity;
 use secrecy::{ExposeSecret, SecretString};
 
+use super::lease::GatewayLease;
 use super::{commands, error, telemetry, Data};
 use crate::config::ShardRange;
 use crate::monitoring::{GatewayProbe, GatewayStatus, Health, Metrics};
@@ -255,33 +256,90 @@ pub async fn run_until(
         )))
     });
     let poster = Arc::new(BoardPoster::new(store.clone(), client.http.clone()));
+    let worker = process_name();
     let settings = RunnerSettings {
-        worker: format!(
-            "{}-{}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "bot".into()),
-            std::process::id()
-        ),
+        worker: worker.clone(),
         ..Default::default()
     };
+    let lease = Arc::new(GatewayLease::new(
+        store.clone(),
+        clock.clone(),
+        connection.shards,
+        worker,
+    ));
+    // Scheduled posts are claimed one by one, so the scheduler is safe on a standby too.
     let runner = Runner::new(store, clock, poster, settings)
         .with_change_notifier(changed)
         .with_metrics(metrics);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let scheduler = tokio::spawn(async move { runner.run(stopped).await });
-    let shards = client.shard_manager.clone();
+    let stop = Arc::new(stop);
+    let scheduler = tokio::spawn({
+        let stopped = stopped.clone();
+        async move { runner.run(stopped).await }
+    });
+    let manager = client.shard_manager.clone();
+    let stop_on_signal = stop.clone();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down");
-        shards.shutdown_all().await;
+        stop_on_signal.send_replace(true);
+        manager.shutdown_all().await;
     });
-    tracing::info!(shards = %connection.shards, "connecting to the gateway");
-    let result = start(&mut client, connection.shards).await;
-    // The gateway has closed (shutdown or error): stop the scheduler, letting it finish the
-    // post it may be sending.
-    let _ = stop.send(true);
+    let result = serve_gateway(&mut client, &connection, &lease, stopped).await;
+    // The gateway has closed (shutdown, error or a lost lease): stop the scheduler, letting it
+    // finish the post it may be sending.
+    stop.send_replace(true);
     let _ = scheduler.await;
+    result
+}
+
+/// Take the gateway lease (waiting as a standby while another process has it), connect, and
+/// keep the lease while connected. Returns when the gateway closes or `stopped` turns true.
+async fn serve_gateway(
+    client: &mut serenity::Client,
+    connection: &Connection,
+    lease: &Arc<GatewayLease>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    tokio::select! {
+        taken = lease.acquire() => taken?,
+        _ = stopped.wait_for(|stop| *stop) => return Ok(()),
+    }
+    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let keeper = {
+        let (lease, lost) = (lease.clone(), lost.clone());
+        let manager = client.shard_manager.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            lease.keep().await;
+            lost.store(true, std::sync::atomic::Ordering::SeqCst);
+            manager.shutdown_all().await;
+        }))
+    };
+    tracing::info!(shards = %connection.shards, "connecting to the gateway");
+    let result = start(client, connection.shards).await;
+    drop(keeper);
+    if lost.load(std::sync::atomic::Ordering::SeqCst) {
+        anyhow::bail!(
+            "another process took over {} while this one could not renew its lease; stopped \
+             so that the two do not both act on the same commands (restarted, this process \
+             waits as a standby)",
+            connection.shards
+        );
+    }
+    lease.release().await;
     result?;
     Ok(())
+}
+
+/// Names this process in claims, leases and the delivery log: host and process id.
+fn process_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "bot".into());
+    format!("{host}-{}", std::process::id())
 }
 
 /// Aborts a background task when dropped.

@@ -4,6 +4,8 @@
 //!   until shutdown, registers commands with retries.
 //! - [`access`]: who is a member, an officer or the secretariat on a board, and what the bot
 //!   itself may do in a channel.
+//! - [`lease`]: one process per gateway shard; a second process with the same shards waits
+//!   as a standby.
 //! - [`format`]: how records look in Discord — escaping user text, embeds, lists that respect
 //!   Discord's limits.
 //! - [`error`]: errors users can fix (shown to them privately) versus unexpected ones (logged
@@ -17,6 +19,7 @@ pub mod client;
 pub mod commands;
 pub mod error;
 pub mod format;
+pub mod lease;
 pub mod post;
 pub mod telemetry;
 

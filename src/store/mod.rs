@@ -9,6 +9,7 @@
 mod backup;
 mod boards;
 mod deliveries;
+mod gateway;
 mod meetings;
 mod records;
 mod transaction;
@@ -23,6 +24,7 @@ use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use backup::{inspect_backup, restore_sqlite};
 pub use deliveries::{AttemptRecord, Claim, DeliveryRecord, Finish, PostKey, PostOutcome};
+pub use gateway::ShardHolder;
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub(crate) use transaction::StoredRecommendation;

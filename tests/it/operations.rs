@@ -736,3 +736,98 @@ async fn each_scheduled_post_logs_one_json_line_with_board_job_and_outcome() {
         assert_eq!(series(&metrics.encode(), &series_name), Some(1.0));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_the_same_shard_waits_as_a_standby_and_takes_over() {
+    let (db, _board) = linked_board().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let mut first = RunningBot::start(&fake, &db.url, &[], &[]);
+    first
+        .wait_for_line("taking the lease", |l| {
+            l["message"] == "gateway lease taken"
+        })
+        .await;
+    fake.wait_ready().await;
+
+    // Same database, same (default) shard: it must not connect while the first runs.
+    let mut second = RunningBot::start(&fake, &db.url, &["--ops-listen", "127.0.0.1:0"], &[]);
+    let waiting = second
+        .wait_for_line("saying it waits", |l| {
+            l["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("waiting as a standby")
+        })
+        .await;
+    let first_pid = first.child.id();
+    assert!(
+        waiting["held_by"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("-{first_pid}")),
+        "{waiting}"
+    );
+    let serving = second
+        .wait_for_line("naming the ops address", |l| {
+            l["message"] == "serving /healthz and /metrics"
+        })
+        .await;
+    let address = serving["address"].as_str().unwrap().to_string();
+    let standby = health_becomes(&address, 503).await;
+    assert_eq!(standby["gateway"], json!({"shards": 1, "connected": 0}));
+    assert_eq!(
+        fake.identified_shards(),
+        vec![[0, 1]],
+        "only the first connected"
+    );
+    let answered = slash(
+        &fake,
+        GUILD,
+        DIGEST_CHANNEL,
+        MEMBER,
+        "overdue",
+        json!([]),
+        json!({}),
+    )
+    .await;
+    assert!(answered.text().contains("ACT-001"));
+
+    // The first stops cleanly and releases its lease: the standby connects within seconds.
+    assert!(Command::new("kill")
+        .args(["-TERM", &first_pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    assert!(first.wait_exit().await);
+    health_becomes(&address, 200).await;
+    assert_eq!(fake.identified_shards(), vec![[0, 1], [0, 1]]);
+    let answered = slash(
+        &fake,
+        GUILD,
+        DIGEST_CHANNEL,
+        MEMBER,
+        "overdue",
+        json!([]),
+        json!({}),
+    )
+    .await;
+    assert!(answered.text().contains("ACT-001"));
+    let overdue_lines = |bot: &RunningBot| {
+        bot.json_lines()
+            .iter()
+            .filter(|l| l["command"] == "overdue")
+            .count()
+    };
+    assert_eq!(
+        (overdue_lines(&first), overdue_lines(&second)),
+        (1, 1),
+        "each command handled once"
+    );
+    let pid = second.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert!(second.wait_exit().await);
+}
