@@ -1,12 +1,15 @@
 # Multi-stage build: compile with the full Rust toolchain, run from a small Debian image as a
 # non-root user. The SQLite database lives in the /data volume.
+#
+#   docker build -t briefing-bot .
+#   docker run -d --name briefing-bot -e DISCORD_TOKEN=… -v briefing-data:/data briefing-bot
+#
+# Secrets come from the environment (or your orchestrator's secrets), never from the image.
 FROM rust:1-bookworm AS build
 WORKDIR /src
-COPY Cargo.toml Cargo.lock ./
-COPY src src
-COPY migrations migrations
-COPY config config
-COPY assets assets
+# The whole project (see .dockerignore): Cargo.toml names the tests and benchmarks, so cargo
+# needs their files even to build only the binary.
+COPY . .
 RUN cargo build --release --locked --bin briefing-bot
 
 FROM debian:bookworm-slim
@@ -19,6 +22,15 @@ USER briefing
 WORKDIR /data
 VOLUME ["/data"]
 ENV DATABASE_URL=sqlite:///data/briefing.db
+# /healthz and /metrics inside the container, for the health check below and for a Prometheus
+# or orchestrator on the container network. Publish the port (-p) only to a private network:
+# the endpoint has no authentication.
+ENV BRIEFING__OPS__LISTEN=0.0.0.0:9187
+EXPOSE 9187
+# Healthy once the gateway is connected and the database answers. The first minute is grace:
+# a second container on the same shards waits as a standby and is not ready until it takes over.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["briefing-bot", "health"]
 # DISCORD_TOKEN must be supplied at run time (docker run -e DISCORD_TOKEN=… or a secret).
 ENTRYPOINT ["briefing-bot"]
 CMD ["run"]

@@ -270,8 +270,13 @@ async fn main() {
         );
         return;
     }
+    // A free port for the ops endpoint (taken back by the bot a moment later).
+    let ops = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let mut child = std::process::Command::new(&binary)
-        .arg("run")
+        .args(["run", "--ops-listen", &ops.to_string()])
         .current_dir(dir.path())
         .env("DISCORD_TOKEN", TOKEN)
         .env("BRIEFING__DISCORD__API_URL", fake.api_url())
@@ -292,6 +297,26 @@ async fn main() {
         rss.map(|kb| format!("{:.1}", kb as f64 / 1024.0))
             .unwrap_or_else(|| "unknown".into())
     );
+
+    // The ops endpoint as a monitor scrapes it: /healthz (shard states plus a database round
+    // trip) and /metrics (every counter encoded), one request after another on one connection.
+    let web = reqwest::Client::new();
+    for path in ["/healthz", "/metrics"] {
+        let url = format!("http://{ops}{path}");
+        let mut times = Vec::with_capacity(1000);
+        for _ in 0..1000 {
+            let started = std::time::Instant::now();
+            let response = web.get(&url).send().await.unwrap();
+            assert!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            response.bytes().await.unwrap();
+            times.push(started.elapsed());
+        }
+        percentiles(&format!("GET {path} on the running bot"), times);
+    }
     let _ = child.kill();
     let _ = child.wait();
 }

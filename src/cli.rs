@@ -136,6 +136,15 @@ pub enum Command {
     ///
     /// Example: briefing-bot check
     Check,
+    /// Ask a running bot's /healthz whether it is ready (for Docker's HEALTHCHECK or a script):
+    /// prints the answer, exits 0 when ready and 1 when not.
+    ///
+    /// Example: briefing-bot health --ops-listen 127.0.0.1:9187
+    Health {
+        /// The address the bot serves /healthz on. Default: ops.listen in the config.
+        #[arg(long, value_name = "ADDR")]
+        ops_listen: Option<String>,
+    },
     /// Bring the database schema up to date (every command also does this on start).
     ///
     /// Example: briefing-bot migrate --database-url postgres://postgres@127.0.0.1/briefing
@@ -259,6 +268,23 @@ pub async fn run(cli: Cli) -> Result<()> {
     if let Command::Restore { file, force } = &cli.command {
         // Restoring replaces the database file, so it must not be opened first.
         return restore(&url, file, *force).await;
+    }
+    if let Command::Health { ops_listen } = &cli.command {
+        let addr = ops_listen
+            .as_deref()
+            .or(settings.ops.listen())
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no ops endpoint is configured; give --ops-listen ADDR or set ops.listen \
+                     (BRIEFING__OPS__LISTEN) to the address `run` serves /healthz on"
+                )
+            })?;
+        let (ready, body) = crate::monitoring::server::ask_health(addr).await?;
+        print!("{body}");
+        if !ready {
+            anyhow::bail!("the bot is not ready");
+        }
+        return Ok(());
     }
     if let Command::Check = &cli.command {
         return crate::check::run(&settings, &url, &mut std::io::stdout()).await;
@@ -422,7 +448,7 @@ async fn dispatch(
             store.backup_to(&out).await?;
             writeln!(stdout, "backed up {} to {}", store.url(), out.display())?;
         }
-        Command::Restore { .. } | Command::Check | Command::Run(_) => {
+        Command::Restore { .. } | Command::Check | Command::Run(_) | Command::Health { .. } => {
             unreachable!("handled before connecting")
         }
         Command::Deliveries {

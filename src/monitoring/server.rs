@@ -203,3 +203,31 @@ pub async fn serve(listener: TcpListener, health: Arc<Health>) {
         });
     }
 }
+
+/// Ask the `/healthz` served on `addr` (as `ops.listen` names it; an unspecified address such
+/// as 0.0.0.0 is asked on this machine): whether it is ready, and what it said.
+pub async fn ask_health(addr: &str) -> anyhow::Result<(bool, String)> {
+    let mut target: SocketAddr = addr.trim().parse().map_err(|_| {
+        anyhow::anyhow!("{addr:?} is not an address and port; use e.g. 127.0.0.1:9187")
+    })?;
+    if target.ip().is_unspecified() {
+        target.set_ip(if target.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let response = reqwest::Client::new()
+        .get(format!("http://{target}/healthz"))
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "no answer from http://{target}/healthz ({e}); is `briefing-bot run` running \
+                 with the ops endpoint on that address?"
+            )
+        })?;
+    let ready = response.status() == StatusCode::OK;
+    Ok((ready, response.text().await.unwrap_or_default()))
+}

@@ -54,6 +54,8 @@ fn every_command_has_help_with_an_example() {
         "migrate",
         "deliveries",
         "run",
+        "check",
+        "health",
     ] {
         let out = bot(dir.path(), &[command, "--help"]);
         assert!(out.status.success());

@@ -135,6 +135,20 @@ impl Drop for RunningBot {
     }
 }
 
+/// `briefing-bot health` against `address`: (exit status success, what it printed).
+async fn health_command(address: &str) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
+    command.args(["health", "--ops-listen", address]);
+    // Off the runtime's threads, which serve the fake Discord the bot is talking to.
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
 /// GET a path on the ops endpoint: (status, content type, body).
 async fn get(address: &str, path: &str) -> (u16, String, String) {
     let response = reqwest::get(format!("http://{address}{path}"))
@@ -194,6 +208,9 @@ async fn the_running_bot_reports_health_metrics_and_a_json_line_per_command() {
     assert_eq!(healthy["status"], "ready");
     assert_eq!(healthy["gateway"], json!({"shards": 1, "connected": 1}));
     assert_eq!(healthy["database"], "ok");
+    let (ready, said) = health_command(&address).await;
+    assert!(ready, "{said}");
+    assert!(said.contains(r#""status":"ready""#), "{said}");
 
     // Three commands, three outcomes, three log lines.
     let overdue = slash(
@@ -300,6 +317,8 @@ async fn the_running_bot_reports_health_metrics_and_a_json_line_per_command() {
         json!(["gateway: 0 of 1 shards connected"])
     );
     assert_eq!(down["database"], "ok");
+    let (ready, said) = health_command(&address).await;
+    assert!(!ready, "health exits non-zero while not ready: {said}");
     fake.restore_gateway();
     health_becomes(&address, 200).await;
     let (_, _, page) = get(&address, "/metrics").await;
