@@ -120,24 +120,7 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
                 if error.is_database() {
                     ctx.data().metrics.database_error("command");
                 }
-                let reference = error_reference();
-                let cause = cause_chain(&error);
-                telemetry::finish(
-                    ctx,
-                    Outcome::Failed {
-                        reference: &reference,
-                        error: &cause,
-                    },
-                )
-                .await;
-                tell(
-                    ctx,
-                    format!(
-                        "Sorry, something went wrong on our side. Nothing was changed. If it \
-                         keeps happening, give the secretariat this reference: {reference}"
-                    ),
-                )
-                .await;
+                report_failure(ctx, cause_chain(&error)).await;
             }
         },
         poise::FrameworkError::ArgumentParse {
@@ -177,26 +160,35 @@ pub async fn on_error(error: poise::FrameworkError<'_, Data, BotError>) {
             tell(ctx, message).await;
         }
         poise::FrameworkError::CommandPanic { ctx, payload, .. } => {
-            let reference = error_reference();
             let cause = format!("panicked: {}", payload.as_deref().unwrap_or("(no message)"));
-            telemetry::finish(
-                ctx,
-                Outcome::Failed {
-                    reference: &reference,
-                    error: &cause,
-                },
-            )
-            .await;
-            tell(
-                ctx,
-                format!("Sorry, something went wrong on our side. Reference: {reference}"),
-            )
-            .await;
+            report_failure(ctx, cause).await;
         }
         other => {
             tracing::warn!(error = %other, "framework error");
         }
     }
+}
+
+/// Our fault, not the person's: log the cause under a reference and give them the reference.
+/// (Not "nothing was changed": the change may have been saved before the reply failed.)
+async fn report_failure(ctx: poise::Context<'_, Data, BotError>, cause: String) {
+    let reference = error_reference();
+    telemetry::finish(
+        ctx,
+        Outcome::Failed {
+            reference: &reference,
+            error: &cause,
+        },
+    )
+    .await;
+    tell(
+        ctx,
+        format!(
+            "Sorry, something went wrong on our side. If it keeps happening, give the \
+             secretariat this reference: {reference}"
+        ),
+    )
+    .await;
 }
 
 /// The error and every cause under it, for the log.

@@ -491,6 +491,31 @@ async fn commands_are_counted_by_outcome_and_timed() {
     ] {
         assert_eq!(series(&page, name), value, "{name} in:\n{page}");
     }
+    // The database goes away: the person gets a reference, the operator a count.
+    bot.db.store.close().await;
+    let failed = bot.run(MEMBER, "overdue", json!([])).await;
+    assert!(failed.ephemeral());
+    assert!(
+        failed.text().contains("something went wrong on our side")
+            && failed.text().contains("reference: E"),
+        "{}",
+        failed.text()
+    );
+    let page = bot.metrics.encode();
+    assert_eq!(
+        series(
+            &page,
+            r#"briefing_bot_commands_total{command="overdue",outcome="failed"}"#
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        series(
+            &page,
+            r#"briefing_bot_database_errors_total{during="command"}"#
+        ),
+        Some(1.0)
+    );
     bot.stop().await;
 }
 
