@@ -94,7 +94,7 @@ pub struct Webhook {
 /// Slack's mrkdwn differs from Markdown: bold is `*x*`, links are `<url|text>`, headings do not
 /// exist. Convert the few constructs the digest uses.
 pub fn markdown_to_slack(markdown: &str) -> String {
-    markdown
+    slack_escape(markdown)
         .lines()
         .map(|line| {
             let trimmed = line.trim_start_matches('#').trim_start();
@@ -109,11 +109,20 @@ pub fn markdown_to_slack(markdown: &str) -> String {
         .join("\n")
 }
 
+/// Slack reads `<…>` as a control sequence: `<!channel>`, `<!here>` and `<@U…>` ping people.
+/// Escaping `&`, `<` and `>` (as Slack documents) keeps typed text inert; the digest itself
+/// uses none of them for formatting.
+fn slack_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// The request body for a webhook of this kind.
 pub fn body(kind: WebhookKind, title: &str, markdown: &str) -> serde_json::Value {
     match kind {
         WebhookKind::Slack => serde_json::json!({
-            "text": format!("*{title}*\n{}", markdown_to_slack(markdown)),
+            "text": format!("*{}*\n{}", slack_escape(title), markdown_to_slack(markdown)),
             "mrkdwn": true,
         }),
         // An Adaptive Card in a message: what Teams' Workflows webhooks accept.
@@ -212,6 +221,16 @@ mod tests {
             "## Overdue\n**12** actions",
         );
         assert_eq!(slack["text"], "*Q2 digest*\n*Overdue*\n*12* actions");
+        // Typed text cannot ping a Slack channel or person.
+        let typed = body(
+            WebhookKind::Slack,
+            "Board <north>",
+            "note: <!channel> & <!here> see <@U024BE7LH>",
+        );
+        assert_eq!(
+            typed["text"],
+            "*Board &lt;north&gt;*\nnote: &lt;!channel&gt; &amp; &lt;!here&gt; see &lt;@U024BE7LH&gt;"
+        );
         let teams = body(WebhookKind::Teams, "Q2 digest", "12 actions");
         assert_eq!(teams["attachments"][0]["content"]["type"], "AdaptiveCard");
         assert_eq!(
