@@ -331,7 +331,9 @@ async fn serve_gateway(
     Ok(())
 }
 
-/// Names this process in claims, leases and the delivery log: host and process id.
+/// Names this process in claims, leases and the delivery log: host, process id, and when it
+/// started. The start time tells apart two containers that share a host name and are both
+/// process 1 (host networking), which would otherwise pass for one holder.
 fn process_name() -> String {
     let host = std::env::var("HOSTNAME")
         .ok()
@@ -339,7 +341,11 @@ fn process_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "bot".into());
-    format!("{host}-{}", std::process::id())
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() % 0x1_0000_0000)
+        .unwrap_or_default();
+    format!("{host}-{}-{started:08x}", std::process::id())
 }
 
 /// Aborts a background task when dropped.

@@ -808,7 +808,7 @@ async fn a_second_process_on_the_same_shard_waits_as_a_standby_and_takes_over() 
         waiting["held_by"]
             .as_str()
             .unwrap()
-            .ends_with(&format!("-{first_pid}")),
+            .contains(&format!("-{first_pid}-")),
         "{waiting}"
     );
     let serving = second
