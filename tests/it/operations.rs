@@ -110,6 +110,14 @@ impl RunningBot {
         }
     }
 
+    /// Send SIGTERM, as systemd and Docker do to stop it, and return whether it then exited 0.
+    async fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -TERM {pid}");
+        self.wait_exit().await
+    }
+
     /// Wait (up to 20 s) for the process to exit, and return whether it succeeded.
     async fn wait_exit(&mut self) -> bool {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -133,6 +141,20 @@ impl Drop for RunningBot {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `/overdue` as a member of the test server: one command any connected bot answers.
+async fn overdue(fake: &FakeDiscord) -> crate::support::fake_discord::Reply {
+    slash(
+        fake,
+        GUILD,
+        DIGEST_CHANNEL,
+        MEMBER,
+        "overdue",
+        json!([]),
+        json!({}),
+    )
+    .await
 }
 
 /// `briefing-bot health` against `address`: (exit status success, what it printed).
@@ -213,17 +235,8 @@ async fn the_running_bot_reports_health_metrics_and_a_json_line_per_command() {
     assert!(said.contains(r#""status":"ready""#), "{said}");
 
     // Three commands, three outcomes, three log lines.
-    let overdue = slash(
-        &fake,
-        GUILD,
-        DIGEST_CHANNEL,
-        MEMBER,
-        "overdue",
-        json!([]),
-        json!({}),
-    )
-    .await;
-    assert!(overdue.text().contains("ACT-001"), "{}", overdue.text());
+    let listed = overdue(&fake).await;
+    assert!(listed.text().contains("ACT-001"), "{}", listed.text());
     let unknown = slash(
         &fake,
         GUILD,
@@ -338,14 +351,8 @@ async fn the_running_bot_reports_health_metrics_and_a_json_line_per_command() {
     assert_eq!(get(&address, "/nothing").await.0, 404);
 
     // SIGTERM: a clean stop.
-    let pid = bot.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
     assert!(
-        bot.wait_exit().await,
+        bot.terminate().await,
         "run exits 0 on SIGTERM:\n{}",
         bot.lines().join("\n")
     );
@@ -824,38 +831,13 @@ async fn a_second_process_on_the_same_shard_waits_as_a_standby_and_takes_over() 
         vec![[0, 1]],
         "only the first connected"
     );
-    let answered = slash(
-        &fake,
-        GUILD,
-        DIGEST_CHANNEL,
-        MEMBER,
-        "overdue",
-        json!([]),
-        json!({}),
-    )
-    .await;
-    assert!(answered.text().contains("ACT-001"));
+    assert!(overdue(&fake).await.text().contains("ACT-001"));
 
     // The first stops cleanly and releases its lease: the standby connects within seconds.
-    assert!(Command::new("kill")
-        .args(["-TERM", &first_pid.to_string()])
-        .status()
-        .unwrap()
-        .success());
-    assert!(first.wait_exit().await);
+    assert!(first.terminate().await);
     health_becomes(&address, 200).await;
     assert_eq!(fake.identified_shards(), vec![[0, 1], [0, 1]]);
-    let answered = slash(
-        &fake,
-        GUILD,
-        DIGEST_CHANNEL,
-        MEMBER,
-        "overdue",
-        json!([]),
-        json!({}),
-    )
-    .await;
-    assert!(answered.text().contains("ACT-001"));
+    assert!(overdue(&fake).await.text().contains("ACT-001"));
     let overdue_lines = |bot: &RunningBot| {
         bot.json_lines()
             .iter()
@@ -867,11 +849,5 @@ async fn a_second_process_on_the_same_shard_waits_as_a_standby_and_takes_over() 
         (1, 1),
         "each command handled once"
     );
-    let pid = second.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
-    assert!(second.wait_exit().await);
+    assert!(second.terminate().await);
 }
