@@ -27,8 +27,9 @@ ENV DATABASE_URL=sqlite:///data/briefing.db
 # the endpoint has no authentication.
 ENV BRIEFING__OPS__LISTEN=0.0.0.0:9187
 EXPOSE 9187
-# Healthy once the gateway is connected and the database answers. The first minute is grace:
-# a second container on the same shards waits as a standby and is not ready until it takes over.
+# Healthy once the gateway is connected and the database answers (a standby container on the
+# same shards reports unhealthy until it takes over; an orchestrator should restart on /livez,
+# not on this).
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["briefing-bot", "health"]
 # DISCORD_TOKEN must be supplied at run time (docker run -e DISCORD_TOKEN=… or a secret).

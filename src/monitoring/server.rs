@@ -1,7 +1,9 @@
 //! The opt-in operations endpoint for the operator's monitoring (not for board members):
 //! `GET /healthz` answers 200 only while every gateway shard of this process is connected and
-//! the database answers, and 503 with the reasons otherwise; `GET /metrics` gives [`Metrics`]
-//! in the Prometheus text format. Nothing on it is secret, but nothing on it is authenticated
+//! the database answers, and 503 with the reasons otherwise (a readiness probe); `GET /livez`
+//! answers 200 while the process serves at all (a liveness probe: a standby waiting for its
+//! shards is alive but not ready, and must not be restarted for it); `GET /metrics` gives
+//! [`Metrics`] in the Prometheus text format. Nothing on it is secret, but nothing on it is authenticated
 //! either, so bind it to localhost or a private network.
 
 use std::convert::Infallible;
@@ -129,6 +131,7 @@ impl Health {
                 };
                 respond_with(status, "application/json", format!("{body}\n"))
             }
+            "/livez" => text(StatusCode::OK, "alive\n"),
             "/metrics" => {
                 // Refresh the gateway gauges so a scrape never shows a stale connection count.
                 let gateway = self.gateway.status().await;
@@ -142,7 +145,7 @@ impl Health {
             }
             _ => text(
                 StatusCode::NOT_FOUND,
-                "not found: this port serves /healthz and /metrics\n",
+                "not found: this port serves /healthz, /livez and /metrics\n",
             ),
         }
     }

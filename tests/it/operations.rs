@@ -826,6 +826,8 @@ async fn a_second_process_on_the_same_shard_waits_as_a_standby_and_takes_over() 
     let address = serving["address"].as_str().unwrap().to_string();
     let standby = health_becomes(&address, 503).await;
     assert_eq!(standby["gateway"], json!({"shards": 1, "connected": 0}));
+    // Not ready, but alive: a liveness probe must not restart a standby.
+    assert_eq!(get(&address, "/livez").await.0, 200);
     assert_eq!(
         fake.identified_shards(),
         vec![[0, 1]],
