@@ -135,9 +135,8 @@ pub async fn before_run(settings: &Settings, url: &DatabaseUrl) -> Result<ReadyT
     }
 }
 
-/// Check every board's channels and log what is wrong, with the fix. Returns how many
-/// problems there were.
-pub async fn channels_logged(login: &DiscordLogin, boards: &[Board]) -> usize {
+/// Check every board's channels and log what is wrong, with the fix.
+pub async fn channels_logged(login: &DiscordLogin, boards: &[Board]) {
     let mut list = Checklist {
         sink: Sink::Log,
         failures: 0,
@@ -152,7 +151,6 @@ pub async fn channels_logged(login: &DiscordLogin, boards: &[Board]) -> usize {
              meanwhile and tells a board's admins when a post cannot be delivered"
         );
     }
-    list.failures
 }
 
 /// Configuration and database.

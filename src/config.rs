@@ -128,11 +128,6 @@ impl ShardRange {
     pub fn count(&self) -> u32 {
         self.last - self.first + 1
     }
-
-    /// The shard that receives a server's events.
-    pub fn shard_of(server_id: u64, total: u32) -> u32 {
-        ((server_id >> 22) % u64::from(total)) as u32
-    }
 }
 
 impl fmt::Display for ShardRange {
@@ -356,15 +351,5 @@ mod tests {
             let err = ShardRange::parse(range, total).unwrap_err();
             assert!(err.contains(says), "{range:?} of {total}: {err}");
         }
-    }
-
-    #[test]
-    fn a_server_belongs_to_the_shard_discord_routes_it_to() {
-        // Discord's formula: (guild_id >> 22) % num_shards.
-        assert_eq!(ShardRange::shard_of(41_771_983_423_143_937, 1), 0);
-        assert_eq!(
-            ShardRange::shard_of(41_771_983_423_143_937, 4),
-            ((41_771_983_423_143_937u64 >> 22) % 4) as u32
-        );
     }
 }

@@ -202,11 +202,6 @@ impl Metrics {
         self.0.gateway_reconnects.inc();
     }
 
-    /// Gateway reconnects so far.
-    pub fn gateway_reconnects(&self) -> u64 {
-        self.0.gateway_reconnects.get()
-    }
-
     /// The gateway's state as last seen.
     pub fn gateway_shards(&self, expected: u32, connected: u32) {
         self.0.shards_expected.set(i64::from(expected));

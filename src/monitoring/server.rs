@@ -78,11 +78,17 @@ impl Readiness {
 }
 
 impl Health {
-    /// Look at the gateway and ask the database a trivial question.
-    pub async fn check(&self) -> Readiness {
+    /// The gateway's state now, also recorded in the metrics' gauges.
+    async fn gateway_status(&self) -> GatewayStatus {
         let gateway = self.gateway.status().await;
         self.metrics
             .gateway_shards(gateway.expected, gateway.connected);
+        gateway
+    }
+
+    /// Look at the gateway and ask the database a trivial question.
+    pub async fn check(&self) -> Readiness {
+        let gateway = self.gateway_status().await;
         let database_problem = match tokio::time::timeout(DATABASE_TIMEOUT, self.store.ping()).await
         {
             Ok(Ok(())) => None,
@@ -134,9 +140,7 @@ impl Health {
             "/livez" => text(StatusCode::OK, "alive\n"),
             "/metrics" => {
                 // Refresh the gateway gauges so a scrape never shows a stale connection count.
-                let gateway = self.gateway.status().await;
-                self.metrics
-                    .gateway_shards(gateway.expected, gateway.connected);
+                self.gateway_status().await;
                 respond_with(
                     StatusCode::OK,
                     "application/openmetrics-text; version=1.0.0; charset=utf-8",
