@@ -10,3 +10,4 @@ mod operations;
 mod schedule;
 mod store_contract;
 mod support;
+mod upgrade;

@@ -12,8 +12,8 @@ pub struct TestDb {
     /// The URL the store was opened with, for tests that talk to the database directly.
     pub url: String,
     _dir: Option<tempfile::TempDir>,
-    /// (admin URL, database name) of a PostgreSQL database to drop afterwards.
-    postgres: Option<(String, String)>,
+    /// A PostgreSQL database to drop afterwards.
+    _postgres: Option<PostgresDatabase>,
 }
 
 impl TestDb {
@@ -26,30 +26,44 @@ impl TestDb {
     }
 }
 
-impl Drop for TestDb {
+/// A PostgreSQL database made for one test, dropped when the test ends.
+pub struct PostgresDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl PostgresDatabase {
+    /// Run a file of SQL statements (a plain `pg_dump --inserts`, say) against the database.
+    pub async fn load_sql(&self, sql: &str) {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.url).await.expect("connect");
+        sqlx::raw_sql(sql).execute(&pool).await.expect("load SQL");
+        pool.close().await;
+    }
+}
+
+impl Drop for PostgresDatabase {
     fn drop(&mut self) {
-        if let Some((admin, name)) = self.postgres.take() {
-            // Drop runs outside any runtime we can await on; a short-lived thread with its own
-            // runtime removes the database so test runs leave nothing behind.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build();
-                if let Ok(runtime) = runtime {
-                    runtime.block_on(async {
-                        if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
-                            let _ = sqlx::query(&format!(
-                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                            ))
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop runs outside any runtime we can await on; a short-lived thread with its own
+        // runtime removes the database so test runs leave nothing behind.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                             .execute(&pool)
                             .await;
-                            pool.close().await;
-                        }
-                    });
-                }
-            })
-            .join();
-        }
+                        pool.close().await;
+                    }
+                });
+            }
+        })
+        .join();
     }
 }
 
@@ -64,7 +78,7 @@ pub async fn sqlite() -> TestDb {
         store,
         url,
         _dir: Some(dir),
-        postgres: None,
+        _postgres: None,
     }
 }
 
@@ -77,9 +91,9 @@ pub fn postgres_url() -> Option<String> {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// A fresh PostgreSQL database, or `None` (with a note on stderr) when `TEST_POSTGRES_URL` is
-/// unset.
-pub async fn postgres() -> Option<TestDb> {
+/// A fresh, empty PostgreSQL database (no schema yet), or `None` (with a note on stderr) when
+/// `TEST_POSTGRES_URL` is unset.
+pub async fn empty_postgres() -> Option<PostgresDatabase> {
     let Some(admin) = postgres_url() else {
         eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL half of this test");
         return None;
@@ -101,7 +115,18 @@ pub async fn postgres() -> Option<TestDb> {
     pool.close().await;
     let mut url = url::Url::parse(&admin).expect("TEST_POSTGRES_URL is a URL");
     url.set_path(&format!("/{name}"));
-    let url = url.to_string();
+    Some(PostgresDatabase {
+        url: url.to_string(),
+        admin,
+        name,
+    })
+}
+
+/// A fresh PostgreSQL database with the schema, or `None` (with a note on stderr) when
+/// `TEST_POSTGRES_URL` is unset.
+pub async fn postgres() -> Option<TestDb> {
+    let database = empty_postgres().await?;
+    let url = database.url.clone();
     let store = Store::connect(&DatabaseUrl::new(&url))
         .await
         .expect("postgres store");
@@ -109,7 +134,7 @@ pub async fn postgres() -> Option<TestDb> {
         store,
         url,
         _dir: None,
-        postgres: Some((admin, name)),
+        _postgres: Some(database),
     })
 }
 
