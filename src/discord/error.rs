@@ -48,11 +48,11 @@ impl BotError {
     pub fn user_message(&self) -> Option<String> {
         match self {
             BotError::User(message) | BotError::Denied(message) => Some(message.clone()),
-            BotError::Service(ServiceError::Store(StoreError::ReadOnly { .. })) => None,
-            BotError::Service(ServiceError::Store(_)) | BotError::Store(_) => None,
+            BotError::Service(ServiceError::Store(e))
+            | BotError::Store(e)
+            | BotError::Import(ImportError::Service(ServiceError::Store(e))) => busy_message(e),
             BotError::Service(e) => Some(capitalise(&e.to_string())),
             BotError::Import(ImportError::Invalid { .. }) => Some(self.to_string()),
-            BotError::Import(ImportError::Service(ServiceError::Store(_))) => None,
             BotError::Import(ImportError::Service(e)) => Some(capitalise(&e.to_string())),
             BotError::Discord(_) | BotError::Unexpected(_) => None,
         }
@@ -67,6 +67,15 @@ impl BotError {
                 | BotError::Service(ServiceError::Store(_))
                 | BotError::Import(ImportError::Service(ServiceError::Store(_)))
         )
+    }
+}
+
+/// A database that stayed busy, or a change that kept colliding with others, is something the
+/// person can act on (try again) and is told in words; other database failures are ours.
+fn busy_message(err: &StoreError) -> Option<String> {
+    match err {
+        StoreError::Busy { .. } | StoreError::Conflict(_) => Some(capitalise(&err.to_string())),
+        _ => None,
     }
 }
 

@@ -9,7 +9,7 @@ use crate::domain::{
     Action, ActionStatus, Board, ChangeKind, OfficerId, Recommendation, RecommendationStatus, Ref,
     Response, StatusUpdate, SubjectKind, Text,
 };
-use crate::store::{Store, StoredAction, Transaction};
+use crate::store::{retry_conflicts, Store, StoredAction, Transaction};
 
 /// An action before and after a change, so the reply can say "on track → done".
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,44 +83,47 @@ pub async fn update_action_status(
     evidence: Option<&Text>,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = load_action(&mut tx, board, reference).await?;
-    let before = stored.action.clone();
-    if status.is_closed() && note.is_none() {
-        return Err(ServiceError::rejected(format!(
-            "marking {} {} needs a note saying what shows it (e.g. the report or decision that \
-             evidences it); add one and try again",
-            before.reference,
-            status.label()
-        )));
-    }
-    if status == before.status && note.is_none() && evidence.is_none() {
-        return Err(ServiceError::rejected(format!(
-            "{} is already {}; add a note to record progress without changing the status",
-            before.reference,
-            status.label()
-        )));
-    }
-    let mut after = before.clone();
-    after.status = status;
-    after.completed_on = match status {
-        ActionStatus::Done if before.status == ActionStatus::Done => before.completed_on,
-        ActionStatus::Done => Some(board.settings.time_zone.today(author.at)),
-        _ => None,
-    };
-    tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Action,
-        &after.reference,
-        ChangeKind::Status,
-        (Some(before.status.to_string()), Some(status.to_string())),
-        (note, evidence),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(ActionChange { before, after })
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        if status.is_closed() && note.is_none() {
+            return Err(ServiceError::rejected(format!(
+                "marking {} {} needs a note saying what shows it (e.g. the report or decision that \
+                 evidences it); add one and try again",
+                before.reference,
+                status.label()
+            )));
+        }
+        if status == before.status && note.is_none() && evidence.is_none() {
+            return Err(ServiceError::rejected(format!(
+                "{} is already {}; add a note to record progress without changing the status",
+                before.reference,
+                status.label()
+            )));
+        }
+        let mut after = before.clone();
+        after.status = status;
+        after.completed_on = match status {
+            ActionStatus::Done if before.status == ActionStatus::Done => before.completed_on,
+            ActionStatus::Done => Some(board.settings.time_zone.today(author.at)),
+            _ => None,
+        };
+        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            ChangeKind::Status,
+            (Some(before.status.to_string()), Some(status.to_string())),
+            (note, evidence),
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
 }
 
 /// Move an action's due date. A reason is required; a later date shows as slipped in the next
@@ -133,38 +136,41 @@ pub async fn change_due_date(
     reason: &Text,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = load_action(&mut tx, board, reference).await?;
-    let before = stored.action.clone();
-    if before.status.is_closed() {
-        return Err(ServiceError::rejected(format!(
-            "{} is {}, so its due date no longer matters; reopen it with /update first if the \
-             work is not finished",
-            before.reference,
-            before.status.label()
-        )));
-    }
-    if before.due == new_due {
-        return Err(ServiceError::rejected(format!(
-            "{} is already due on {new_due}; give a different date",
-            before.reference
-        )));
-    }
-    let mut after = before.clone();
-    after.due = new_due;
-    tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Action,
-        &after.reference,
-        ChangeKind::Due,
-        (Some(before.due.to_string()), Some(new_due.to_string())),
-        (Some(reason), None),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(ActionChange { before, after })
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        if before.status.is_closed() {
+            return Err(ServiceError::rejected(format!(
+                "{} is {}, so its due date no longer matters; reopen it with /update first if the \
+                 work is not finished",
+                before.reference,
+                before.status.label()
+            )));
+        }
+        if before.due == new_due {
+            return Err(ServiceError::rejected(format!(
+                "{} is already due on {new_due}; give a different date",
+                before.reference
+            )));
+        }
+        let mut after = before.clone();
+        after.due = new_due;
+        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            ChangeKind::Due,
+            (Some(before.due.to_string()), Some(new_due.to_string())),
+            (Some(reason), None),
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
 }
 
 /// Assign an action to an officer, or unassign it with `None`.
@@ -175,37 +181,40 @@ pub async fn assign_officer(
     officer: Option<OfficerId>,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = load_action(&mut tx, board, reference).await?;
-    let before = stored.action.clone();
-    if before.officer == officer {
-        return Err(ServiceError::rejected(format!(
-            "{} is already {}",
-            before.reference,
-            match officer {
-                Some(_) => "assigned to that officer",
-                None => "unassigned",
-            }
-        )));
-    }
-    let mut after = before.clone();
-    after.officer = officer;
-    tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Action,
-        &after.reference,
-        ChangeKind::Officer,
-        (
-            before.officer.map(|o| o.to_string()),
-            officer.map(|o| o.to_string()),
-        ),
-        (None, None),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(ActionChange { before, after })
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        if before.officer == officer {
+            return Err(ServiceError::rejected(format!(
+                "{} is already {}",
+                before.reference,
+                match officer {
+                    Some(_) => "assigned to that officer",
+                    None => "unassigned",
+                }
+            )));
+        }
+        let mut after = before.clone();
+        after.officer = officer;
+        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            ChangeKind::Officer,
+            (
+                before.officer.map(|o| o.to_string()),
+                officer.map(|o| o.to_string()),
+            ),
+            (None, None),
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
 }
 
 /// What a change to a recommendation makes of it, and what its history entry says.
@@ -223,33 +232,37 @@ async fn change_recommendation(
     reference: &Ref,
     author: &Author<'_>,
     notes: (Option<&Text>, Option<&Text>),
-    edit: impl FnOnce(&Recommendation) -> Result<RecommendationEdit, ServiceError>,
+    edit: impl Fn(&Recommendation) -> Result<RecommendationEdit, ServiceError>,
 ) -> Result<RecommendationChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = tx
-        .recommendation(board.id, reference)
-        .await?
-        .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
-    let before = stored.recommendation.clone();
-    let RecommendationEdit {
-        after,
-        change,
-        values,
-    } = edit(&before)?;
-    let source_id = tx.recommendation_source_id(stored.id).await?;
-    tx.update_recommendation(stored.id, &after, source_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Recommendation,
-        &after.reference,
-        change,
-        values,
-        notes,
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(RecommendationChange { before, after })
+    let edit = &edit;
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = tx
+            .recommendation(board.id, reference)
+            .await?
+            .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?;
+        let before = stored.recommendation.clone();
+        let RecommendationEdit {
+            after,
+            change,
+            values,
+        } = edit(&before)?;
+        let source_id = tx.recommendation_source_id(stored.id).await?;
+        tx.update_recommendation(stored.id, &after, source_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Recommendation,
+            &after.reference,
+            change,
+            values,
+            notes,
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(RecommendationChange { before, after })
+    })
+    .await
 }
 
 /// Record a recommendation's new status. Anything but `open` closes it and needs a note saying
@@ -333,40 +346,43 @@ pub async fn add_action(
     action: &Action,
     author: &Author<'_>,
 ) -> Result<Action, ServiceError> {
-    let mut tx = store.begin().await?;
-    if tx.action(board.id, &action.reference).await?.is_some() {
-        return Err(ServiceError::rejected(format!(
-            "there is already an action {}; pick another ref, or use /action edit to change it",
-            action.reference
-        )));
-    }
-    let rec_id = match &action.recommendation {
-        Some(reference) => Some(
-            tx.recommendation(board.id, reference)
-                .await?
-                .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?
-                .id,
-        ),
-        None => None,
-    };
-    let ids = tx
-        .insert_actions(board.id, &[(action, rec_id)], author.at)
-        .await?;
-    let id = ids
-        .get(&action.reference.as_str().to_uppercase())
-        .copied()
-        .ok_or_else(|| ServiceError::rejected("the new action could not be read back"))?;
-    let e = entry(
-        author,
-        SubjectKind::Action,
-        &action.reference,
-        ChangeKind::Created,
-        (None, Some(action.status.to_string())),
-        (None, None),
-    );
-    tx.append_update(board.id, id, &e).await?;
-    tx.commit().await?;
-    Ok(action.clone())
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        if tx.action(board.id, &action.reference).await?.is_some() {
+            return Err(ServiceError::rejected(format!(
+                "there is already an action {}; pick another ref, or use /action edit to change it",
+                action.reference
+            )));
+        }
+        let rec_id = match &action.recommendation {
+            Some(reference) => Some(
+                tx.recommendation(board.id, reference)
+                    .await?
+                    .ok_or_else(|| not_found("recommendation", reference, "/rec list"))?
+                    .id,
+            ),
+            None => None,
+        };
+        let ids = tx
+            .insert_actions(board.id, &[(action, rec_id)], author.at)
+            .await?;
+        let id = ids
+            .get(&action.reference.as_str().to_uppercase())
+            .copied()
+            .ok_or_else(|| ServiceError::rejected("the new action could not be read back"))?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &action.reference,
+            ChangeKind::Created,
+            (None, Some(action.status.to_string())),
+            (None, None),
+        );
+        tx.append_update(board.id, id, &e).await?;
+        tx.commit().await?;
+        Ok(action.clone())
+    })
+    .await
 }
 
 /// Change an action's title, owner, borough or recommendation; the history names the fields.
@@ -377,65 +393,68 @@ pub async fn edit_action(
     edits: &ActionEdits,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    let mut tx = store.begin().await?;
-    let stored = load_action(&mut tx, board, reference).await?;
-    let before = stored.action.clone();
-    let mut after = before.clone();
-    let mut rec_id = stored.recommendation_id;
-    let mut changed = Vec::new();
-    if let Some(title) = &edits.title {
-        after.title = title.as_str().to_string();
-    }
-    if let Some(owner) = &edits.owner {
-        after.owner = owner.as_str().to_string();
-    }
-    if let Some(borough) = &edits.borough {
-        after.borough = borough.as_ref().map(|b| b.as_str().to_string());
-    }
-    if let Some(recommendation) = &edits.recommendation {
-        rec_id = match recommendation {
-            Some(r) => Some(
-                tx.recommendation(board.id, r)
-                    .await?
-                    .ok_or_else(|| not_found("recommendation", r, "/rec list"))?
-                    .id,
-            ),
-            None => None,
-        };
-        after.recommendation = recommendation.clone();
-    }
-    for (field, differs) in [
-        ("title", before.title != after.title),
-        ("owner", before.owner != after.owner),
-        ("borough", before.borough != after.borough),
-        (
-            "recommendation",
-            before.recommendation != after.recommendation,
-        ),
-    ] {
-        if differs {
-            changed.push(field);
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        let mut after = before.clone();
+        let mut rec_id = stored.recommendation_id;
+        let mut changed = Vec::new();
+        if let Some(title) = &edits.title {
+            after.title = title.as_str().to_string();
         }
-    }
-    if changed.is_empty() {
-        return Err(ServiceError::rejected(format!(
-            "nothing to change: give {} a new title, owner, borough or recommendation",
-            before.reference
-        )));
-    }
-    tx.update_action(stored.id, &after, rec_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Action,
-        &after.reference,
-        ChangeKind::Details,
-        (None, Some(changed.join(", "))),
-        (None, None),
-    );
-    tx.append_update(board.id, stored.id, &e).await?;
-    tx.commit().await?;
-    Ok(ActionChange { before, after })
+        if let Some(owner) = &edits.owner {
+            after.owner = owner.as_str().to_string();
+        }
+        if let Some(borough) = &edits.borough {
+            after.borough = borough.as_ref().map(|b| b.as_str().to_string());
+        }
+        if let Some(recommendation) = &edits.recommendation {
+            rec_id = match recommendation {
+                Some(r) => Some(
+                    tx.recommendation(board.id, r)
+                        .await?
+                        .ok_or_else(|| not_found("recommendation", r, "/rec list"))?
+                        .id,
+                ),
+                None => None,
+            };
+            after.recommendation = recommendation.clone();
+        }
+        for (field, differs) in [
+            ("title", before.title != after.title),
+            ("owner", before.owner != after.owner),
+            ("borough", before.borough != after.borough),
+            (
+                "recommendation",
+                before.recommendation != after.recommendation,
+            ),
+        ] {
+            if differs {
+                changed.push(field);
+            }
+        }
+        if changed.is_empty() {
+            return Err(ServiceError::rejected(format!(
+                "nothing to change: give {} a new title, owner, borough or recommendation",
+                before.reference
+            )));
+        }
+        tx.update_action(stored.id, &after, rec_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            ChangeKind::Details,
+            (None, Some(changed.join(", "))),
+            (None, None),
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
 }
 
 /// Changes to a recommendation's descriptive fields; `None` leaves a field as it is.
@@ -455,31 +474,34 @@ pub async fn add_recommendation(
     rec: &Recommendation,
     author: &Author<'_>,
 ) -> Result<Recommendation, ServiceError> {
-    let mut tx = store.begin().await?;
-    if tx.recommendation(board.id, &rec.reference).await?.is_some() {
-        return Err(ServiceError::rejected(format!(
-            "there is already a recommendation {}; pick another ref, or use /rec edit",
-            rec.reference
-        )));
-    }
-    let source_id = match &rec.source {
-        Some(source) => Some(tx.source_id(board.id, source).await?),
-        None => None,
-    };
-    let id = tx
-        .insert_recommendation(board.id, rec, source_id, author.at)
-        .await?;
-    let e = entry(
-        author,
-        SubjectKind::Recommendation,
-        &rec.reference,
-        ChangeKind::Created,
-        (None, Some(rec.status.to_string())),
-        (None, None),
-    );
-    tx.append_update(board.id, id, &e).await?;
-    tx.commit().await?;
-    Ok(rec.clone())
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        if tx.recommendation(board.id, &rec.reference).await?.is_some() {
+            return Err(ServiceError::rejected(format!(
+                "there is already a recommendation {}; pick another ref, or use /rec edit",
+                rec.reference
+            )));
+        }
+        let source_id = match &rec.source {
+            Some(source) => Some(tx.source_id(board.id, source).await?),
+            None => None,
+        };
+        let id = tx
+            .insert_recommendation(board.id, rec, source_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Recommendation,
+            &rec.reference,
+            ChangeKind::Created,
+            (None, Some(rec.status.to_string())),
+            (None, None),
+        );
+        tx.append_update(board.id, id, &e).await?;
+        tx.commit().await?;
+        Ok(rec.clone())
+    })
+    .await
 }
 
 /// Change a recommendation's title, text, theme, owner or priority.

@@ -15,7 +15,7 @@ use crate::domain::{
     Priority, Recommendation, RecommendationStatus, Ref, Response, Source, StatusUpdate,
     SubjectKind, Text,
 };
-use crate::store::{Store, StoreError, Transaction};
+use crate::store::{retry_conflicts, Retryable, Store, StoreError, Transaction};
 
 /// Which kind of record a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +100,12 @@ pub enum ImportError {
 impl From<StoreError> for ImportError {
     fn from(err: StoreError) -> Self {
         ImportError::Service(ServiceError::Store(err))
+    }
+}
+
+impl Retryable for ImportError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ImportError::Service(e) if e.is_conflict())
     }
 }
 
@@ -600,8 +606,6 @@ pub async fn import_csv(
     bytes: &[u8],
     options: &ImportOptions<'_>,
 ) -> Result<ImportSummary, ImportError> {
-    let now = options.now;
-    let defaults = &options.new_board_settings;
     let invalid = |problems: Vec<Problem>| ImportError::Invalid {
         file: file_name.to_string(),
         problems,
@@ -622,15 +626,62 @@ pub async fn import_csv(
     let Some(table) = table else {
         return Err(invalid(problems));
     };
+    // The single board, when none is named, is found before the transaction: it exists
+    // already, and a write transaction should not wait on a second connection.
+    let target = match board {
+        Some(slug) => Target::Named(slug),
+        None => Target::Only(Box::new(super::boards::resolve_board(store, None).await?)),
+    };
+    let (problems, table, target) = (&problems, &table, &target);
+    // A collision with a concurrent import (a new board or ref created at the same moment)
+    // runs the whole import again, checks included, against what the other one saved.
+    retry_conflicts(move || async move {
+        write_table(
+            store,
+            target,
+            kind,
+            file_name,
+            table,
+            problems.clone(),
+            options,
+        )
+        .await
+    })
+    .await
+}
 
+/// The board an import goes to.
+enum Target<'a> {
+    /// Named on the command line; created if it does not exist.
+    Named(&'a BoardSlug),
+    /// The database's only board.
+    Only(Box<Board>),
+}
+
+/// Check a parsed file against the board and write it, in one transaction.
+async fn write_table(
+    store: &Store,
+    target: &Target<'_>,
+    kind: RecordKind,
+    file_name: &str,
+    table: &Table,
+    mut problems: Vec<Problem>,
+    options: &ImportOptions<'_>,
+) -> Result<ImportSummary, ImportError> {
+    let now = options.now;
+    let defaults = &options.new_board_settings;
+    let invalid = |problems: Vec<Problem>| ImportError::Invalid {
+        file: file_name.to_string(),
+        problems,
+    };
     let mut tx = store.begin().await?;
-    let (board, board_created) = match board {
-        Some(slug) => match store.board(slug).await? {
+    let (board, board_created) = match target {
+        Target::Named(slug) => match tx.board(slug).await? {
             Some(board) => (board, false),
             None if options.dry_run => (
                 Board {
                     id: -1,
-                    slug: slug.clone(),
+                    slug: (*slug).clone(),
                     name: slug.as_str().to_uppercase(),
                     settings: defaults.clone(),
                     chat: Default::default(),
@@ -643,7 +694,7 @@ pub async fn import_csv(
                 true,
             ),
         },
-        None => (super::boards::resolve_board(store, None).await?, false),
+        Target::Only(board) => ((**board).clone(), false),
     };
     let by = if options.by.is_empty() {
         "import"
@@ -670,8 +721,8 @@ pub async fn import_csv(
 
     match kind {
         RecordKind::Recommendations => {
-            let rows = parse_recommendations(&table, &mut problems);
-            check_duplicates(&table, &mut problems);
+            let rows = parse_recommendations(table, &mut problems);
+            check_duplicates(table, &mut problems);
             let existing = tx.recommendation_index(board.id).await?;
             check_existing(
                 &rows,
@@ -688,10 +739,10 @@ pub async fn import_csv(
             write_recommendations(&mut tx, &ctx, &rows, &existing, &mut summary).await?;
         }
         RecordKind::Actions => {
-            let rows = parse_actions(&table, &mut problems);
-            check_duplicates(&table, &mut problems);
+            let rows = parse_actions(table, &mut problems);
+            check_duplicates(table, &mut problems);
             let recommendations = tx.recommendation_index(board.id).await?;
-            for (line, rec) in refs_in_column(&table, "recommendation") {
+            for (line, rec) in refs_in_column(table, "recommendation") {
                 {
                     if !recommendations.contains_key(&rec.as_str().to_uppercase()) {
                         problems.push(Problem {

@@ -30,3 +30,9 @@ impl ServiceError {
         ServiceError::Rejected(message.into())
     }
 }
+
+impl crate::store::Retryable for ServiceError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ServiceError::Store(e) if e.is_conflict())
+    }
+}

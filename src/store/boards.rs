@@ -155,6 +155,19 @@ impl Store {
 }
 
 impl Transaction {
+    /// The board with this slug, read inside the transaction (and, on PostgreSQL, locked, so a
+    /// settings change is based on the settings it replaces).
+    pub async fn board(&mut self, slug: &BoardSlug) -> Result<Option<Board>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards WHERE slug = $1{}",
+            self.lock_clause()
+        ))
+        .bind(slug.as_str())
+        .fetch_optional(self.connection())
+        .await?;
+        row.as_ref().map(board_from_row).transpose()
+    }
+
     /// Create a board inside this transaction, so it exists only if the rest commits too.
     pub async fn create_board(
         &mut self,

@@ -8,6 +8,7 @@
 
 mod backup;
 mod boards;
+mod contention;
 mod deliveries;
 mod gateway;
 mod meetings;
@@ -23,6 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 
 pub use backup::{inspect_backup, restore_sqlite};
+pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
 pub use deliveries::{AttemptRecord, Claim, DeliveryRecord, Finish, PostKey, PostOutcome};
 pub use gateway::ShardHolder;
 pub use records::ActionFilter;
@@ -113,8 +115,12 @@ pub enum StoreError {
     ReadOnly { url: String, cause: String },
     #[error("could not bring the database schema up to date at {url}: {cause}")]
     Migration { url: String, cause: String },
+    #[error("the database is busy with other changes and did not come free within {waited_secs} seconds, so nothing was saved; try again in a moment (if it keeps happening, see \"The database is busy\" in docs/operations.md)")]
+    Busy { waited_secs: u64 },
+    #[error("another change to the same record was being saved at the same moment, and this one still collided after several tries, so nothing was saved; try again ({0})")]
+    Conflict(String),
     #[error(transparent)]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("{0}")]
@@ -136,7 +142,15 @@ impl StoreError {
                 cause: err.to_string(),
             };
         }
-        StoreError::Database(err)
+        StoreError::from(err)
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// A busy database or a collision with a concurrent change becomes [`StoreError::Busy`] or
+    /// [`StoreError::Conflict`], so it is retried or told in words, never as a driver message.
+    fn from(err: sqlx::Error) -> Self {
+        contention::contention(&err).unwrap_or(StoreError::Database(err))
     }
 }
 
@@ -216,9 +230,16 @@ impl Store {
                         // with WAL and much faster for bulk imports.
                         // Memory-mapped reads and a larger page cache let a digest read a big
                         // board without a system call per page (the default cache is 2 MB).
+                        // The busy timeout makes a writer queue behind another (in this
+                        // process or another) instead of failing at once.
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;",
+                            format!(
+                                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+                                 PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456; \
+                                 PRAGMA cache_size = -16000;",
+                                SQLITE_BUSY_TIMEOUT.as_millis()
+                            )
+                            .as_str(),
                         )
                         .await?;
                     }
@@ -289,14 +310,27 @@ impl Store {
         &self.url
     }
 
-    /// Start a transaction: everything written through it lands together or not at all.
+    /// Start a write transaction: everything written through it lands together or not at all.
+    /// On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`), waiting its turn behind
+    /// other writers, so reading then writing inside it can never fail on a lock upgrade; on
+    /// PostgreSQL the reads that a change is based on lock their rows (see
+    /// [`Transaction::action`]).
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
         let tx = self
-            .pool
-            .begin()
+            .begin_raw()
             .await
             .map_err(|e| StoreError::classify(e, &self.url))?;
-        Ok(Transaction::new(tx, self.url.clone()))
+        Ok(Transaction::new(tx, self.backend, self.url.clone()))
+    }
+
+    /// A driver transaction that writes safely beside other writers (see [`Store::begin`]).
+    pub(crate) async fn begin_raw(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Answer a trivial query: whether the database is there and answering right now.

@@ -9,12 +9,13 @@ use super::records::{
     action_from_row, recommendation_from_row, ref_key, StoredAction, ACTION_SELECT,
     RECOMMENDATION_SELECT,
 };
-use super::{DatabaseUrl, StoreError};
+use super::{Backend, DatabaseUrl, StoreError};
 use crate::domain::{dates::timestamp_to_text, Action, Recommendation, Source, StatusUpdate};
 
 /// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
 pub struct Transaction {
     tx: sqlx::Transaction<'static, Any>,
+    backend: Backend,
     url: DatabaseUrl,
 }
 
@@ -25,8 +26,30 @@ pub(crate) struct StoredRecommendation {
 }
 
 impl Transaction {
-    pub(super) fn new(tx: sqlx::Transaction<'static, Any>, url: DatabaseUrl) -> Self {
-        Self { tx, url }
+    pub(super) fn new(
+        tx: sqlx::Transaction<'static, Any>,
+        backend: Backend,
+        url: DatabaseUrl,
+    ) -> Self {
+        Self { tx, backend, url }
+    }
+
+    /// The clause that locks the rows a change reads, so a concurrent change of the same rows
+    /// waits until this one commits and then reads what it wrote. PostgreSQL only: SQLite's
+    /// `BEGIN IMMEDIATE` already holds the whole database. `table` is the alias in the query.
+    /// Rows are locked in id order so two bulk changes cannot deadlock each other.
+    pub(super) fn lock_clause(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        }
+    }
+
+    fn locking(&self, table: &str) -> String {
+        match self.backend {
+            Backend::Sqlite => format!(" ORDER BY {table}.id"),
+            Backend::Postgres => format!(" ORDER BY {table}.id FOR UPDATE OF {table}"),
+        }
     }
 
     pub(super) fn connection(&mut self) -> &mut sqlx::AnyConnection {
@@ -51,10 +74,13 @@ impl Transaction {
         &mut self,
         board_id: i64,
     ) -> Result<HashMap<String, StoredRecommendation>, StoreError> {
-        let rows = sqlx::query(&format!("{RECOMMENDATION_SELECT} WHERE r.board_id = $1"))
-            .bind(board_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{RECOMMENDATION_SELECT} WHERE r.board_id = $1{}",
+            self.locking("r")
+        ))
+        .bind(board_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
         rows.iter()
             .map(|row| {
                 let (id, recommendation) = recommendation_from_row(row)?;
@@ -71,10 +97,13 @@ impl Transaction {
         &mut self,
         board_id: i64,
     ) -> Result<HashMap<String, StoredAction>, StoreError> {
-        let rows = sqlx::query(&format!("{ACTION_SELECT} WHERE a.board_id = $1"))
-            .bind(board_id)
-            .fetch_all(&mut *self.tx)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "{ACTION_SELECT} WHERE a.board_id = $1{}",
+            self.locking("a")
+        ))
+        .bind(board_id)
+        .fetch_all(&mut *self.tx)
+        .await?;
         rows.iter()
             .map(|row| {
                 let stored = action_from_row(row)?;
@@ -249,7 +278,8 @@ impl Transaction {
         reference: &crate::domain::Ref,
     ) -> Result<Option<StoredAction>, StoreError> {
         let row = sqlx::query(&format!(
-            "{ACTION_SELECT} WHERE a.board_id = $1 AND a.ref_key = $2"
+            "{ACTION_SELECT} WHERE a.board_id = $1 AND a.ref_key = $2{}",
+            self.locking("a")
         ))
         .bind(board_id)
         .bind(ref_key(reference))
@@ -265,7 +295,8 @@ impl Transaction {
         reference: &crate::domain::Ref,
     ) -> Result<Option<StoredRecommendation>, StoreError> {
         let row = sqlx::query(&format!(
-            "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 AND r.ref_key = $2"
+            "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 AND r.ref_key = $2{}",
+            self.locking("r")
         ))
         .bind(board_id)
         .bind(ref_key(reference))

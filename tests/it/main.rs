@@ -2,6 +2,7 @@
 //! machine). Each module covers one area; `support` holds the shared test fixtures.
 
 mod cli;
+mod concurrency;
 mod delivery;
 mod digest;
 mod discord;
