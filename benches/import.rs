@@ -6,7 +6,9 @@
 use std::time::{Duration, Instant};
 
 use briefing_bot::domain::BoardSlug;
+use briefing_bot::services::actions::Author;
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
+use briefing_bot::services::settings::create_board;
 use briefing_bot::store::{DatabaseUrl, Store};
 
 const ACTIONS: usize = 10_000;
@@ -187,15 +189,19 @@ async fn main() {
             assert_eq!(summary.created, ACTIONS);
 
             // Baseline on a second board of the same database.
-            let other = store
-                .create_board(
-                    &BoardSlug::parse("baseline").unwrap(),
-                    "Baseline",
-                    &Default::default(),
-                    chrono::Utc::now(),
-                )
-                .await
-                .unwrap();
+            let author = Author {
+                by: "bench",
+                at: chrono::Utc::now(),
+            };
+            let other = create_board(
+                &store,
+                &BoardSlug::parse("baseline").unwrap(),
+                "Baseline",
+                &Default::default(),
+                &author,
+            )
+            .await
+            .unwrap();
             let raw = sqlx::AnyPool::connect(&url).await.unwrap();
             let started = Instant::now();
             baseline_insert(&raw, other.id).await;

@@ -23,7 +23,9 @@ use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::discord::client::{build_client, Connection};
 use briefing_bot::discord::Data;
 use briefing_bot::domain::{BoardSlug, ChatSettings};
+use briefing_bot::services::actions::Author;
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
+use briefing_bot::services::settings::change_board;
 use briefing_bot::store::{DatabaseUrl, Store};
 use fake_discord::{Channel, FakeDiscord, Guild, Member, Role, TOKEN};
 
@@ -209,10 +211,16 @@ async fn main() {
         officer_role: Some(OFFICER_ROLE),
         ..Default::default()
     };
-    store
-        .update_chat_settings(board.id, &board.chat)
-        .await
-        .unwrap();
+    let author = Author {
+        by: "bench",
+        at: Utc::now(),
+    };
+    change_board(&store, board.id, &author, |b| {
+        b.chat = board.chat.clone();
+        Ok(())
+    })
+    .await
+    .unwrap();
     let fake = FakeDiscord::start(vec![guild(GUILD)]).await;
     let clock = Arc::new(FixedClock::new(
         Utc.with_ymd_and_hms(2026, 7, 1, 9, 0, 0).unwrap(),

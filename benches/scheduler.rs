@@ -15,6 +15,8 @@ use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::domain::{Board, BoardSettings, BoardSlug, ChatSettings};
 use briefing_bot::schedule::runner::PosterFuture;
 use briefing_bot::schedule::{DeliveryError, Job, Poster, Runner, RunnerSettings};
+use briefing_bot::services::actions::Author;
+use briefing_bot::services::settings::{change_board, create_board};
 use briefing_bot::store::{DatabaseUrl, Store};
 
 const BOARDS: usize = 1000;
@@ -85,8 +87,11 @@ fn rss_mb() -> f64 {
 async fn boards(store: &Store) {
     for i in 0..BOARDS {
         let slug = BoardSlug::parse(&format!("board-{i:04}")).unwrap();
-        let board = store
-            .create_board(&slug, "Board", &BoardSettings::default(), Utc::now())
+        let author = Author {
+            by: "bench",
+            at: Utc::now(),
+        };
+        let board = create_board(store, &slug, "Board", &BoardSettings::default(), &author)
             .await
             .unwrap();
         let chat = ChatSettings {
@@ -94,7 +99,12 @@ async fn boards(store: &Store) {
             digest_channel: Some(1),
             ..Default::default()
         };
-        store.update_chat_settings(board.id, &chat).await.unwrap();
+        change_board(store, board.id, &author, |b| {
+            b.chat = chat.clone();
+            Ok(())
+        })
+        .await
+        .unwrap();
     }
 }
 

@@ -12,6 +12,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::domain::{parse_date, BoardSettings, BoardSlug, TimeZone, YearStartMonth};
 use crate::monitoring::logging::LogFormat;
+use crate::services::actions::Author;
 use crate::services::boards::{create_board, resolve_board};
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportOptions, RecordKind};
@@ -82,7 +83,7 @@ pub enum Command {
     ///
     /// Example: briefing-bot import actions plan.csv --board dsvb --dry-run
     Import(ImportArgs),
-    /// Write recommendations, actions or the status history as CSV.
+    /// Write recommendations, actions, the status history or the settings history as CSV.
     ///
     /// Example: briefing-bot export actions --board dsvb --out actions.csv
     Export(ExportArgs),
@@ -200,6 +201,8 @@ pub enum ExportWhat {
     Recommendations,
     Actions,
     History,
+    /// Who changed which board setting, when, old → new.
+    SettingsHistory,
 }
 
 #[derive(Debug, Args)]
@@ -519,9 +522,12 @@ async fn dispatch(
                     board_settings.year_start_month = YearStartMonth::new(month)
                         .map_err(|e| anyhow::anyhow!("--year-start-month: {e}"))?;
                 }
+                let author = Author {
+                    by: "command line",
+                    at: clock.now(),
+                };
                 let board =
-                    create_board(store, &slug, name.as_deref(), &board_settings, clock.now())
-                        .await?;
+                    create_board(store, &slug, name.as_deref(), &board_settings, &author).await?;
                 writeln!(stdout, "created board {} ({})", board.slug, board.name)?;
             }
         },
@@ -571,6 +577,7 @@ async fn dispatch(
                 ExportWhat::Recommendations => ExportKind::Recommendations,
                 ExportWhat::Actions => ExportKind::Actions,
                 ExportWhat::History => ExportKind::History,
+                ExportWhat::SettingsHistory => ExportKind::SettingsHistory,
             };
             match args.out {
                 Some(path) => {

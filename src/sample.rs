@@ -11,6 +11,7 @@ use crate::domain::{
 };
 use crate::services::actions::{change_due_date, update_action_status, Author};
 use crate::services::import::{import_csv, ImportError, ImportOptions, RecordKind};
+use crate::services::settings::create_board;
 use crate::services::ServiceError;
 use crate::store::Store;
 
@@ -48,9 +49,18 @@ pub async fn load_sample_board(store: &Store) -> Result<(Board, bool), ImportErr
         Some(board) if !store.actions(board.id).await?.is_empty() => return Ok((board, false)),
         Some(_) => {}
         None => {
-            store
-                .create_board(&slug, SAMPLE_NAME, &BoardSettings::default(), loaded_at)
-                .await?;
+            let author = Author {
+                by: "MPA secretariat",
+                at: loaded_at,
+            };
+            create_board(
+                store,
+                &slug,
+                SAMPLE_NAME,
+                &BoardSettings::default(),
+                &author,
+            )
+            .await?;
         }
     }
     let options = ImportOptions {

@@ -5,7 +5,10 @@ use chrono::NaiveDate;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateAllowedMentions, CreateAttachment, CreateEmbed, CreateEmbedFooter};
 
-use crate::domain::{Action, ActionStatus, Rag, Recommendation, StatusUpdate};
+use crate::domain::settings_history::{setting_kind, SettingKind};
+use crate::domain::{
+    Action, ActionStatus, Rag, Recommendation, SettingChange, StatusUpdate, TimeZone,
+};
 
 pub use crate::digest::render::discord::{escape, fit, join_within, limits};
 
@@ -180,6 +183,32 @@ pub fn history_line(update: &StatusUpdate) -> String {
         line.push_str(&format!(" (evidence: {})", escape(&fit(evidence, 200))));
     }
     line
+}
+
+/// One settings-history entry as a line, its time in the board's zone:
+/// "2 Sep 2010 14:05 BST · @secretary · digest channel #old → #new".
+pub fn setting_line(change: &SettingChange, zone: TimeZone) -> String {
+    let kind = setting_kind(&change.setting);
+    let value = |v: &Option<String>| match (v, kind) {
+        (None, _) => "(none)".to_string(),
+        (Some(id), SettingKind::Channel) => format!("<#{id}>"),
+        (Some(id), SettingKind::Role) => format!("<@&{id}>"),
+        (Some(v), _) => escape(v),
+    };
+    let by = match change.by.strip_prefix("discord:") {
+        Some(id) => format!("<@{id}>"),
+        None => escape(&change.by),
+    };
+    let when = change
+        .at
+        .with_timezone(&zone.0)
+        .format("%-d %b %Y %H:%M %Z");
+    format!(
+        "{when} · {by} · {} {} → {}",
+        escape(&change.setting),
+        value(&change.old_value),
+        value(&change.new_value)
+    )
 }
 
 /// A list reply: an embed with as many lines as fit and "…and N more" for the rest of `total`.

@@ -7,6 +7,7 @@ mod period;
 mod records;
 mod refs;
 mod schedule;
+pub mod settings_history;
 mod status;
 mod text;
 
@@ -20,5 +21,6 @@ pub use records::{
 };
 pub use refs::{BoardSlug, OfficerId, Ref, RefError};
 pub use schedule::Schedule;
+pub use settings_history::SettingChange;
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
 pub use text::{Text, TextError};

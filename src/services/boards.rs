@@ -1,7 +1,6 @@
 //! Finding the board a command is about, and creating boards.
 
-use chrono::{DateTime, Utc};
-
+use super::actions::Author;
 use super::ServiceError;
 use crate::domain::{Board, BoardSettings, BoardSlug};
 use crate::store::Store;
@@ -52,45 +51,23 @@ pub async fn resolve_board(store: &Store, slug: Option<&BoardSlug>) -> Result<Bo
     }
 }
 
-/// The named board, created with default settings if it does not exist yet (imports do this).
-pub async fn resolve_or_create_board(
-    store: &Store,
-    slug: Option<&BoardSlug>,
-    defaults: &BoardSettings,
-    now: DateTime<Utc>,
-) -> Result<(Board, bool), ServiceError> {
-    if let Some(slug) = slug {
-        if store.board(slug).await?.is_none() {
-            let board = store
-                .create_board(slug, &default_name(slug), defaults, now)
-                .await?;
-            return Ok((board, true));
-        }
-    }
-    Ok((resolve_board(store, slug).await?, false))
-}
-
-/// Create a board, refusing a slug that is taken.
+/// Create a board, refusing a slug that is taken; its creation is the first entry of its
+/// settings history.
 pub async fn create_board(
     store: &Store,
     slug: &BoardSlug,
     name: Option<&str>,
     settings: &BoardSettings,
-    now: DateTime<Utc>,
+    author: &Author<'_>,
 ) -> Result<Board, ServiceError> {
-    if store.board(slug).await?.is_some() {
-        return Err(ServiceError::rejected(format!(
-            "a board called {slug} already exists; pick another slug"
-        )));
-    }
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
         .map(str::to_string)
         .unwrap_or_else(|| default_name(slug));
-    Ok(store.create_board(slug, &name, settings, now).await?)
+    super::settings::create_board(store, slug, &name, settings, author).await
 }
 
-fn default_name(slug: &BoardSlug) -> String {
+pub(crate) fn default_name(slug: &BoardSlug) -> String {
     slug.as_str().to_uppercase()
 }

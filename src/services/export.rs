@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::import::RecordKind;
 use super::ServiceError;
-use crate::domain::{Action, Board, Recommendation, StatusUpdate};
+use crate::domain::{Action, Board, Recommendation, SettingChange, StatusUpdate};
 use crate::store::Store;
 
 /// What to export.
@@ -14,6 +14,8 @@ pub enum ExportKind {
     Recommendations,
     Actions,
     History,
+    /// The board's settings history: who changed which setting, when, old → new.
+    SettingsHistory,
 }
 
 fn csv_error(err: csv::Error) -> ServiceError {
@@ -118,6 +120,31 @@ pub fn write_history_csv<W: Write>(history: &[StatusUpdate], out: W) -> Result<(
         .map_err(|e| ServiceError::rejected(format!("could not write the CSV: {e}")))
 }
 
+/// The settings history as CSV, oldest first. Webhook URLs are already redacted when recorded.
+pub fn write_settings_history_csv<W: Write>(
+    history: &[SettingChange],
+    out: W,
+) -> Result<(), ServiceError> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record(["at", "by", "setting", "old", "new"])
+        .map_err(csv_error)?;
+    for c in history {
+        writer
+            .write_record([
+                &c.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                &c.by,
+                &c.setting,
+                opt(&c.old_value),
+                opt(&c.new_value),
+            ])
+            .map_err(csv_error)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| ServiceError::rejected(format!("could not write the CSV: {e}")))
+}
+
 /// Write one kind of record of a board as CSV to `out`; returns the number of rows written.
 pub async fn export_csv<W: Write>(
     store: &Store,
@@ -139,6 +166,11 @@ pub async fn export_csv<W: Write>(
         ExportKind::History => {
             let history = store.history(board.id).await?;
             write_history_csv(&history, out)?;
+            Ok(history.len())
+        }
+        ExportKind::SettingsHistory => {
+            let history = store.settings_history(board.id).await?;
+            write_settings_history_csv(&history, out)?;
             Ok(history.len())
         }
     }

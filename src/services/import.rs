@@ -9,6 +9,7 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::actions::Author;
 use super::ServiceError;
 use crate::domain::{
     parse_date, Action, ActionStatus, Board, BoardSettings, BoardSlug, ChangeKind, OfficerId,
@@ -674,6 +675,11 @@ async fn write_table(
         file: file_name.to_string(),
         problems,
     };
+    let by = if options.by.is_empty() {
+        "import"
+    } else {
+        options.by
+    };
     let mut tx = store.begin().await?;
     let (board, board_created) = match target {
         Target::Named(slug) => match tx.board(slug).await? {
@@ -689,17 +695,18 @@ async fn write_table(
                 true,
             ),
             None => (
-                tx.create_board(slug, &slug.as_str().to_uppercase(), defaults, now)
-                    .await?,
+                super::settings::create_board_in(
+                    &mut tx,
+                    slug,
+                    &super::boards::default_name(slug),
+                    defaults,
+                    &Author { by, at: now },
+                )
+                .await?,
                 true,
             ),
         },
         Target::Only(board) => ((**board).clone(), false),
-    };
-    let by = if options.by.is_empty() {
-        "import"
-    } else {
-        options.by
     };
     let note = format!("imported from {file_name}");
     let today = board.settings.time_zone.today(now);

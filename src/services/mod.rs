@@ -6,6 +6,7 @@ pub mod boards;
 pub mod export;
 pub mod import;
 pub mod meetings;
+pub mod settings;
 
 use crate::store::StoreError;
 

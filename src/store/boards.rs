@@ -78,20 +78,6 @@ impl Store {
         row.as_ref().map(board_from_row).transpose()
     }
 
-    /// Create a board. Fails if the slug is taken (check with [`Store::board`] first).
-    pub async fn create_board(
-        &self,
-        slug: &BoardSlug,
-        name: &str,
-        settings: &BoardSettings,
-        at: DateTime<Utc>,
-    ) -> Result<Board, StoreError> {
-        let mut tx = self.begin().await?;
-        let board = tx.create_board(slug, name, settings, at).await?;
-        tx.commit().await?;
-        Ok(board)
-    }
-
     /// The board bound to a Discord server, if any.
     pub async fn board_for_server(&self, server_id: u64) -> Result<Option<Board>, StoreError> {
         let row = sqlx::query(&format!(
@@ -101,56 +87,6 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(board_from_row).transpose()
-    }
-
-    /// Replace where a board lives in chat. Fails if another board is bound to the same server.
-    pub async fn update_chat_settings(
-        &self,
-        board_id: i64,
-        chat: &ChatSettings,
-    ) -> Result<(), StoreError> {
-        let id = |v: Option<u64>| v.map(|v| v.to_string());
-        sqlx::query(
-            "UPDATE boards SET guild_id = $1, digest_channel_id = $2, reminder_channel_id = $3, \
-             officer_role_id = $4, admin_role_id = $5, officers_update_any = $6 WHERE id = $7",
-        )
-        .bind(id(chat.server_id))
-        .bind(id(chat.digest_channel))
-        .bind(id(chat.reminder_channel))
-        .bind(id(chat.officer_role))
-        .bind(id(chat.admin_role))
-        .bind(chat.officers_update_any as i64)
-        .bind(board_id)
-        .execute(self.pool())
-        .await
-        .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(())
-    }
-
-    /// Replace a board's settings.
-    pub async fn update_board_settings(
-        &self,
-        board_id: i64,
-        settings: &BoardSettings,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE boards SET time_zone = $1, year_start_month = $2, remind_before_days = $3, \
-             escalate_after_days = $4, digest_schedule = $5, reminder_schedule = $6, \
-             catch_up_days = $7, meeting_brief_days = $8 WHERE id = $9",
-        )
-        .bind(settings.time_zone.name())
-        .bind(settings.year_start_month.get() as i64)
-        .bind(settings.remind_before_days as i64)
-        .bind(settings.escalate_after_days as i64)
-        .bind(settings.digest_schedule.to_string())
-        .bind(settings.reminder_schedule.to_string())
-        .bind(settings.catch_up_days as i64)
-        .bind(settings.meeting_brief_days as i64)
-        .bind(board_id)
-        .execute(self.pool())
-        .await
-        .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(())
     }
 }
 
@@ -166,6 +102,53 @@ impl Transaction {
         .fetch_optional(self.connection())
         .await?;
         row.as_ref().map(board_from_row).transpose()
+    }
+
+    /// A board by id, read inside the transaction (and locked on PostgreSQL), so a settings
+    /// change is based on the settings it replaces.
+    pub(crate) async fn board_by_id(&mut self, id: i64) -> Result<Option<Board>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards WHERE id = $1{}",
+            self.lock_clause()
+        ))
+        .bind(id)
+        .fetch_optional(self.connection())
+        .await?;
+        row.as_ref().map(board_from_row).transpose()
+    }
+
+    /// Overwrite a board's name, settings and chat settings (its settings history is appended
+    /// separately). Fails if another board is bound to the same server.
+    pub(crate) async fn update_board(&mut self, board: &Board) -> Result<(), StoreError> {
+        let id = |v: Option<u64>| v.map(|v| v.to_string());
+        let (settings, chat) = (&board.settings, &board.chat);
+        sqlx::query(
+            "UPDATE boards SET name = $1, time_zone = $2, year_start_month = $3, \
+             remind_before_days = $4, escalate_after_days = $5, digest_schedule = $6, \
+             reminder_schedule = $7, catch_up_days = $8, meeting_brief_days = $9, \
+             guild_id = $10, digest_channel_id = $11, reminder_channel_id = $12, \
+             officer_role_id = $13, admin_role_id = $14, officers_update_any = $15 WHERE id = $16",
+        )
+        .bind(&board.name)
+        .bind(settings.time_zone.name())
+        .bind(settings.year_start_month.get() as i64)
+        .bind(settings.remind_before_days as i64)
+        .bind(settings.escalate_after_days as i64)
+        .bind(settings.digest_schedule.to_string())
+        .bind(settings.reminder_schedule.to_string())
+        .bind(settings.catch_up_days as i64)
+        .bind(settings.meeting_brief_days as i64)
+        .bind(id(chat.server_id))
+        .bind(id(chat.digest_channel))
+        .bind(id(chat.reminder_channel))
+        .bind(id(chat.officer_role))
+        .bind(id(chat.admin_role))
+        .bind(chat.officers_update_any as i64)
+        .bind(board.id)
+        .execute(self.connection())
+        .await
+        .map_err(|e| self.classify(e))?;
+        Ok(())
     }
 
     /// Create a board inside this transaction, so it exists only if the rest commits too.

@@ -13,6 +13,7 @@ mod deliveries;
 mod gateway;
 mod meetings;
 mod records;
+mod settings_history;
 mod transaction;
 mod webhooks;
 

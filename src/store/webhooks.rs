@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Transaction};
 use crate::domain::dates::timestamp_to_text;
 use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
 
@@ -28,10 +28,12 @@ impl Store {
             })
             .collect()
     }
+}
 
+impl Transaction {
     /// Add a webhook; false if the board already has one by that name.
-    pub async fn add_webhook(
-        &self,
+    pub(crate) async fn add_webhook(
+        &mut self,
         board_id: i64,
         webhook: &Webhook,
         at: DateTime<Utc>,
@@ -45,20 +47,26 @@ impl Store {
         .bind(webhook.kind.as_str())
         .bind(webhook.url.expose())
         .bind(timestamp_to_text(at))
-        .execute(self.pool())
+        .execute(self.connection())
         .await
-        .map_err(|e| StoreError::classify(e, self.url()))?;
+        .map_err(|e| self.classify(e))?;
         Ok(added.rows_affected() == 1)
     }
 
-    /// Remove a webhook by name; false if there was none.
-    pub async fn remove_webhook(&self, board_id: i64, name: &str) -> Result<bool, StoreError> {
-        let removed = sqlx::query("DELETE FROM webhooks WHERE board_id = $1 AND name = $2")
-            .bind(board_id)
-            .bind(name)
-            .execute(self.pool())
-            .await
-            .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(removed.rows_affected() == 1)
+    /// Remove a webhook by name, returning its kind and URL; None if there was none.
+    pub(crate) async fn remove_webhook(
+        &mut self,
+        board_id: i64,
+        name: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let removed: Option<(String, String)> = sqlx::query_as(
+            "DELETE FROM webhooks WHERE board_id = $1 AND name = $2 RETURNING kind, url",
+        )
+        .bind(board_id)
+        .bind(name)
+        .fetch_optional(self.connection())
+        .await
+        .map_err(|e| self.classify(e))?;
+        Ok(removed)
     }
 }

@@ -229,10 +229,7 @@ async fn the_digest_is_mirrored_to_slack_and_teams_once_each_and_urls_stay_secre
             kind,
             url: WebhookUrl::parse(url).unwrap(),
         };
-        db.store
-            .add_webhook(board.id, &hook, Utc::now())
-            .await
-            .unwrap();
+        crate::support::boards::webhook(&db.store, &board, &hook).await;
     }
     // 1 October 2010, 09:00 in London: the Q2 digest is due.
     let clock = Arc::new(FixedClock::new(

@@ -9,6 +9,7 @@ mod discord;
 mod import;
 mod operations;
 mod schedule;
+mod settings_history;
 mod store_contract;
 mod support;
 mod upgrade;

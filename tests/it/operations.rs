@@ -417,10 +417,7 @@ async fn run_refuses_to_start_without_a_token_or_with_one_discord_refuses() {
 async fn check_with_a_token_names_the_channel_permissions_the_bot_lacks() {
     let (db, mut board) = linked_board().await;
     board.chat.reminder_channel = Some(LOCKED_CHANNEL);
-    db.store
-        .update_chat_settings(board.id, &board.chat)
-        .await
-        .unwrap();
+    crate::support::boards::set_chat(&db.store, board.id, &board.chat).await;
     let fake = FakeDiscord::start(vec![guild()]).await;
     let mut check = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
     check
@@ -634,10 +631,7 @@ async fn two_processes_on_different_shards_each_serve_their_own_servers() {
         server_id: Some(other.id),
         ..board.chat.clone()
     };
-    db.store
-        .update_chat_settings(north.id, &north.chat)
-        .await
-        .unwrap();
+    crate::support::boards::set_chat(&db.store, north.id, &north.chat).await;
     let fake = FakeDiscord::start(vec![guild(), other.clone()]).await;
     let clock = Arc::new(FixedClock::new(
         Utc.with_ymd_and_hms(2010, 9, 20, 10, 0, 0).unwrap(),

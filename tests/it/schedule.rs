@@ -113,15 +113,15 @@ async fn board_in(store: &Store, slug: &str, zone: &str) -> Board {
         time_zone: BoardTimeZone::parse(zone).unwrap(),
         ..Default::default()
     };
-    store
-        .create_board(
-            &BoardSlug::parse(slug).unwrap(),
-            slug,
-            &settings,
-            utc(2025, 1, 1, 0),
-        )
-        .await
-        .unwrap()
+    crate::support::boards::create_board(
+        store,
+        &BoardSlug::parse(slug).unwrap(),
+        slug,
+        &settings,
+        utc(2025, 1, 1, 0),
+    )
+    .await
+    .unwrap()
 }
 
 fn runner(

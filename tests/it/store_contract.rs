@@ -17,6 +17,7 @@ use briefing_bot::services::ServiceError;
 use briefing_bot::store::{DatabaseUrl, Store};
 
 use crate::on_both_backends;
+use crate::support::boards::{create_board, set_settings};
 use crate::support::db::TestDb;
 
 pub const RECS: &str = "\
@@ -89,19 +90,18 @@ async fn boards_are_created_listed_and_configured(db: TestDb) {
         reminder_schedule: briefing_bot::domain::Schedule::parse("0 30 8 * * Tue").unwrap(),
         ..Default::default()
     };
-    let board = store
-        .create_board(&slug("dsvb"), "DSVB", &settings, at(2026, 1, 1, 0))
+    let board = create_board(store, &slug("dsvb"), "DSVB", &settings, at(2026, 1, 1, 0))
         .await
         .unwrap();
-    store
-        .create_board(
-            &slug("another"),
-            "Another",
-            &BoardSettings::default(),
-            at(2026, 1, 1, 0),
-        )
-        .await
-        .unwrap();
+    create_board(
+        store,
+        &slug("another"),
+        "Another",
+        &BoardSettings::default(),
+        at(2026, 1, 1, 0),
+    )
+    .await
+    .unwrap();
     let listed: Vec<String> = store
         .boards()
         .await
@@ -114,10 +114,7 @@ async fn boards_are_created_listed_and_configured(db: TestDb) {
     assert_eq!(read.settings, settings);
     let mut changed = settings.clone();
     changed.remind_before_days = 21;
-    store
-        .update_board_settings(board.id, &changed)
-        .await
-        .unwrap();
+    set_settings(store, board.id, &changed).await;
     assert_eq!(
         store
             .board(&slug("dsvb"))
@@ -128,10 +125,11 @@ async fn boards_are_created_listed_and_configured(db: TestDb) {
             .remind_before_days,
         21
     );
-    assert!(store
-        .create_board(&slug("dsvb"), "Again", &settings, at(2026, 1, 1, 0))
-        .await
-        .is_err());
+    assert!(
+        create_board(store, &slug("dsvb"), "Again", &settings, at(2026, 1, 1, 0))
+            .await
+            .is_err()
+    );
 }
 
 async fn imported_records_read_back_exactly(db: TestDb) {

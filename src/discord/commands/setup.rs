@@ -2,11 +2,14 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::private;
+use super::{author_tag, private};
 use crate::discord::access::{check_bot_can_post, require, Access};
-use crate::discord::format::no_pings;
+use crate::discord::format::{list_reply, no_pings, setting_line};
 use crate::discord::{current_board, BotError, Context};
 use crate::domain::{Board, BoardSlug, Schedule, TimeZone, YearStartMonth};
+use crate::services::actions::Author;
+use crate::services::settings::{self, change_board};
+use crate::services::ServiceError;
 use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
 
 /// Configure the board for this server: which board, channels, roles, time zone, reminders.
@@ -22,12 +25,32 @@ use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
         "reminders",
         "officers",
         "schedule",
-        "webhook"
+        "webhook",
+        "history"
     ),
     subcommand_required
 )]
 pub async fn setup(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
+}
+
+/// Apply `edit` to the board as it is now and record every setting it changes, as this person.
+async fn save(
+    ctx: Context<'_>,
+    board: &Board,
+    edit: impl Fn(&mut Board),
+) -> Result<Board, BotError> {
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change = change_board(&ctx.data().store, board.id, &author, |b| {
+        edit(b);
+        Ok(())
+    })
+    .await?;
+    Ok(change.after)
 }
 
 /// Whether the person may manage this server (needed before any board is linked).
@@ -64,8 +87,12 @@ pub async fn link(
     }
     let slug =
         BoardSlug::parse(&slug).map_err(|e| BotError::user(format!("The board name {e}.")))?;
-    let now = ctx.data().clock.now();
-    let mut board = match store.board(&slug).await? {
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let board = match store.board(&slug).await? {
         Some(board) => board,
         None => {
             crate::services::boards::create_board(
@@ -73,7 +100,7 @@ pub async fn link(
                 &slug,
                 name.as_deref(),
                 &ctx.data().new_board_settings,
-                now,
+                &author,
             )
             .await?
         }
@@ -83,14 +110,26 @@ pub async fn link(
             "Board {slug} is already linked to another Discord server. Each board lives in one server; pick another short name."
         )));
     }
-    if let Some(mut previous) = current.filter(|b| b.id != board.id) {
-        previous.chat.server_id = None;
-        store
-            .update_chat_settings(previous.id, &previous.chat)
-            .await?;
+    if let Some(previous) = current.filter(|b| b.id != board.id) {
+        change_board(store, previous.id, &author, |b| {
+            b.chat.server_id = None;
+            Ok(())
+        })
+        .await?;
     }
-    board.chat.server_id = Some(guild.get());
-    store.update_chat_settings(board.id, &board.chat).await?;
+    let server = guild.get();
+    let board = change_board(store, board.id, &author, |b| {
+        if b.chat.server_id.is_some_and(|s| s != server) {
+            return Err(ServiceError::rejected(format!(
+                "board {} was linked to another Discord server a moment ago; pick another short name",
+                b.slug
+            )));
+        }
+        b.chat.server_id = Some(server);
+        Ok(())
+    })
+    .await?
+    .after;
     crate::discord::telemetry::note_board(ctx, board.slug.as_str()).await;
     ctx.send(private(format!(
         "This server is now linked to board {} ({}). Next: `/setup channels`, `/setup roles`.",
@@ -111,7 +150,7 @@ pub async fn channels(
     #[channel_types("Text")]
     reminders: Option<serenity::GuildChannel>,
 ) -> Result<(), BotError> {
-    let mut board = current_board(ctx).await?;
+    let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     if digest.is_none() && reminders.is_none() {
         return Err(BotError::user(
@@ -121,16 +160,12 @@ pub async fn channels(
     for channel in digest.iter().chain(reminders.iter()) {
         check_bot_can_post(ctx, channel.id)?;
     }
-    if let Some(channel) = &digest {
-        board.chat.digest_channel = Some(channel.id.get());
-    }
-    if let Some(channel) = &reminders {
-        board.chat.reminder_channel = Some(channel.id.get());
-    }
-    ctx.data()
-        .store
-        .update_chat_settings(board.id, &board.chat)
-        .await?;
+    let (digest, reminders) = (digest.map(|c| c.id.get()), reminders.map(|c| c.id.get()));
+    let board = save(ctx, &board, |b| {
+        b.chat.digest_channel = digest.or(b.chat.digest_channel);
+        b.chat.reminder_channel = reminders.or(b.chat.reminder_channel);
+    })
+    .await?;
     ctx.send(private(format!("Channels saved.\n{}", describe(&board))))
         .await?;
     Ok(())
@@ -145,23 +180,19 @@ pub async fn roles(
         serenity::Role,
     >,
 ) -> Result<(), BotError> {
-    let mut board = current_board(ctx).await?;
+    let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     if officer.is_none() && admin.is_none() {
         return Err(BotError::user(
             "Give an officer role, an admin role, or both.",
         ));
     }
-    if let Some(role) = &officer {
-        board.chat.officer_role = Some(role.id.get());
-    }
-    if let Some(role) = &admin {
-        board.chat.admin_role = Some(role.id.get());
-    }
-    ctx.data()
-        .store
-        .update_chat_settings(board.id, &board.chat)
-        .await?;
+    let (officer, admin) = (officer.map(|r| r.id.get()), admin.map(|r| r.id.get()));
+    let board = save(ctx, &board, |b| {
+        b.chat.officer_role = officer.or(b.chat.officer_role);
+        b.chat.admin_role = admin.or(b.chat.admin_role);
+    })
+    .await?;
     ctx.send(private(format!("Roles saved.\n{}", describe(&board))))
         .await?;
     Ok(())
@@ -177,18 +208,18 @@ pub async fn timezone(
     #[max = 12]
     year_start_month: Option<u32>,
 ) -> Result<(), BotError> {
-    let mut board = current_board(ctx).await?;
+    let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    board.settings.time_zone =
-        TimeZone::parse(&zone).map_err(|e| BotError::user(format!("{e}.")))?;
-    if let Some(month) = year_start_month {
-        board.settings.year_start_month =
-            YearStartMonth::new(month).map_err(|e| BotError::user(format!("{e}.")))?;
-    }
-    ctx.data()
-        .store
-        .update_board_settings(board.id, &board.settings)
-        .await?;
+    let zone = TimeZone::parse(&zone).map_err(|e| BotError::user(format!("{e}.")))?;
+    let month = year_start_month
+        .map(YearStartMonth::new)
+        .transpose()
+        .map_err(|e| BotError::user(format!("{e}.")))?;
+    let board = save(ctx, &board, |b| {
+        b.settings.time_zone = zone;
+        b.settings.year_start_month = month.unwrap_or(b.settings.year_start_month);
+    })
+    .await?;
     ctx.send(private(format!("Time zone saved.\n{}", describe(&board))))
         .await?;
     Ok(())
@@ -207,18 +238,14 @@ pub async fn reminders(
     #[max = 365]
     escalate_after_days: Option<u32>,
 ) -> Result<(), BotError> {
-    let mut board = current_board(ctx).await?;
+    let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    if let Some(days) = due_within_days {
-        board.settings.remind_before_days = days;
-    }
-    if let Some(days) = escalate_after_days {
-        board.settings.escalate_after_days = days;
-    }
-    ctx.data()
-        .store
-        .update_board_settings(board.id, &board.settings)
-        .await?;
+    let board = save(ctx, &board, |b| {
+        b.settings.remind_before_days = due_within_days.unwrap_or(b.settings.remind_before_days);
+        b.settings.escalate_after_days =
+            escalate_after_days.unwrap_or(b.settings.escalate_after_days);
+    })
+    .await?;
     ctx.send(private(format!(
         "Reminder settings saved.\n{}",
         describe(&board)
@@ -234,13 +261,9 @@ pub async fn officers(
     #[description = "True: officers may update any action. False: only their own."]
     update_any: bool,
 ) -> Result<(), BotError> {
-    let mut board = current_board(ctx).await?;
+    let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
-    board.chat.officers_update_any = update_any;
-    ctx.data()
-        .store
-        .update_chat_settings(board.id, &board.chat)
-        .await?;
+    let board = save(ctx, &board, |b| b.chat.officers_update_any = update_any).await?;
     ctx.send(private(format!("Saved.\n{}", describe(&board))))
         .await?;
     Ok(())
@@ -256,25 +279,29 @@ pub async fn schedule(
         String,
     >,
 ) -> Result<(), BotError> {
-    let mut board = current_board(ctx).await?;
+    let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     if digest.is_none() && reminders.is_none() {
         return Err(BotError::user(
             "Give a digest schedule, a reminder schedule, or both.",
         ));
     }
-    if let Some(text) = &digest {
-        board.settings.digest_schedule =
-            Schedule::parse(text).map_err(|e| BotError::user(format!("{e}.")))?;
-    }
-    if let Some(text) = &reminders {
-        board.settings.reminder_schedule =
-            Schedule::parse(text).map_err(|e| BotError::user(format!("{e}.")))?;
-    }
-    ctx.data()
-        .store
-        .update_board_settings(board.id, &board.settings)
-        .await?;
+    let parse = |text: &Option<String>| {
+        text.as_deref()
+            .map(Schedule::parse)
+            .transpose()
+            .map_err(|e| BotError::user(format!("{e}.")))
+    };
+    let (digest, reminders) = (parse(&digest)?, parse(&reminders)?);
+    let board = save(ctx, &board, |b| {
+        if let Some(schedule) = &digest {
+            b.settings.digest_schedule = schedule.clone();
+        }
+        if let Some(schedule) = &reminders {
+            b.settings.reminder_schedule = schedule.clone();
+        }
+    })
+    .await?;
     ctx.data().schedule_changed.notify_waiters();
     ctx.send(private(format!(
         "Schedules saved.\n{}",
@@ -333,16 +360,12 @@ pub async fn webhook_add(
         kind,
         url,
     };
-    if !ctx
-        .data()
-        .store
-        .add_webhook(board.id, &hook, ctx.data().clock.now())
-        .await?
-    {
-        return Err(BotError::user(format!(
-            "There is already a webhook called {name}; remove it first or pick another name."
-        )));
-    }
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    settings::add_webhook(&ctx.data().store, &board, &hook, &author).await?;
     ctx.data().schedule_changed.notify_waiters();
     ctx.send(private(format!(
         "Added {} webhook {name} ({shown}). The digest will be mirrored there.",
@@ -361,11 +384,12 @@ pub async fn webhook_remove(
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     let name = name.trim().to_lowercase();
-    if !ctx.data().store.remove_webhook(board.id, &name).await? {
-        return Err(BotError::user(format!(
-            "There is no webhook called {name}; /setup webhook list shows them."
-        )));
-    }
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    settings::remove_webhook(&ctx.data().store, &board, &name, &author).await?;
     ctx.send(private(format!("Removed webhook {name}.")))
         .await?;
     Ok(())
@@ -387,6 +411,36 @@ pub async fn webhook_list(ctx: Context<'_>) -> Result<(), BotError> {
             .join("\n")
     };
     ctx.send(private(text)).await?;
+    Ok(())
+}
+
+/// Every change of the board's settings: who, when, which setting, old → new (newest first).
+#[poise::command(slash_command, guild_only)]
+pub async fn history(ctx: Context<'_>) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let changes = ctx.data().store.settings_history(board.id).await?;
+    let zone = board.settings.time_zone;
+    let lines: Vec<String> = changes
+        .iter()
+        .rev()
+        .map(|c| setting_line(c, zone))
+        .collect();
+    let mut csv = Vec::new();
+    crate::services::export::write_settings_history_csv(&changes, &mut csv)?;
+    let reply = list_reply(
+        &format!(
+            "Settings history of {} ({} changes)",
+            board.slug,
+            changes.len()
+        ),
+        &lines,
+        lines.len(),
+        "No settings changes recorded yet.",
+        Some((format!("settings-history-{}.csv", board.slug), csv)),
+        "",
+    );
+    ctx.send(reply).await?;
     Ok(())
 }
 

@@ -125,10 +125,7 @@ pub async fn linked_board() -> (TestDb, Board) {
         admin_role: Some(ADMIN_ROLE),
         officers_update_any: false,
     };
-    db.store
-        .update_chat_settings(board.id, &board.chat)
-        .await
-        .unwrap();
+    crate::support::boards::set_chat(&db.store, board.id, &board.chat).await;
     (db, board)
 }
 

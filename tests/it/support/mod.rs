@@ -1,5 +1,6 @@
 //! Shared fixtures for the integration tests.
 
+pub mod boards;
 pub mod bot;
 pub mod db;
 pub mod fake_discord;

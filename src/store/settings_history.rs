@@ -1,0 +1,58 @@
+//! The append-only history of board settings.
+
+use super::{Store, StoreError, Transaction};
+use crate::domain::dates::timestamp_to_text;
+use crate::domain::{parse_timestamp, SettingChange};
+
+impl Transaction {
+    /// Append entries to a board's settings history. There is no way to change or remove one.
+    pub(crate) async fn append_setting_changes(
+        &mut self,
+        board_id: i64,
+        changes: &[SettingChange],
+    ) -> Result<(), StoreError> {
+        for change in changes {
+            sqlx::query(
+                "INSERT INTO settings_changes (board_id, recorded_at, actor, setting, old_value, \
+                 new_value) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(board_id)
+            .bind(timestamp_to_text(change.at))
+            .bind(&change.by)
+            .bind(&change.setting)
+            .bind(change.old_value.as_deref())
+            .bind(change.new_value.as_deref())
+            .execute(self.connection())
+            .await
+            .map_err(|e| self.classify(e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// A board's settings history, oldest first.
+    pub async fn settings_history(&self, board_id: i64) -> Result<Vec<SettingChange>, StoreError> {
+        type Row = (String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT recorded_at, actor, setting, old_value, new_value FROM settings_changes \
+             WHERE board_id = $1 ORDER BY id",
+        )
+        .bind(board_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.into_iter()
+            .map(|(at, by, setting, old_value, new_value)| {
+                Ok(SettingChange {
+                    at: parse_timestamp(&at).map_err(|e| {
+                        StoreError::Corrupt(format!("settings history time {at:?}: {e}"))
+                    })?,
+                    by,
+                    setting,
+                    old_value,
+                    new_value,
+                })
+            })
+            .collect()
+    }
+}
