@@ -1,5 +1,6 @@
-//! The board's vocabulary as types: refs, statuses, dates, periods, records. Parsed once at the
-//! edge (CSV, CLI, slash command) so nothing past it handles raw strings. No I/O here.
+//! The board's vocabulary as types: refs, statuses, dates, periods, records, webhook targets.
+//! Parsed once at the edge (CSV, CLI, slash command) so nothing past it handles raw strings.
+//! No I/O here.
 
 mod board;
 pub(crate) mod dates;
@@ -9,6 +10,7 @@ mod refs;
 mod schedule;
 mod status;
 mod text;
+mod webhook;
 
 pub use board::{BoardSettings, ChatSettings, TimeZone, YearStartMonth};
 pub use dates::{
@@ -22,3 +24,4 @@ pub use refs::{BoardSlug, OfficerId, Ref, RefError};
 pub use schedule::Schedule;
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
 pub use text::{Text, TextError};
+pub use webhook::{Webhook, WebhookKind, WebhookUrl};

@@ -6,8 +6,9 @@ use super::private;
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::format::no_pings;
 use crate::discord::{current_board, BotError, Context};
-use crate::domain::{Board, BoardSlug, Schedule, TimeZone, YearStartMonth};
-use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
+use crate::domain::{
+    Board, BoardSlug, Schedule, TimeZone, Webhook, WebhookKind, WebhookUrl, YearStartMonth,
+};
 
 /// Configure the board for this server: which board, channels, roles, time zone, reminders.
 #[poise::command(
