@@ -21,7 +21,14 @@ fn exports_match(database_url: &str, expected: &Path) {
         for kind in KINDS {
             let out = out_dir.path().join(format!("{board}-{kind}.csv"));
             let run = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
-                .args(["--database-url", database_url, "export", kind, "--board", board])
+                .args([
+                    "--database-url",
+                    database_url,
+                    "export",
+                    kind,
+                    "--board",
+                    board,
+                ])
                 .arg("--out")
                 .arg(&out)
                 .env_remove("DATABASE_URL")
@@ -34,9 +41,12 @@ fn exports_match(database_url: &str, expected: &Path) {
                 String::from_utf8_lossy(&run.stderr)
             );
             let got = std::fs::read_to_string(&out).unwrap();
-            let want = std::fs::read_to_string(expected.join(format!("{board}-{kind}.csv")))
-                .unwrap();
-            assert_eq!(got, want, "export {kind} of {board} changed after the upgrade");
+            let want =
+                std::fs::read_to_string(expected.join(format!("{board}-{kind}.csv"))).unwrap();
+            assert_eq!(
+                got, want,
+                "export {kind} of {board} changed after the upgrade"
+            );
         }
     }
 }

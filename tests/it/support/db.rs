@@ -55,9 +55,10 @@ impl Drop for PostgresDatabase {
             if let Ok(runtime) = runtime {
                 runtime.block_on(async {
                     if let Ok(pool) = sqlx::AnyPool::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&pool)
-                            .await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&pool)
+                                .await;
                         pool.close().await;
                     }
                 });
