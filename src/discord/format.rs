@@ -7,7 +7,9 @@ use serenity::{CreateAllowedMentions, CreateAttachment, CreateEmbed, CreateEmbed
 
 use crate::domain::{Action, ActionStatus, Rag, Recommendation, StatusUpdate};
 
-pub use crate::digest::render::discord::{escape, fit, join_within, limits};
+pub use crate::digest::render::discord::{
+    action_status_line, due_phrase, escape, fit, join_within, limits, short_date,
+};
 
 /// Mentions that ping nobody: set on every message that carries user text.
 pub fn no_pings() -> CreateAllowedMentions {
@@ -30,34 +32,6 @@ pub fn colour(action: &Action, today: NaiveDate) -> u32 {
         None if action.status == ActionStatus::Done => 0x1565C0,
         None => 0x757575,
     }
-}
-
-/// `1 Sep 2010`: short dates for lists.
-pub fn short_date(date: NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
-}
-
-/// How far past due an action is, in words, or its due date.
-pub fn due_phrase(action: &Action, today: NaiveDate) -> String {
-    let days = action.days_overdue(today);
-    match days {
-        0 if action.due == today && !action.status.is_closed() => "due today".into(),
-        0 => format!("due {}", short_date(action.due)),
-        1 => format!("due {} — 1 day overdue", short_date(action.due)),
-        n => format!("due {} — {n} days overdue", short_date(action.due)),
-    }
-}
-
-/// One line of a list: "`ACT-001` Title — Owner · on track · due 1 Sep 2010".
-pub fn action_line(action: &Action, today: NaiveDate) -> String {
-    format!(
-        "`{}` {} — {} · {} · {}",
-        action.reference,
-        escape(&fit(&action.title, 90)),
-        escape(&fit(&action.owner, 60)),
-        action.status.label(),
-        due_phrase(action, today)
-    )
 }
 
 /// A whole action as an embed.
@@ -140,7 +114,10 @@ pub fn recommendation_embed(
     if !actions.is_empty() {
         let open = actions.iter().filter(|a| !a.status.is_closed()).count();
         let overdue = actions.iter().filter(|a| a.is_overdue(today)).count();
-        let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+        let lines: Vec<String> = actions
+            .iter()
+            .map(|a| action_status_line(a, today))
+            .collect();
         let value = join_within(&lines, limits::FIELD_VALUE);
         embed = embed.field(
             format!(

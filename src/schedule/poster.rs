@@ -9,14 +9,12 @@ use poise::serenity_prelude as serenity;
 use super::runner::{DeliveryError, Job, Poster, PosterFuture};
 use crate::digest::render::chart::digest_chart;
 use crate::digest::render::discord::{
-    digest_messages, escape, fit, limits, reminder_messages, Message,
+    brief_message, digest_messages, escape, fit, limits, reminder_messages, Message,
 };
-use crate::digest::render::markdown::{digest_markdown, reminder_markdown};
-use crate::digest::{load_digest, load_reminder};
-use crate::discord::commands::meetings::brief_message;
+use crate::digest::render::markdown::{brief_markdown, digest_markdown, reminder_markdown};
+use crate::digest::{brief_due_at, load_digest, load_reminder, meeting_brief};
 use crate::discord::post::to_create_message;
 use crate::domain::Board;
-use crate::services::meetings::{brief_due_at, brief_markdown, meeting_brief};
 use crate::store::Store;
 
 /// What one scheduled post says: the Discord messages (in order) and the same content as

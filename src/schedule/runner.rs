@@ -8,9 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
+use crate::digest::brief_due_at;
 use crate::domain::{Board, Meeting, Schedule};
 use crate::monitoring::Metrics;
-use crate::services::meetings::brief_due_at;
 use crate::services::ServiceError;
 use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store, StoreError};
 

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
-use crate::digest::{Digest, Reminder};
+use crate::digest::{Digest, MeetingBrief, Reminder};
 use crate::domain::format_long_date;
 
 /// Text safe inside a Markdown table cell or list item.
@@ -263,6 +263,52 @@ pub fn reminder_markdown(r: Option<&Reminder>, as_of: NaiveDate) -> String {
                 "- **{}** {} — {when}{officer}",
                 i.reference,
                 cell(&i.title)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The brief as Markdown (terminal, webhooks, board papers).
+pub fn brief_markdown(brief: &MeetingBrief) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## {} — {}\n\nPresenting: {}. Action plans as of {}.\n",
+        brief.meeting.title,
+        format_long_date(brief.meeting.held_on),
+        brief.meeting.boroughs.join(" and "),
+        format_long_date(brief.as_of)
+    );
+    for b in &brief.boroughs {
+        let _ = writeln!(
+            out,
+            "### {}\n\n{} open, {} overdue, {} done since {}.\n",
+            b.borough,
+            b.open.len(),
+            b.overdue.len(),
+            b.done_since_last_meeting.len(),
+            format_long_date(brief.since)
+        );
+        for a in &b.overdue {
+            let _ = writeln!(
+                out,
+                "- **Overdue** {} {} — {} (due {}, {} days)",
+                a.reference,
+                a.title,
+                a.owner,
+                a.due,
+                a.days_overdue(brief.as_of)
+            );
+        }
+        for a in &b.done_since_last_meeting {
+            let _ = writeln!(out, "- **Done** {} {} — {}", a.reference, a.title, a.owner);
+        }
+        if b.overdue.is_empty() && b.done_since_last_meeting.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Nothing overdue and nothing completed since the last meeting."
             );
         }
         out.push('\n');

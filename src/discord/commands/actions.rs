@@ -7,7 +7,9 @@ use super::{
     private, ref_option, text_option, StatusChoice,
 };
 use crate::discord::access::{may_change_action, require, Access};
-use crate::discord::format::{self, action_embed, action_line, history_line, list_reply, no_pings};
+use crate::discord::format::{
+    self, action_embed, action_status_line, history_line, list_reply, no_pings,
+};
 use crate::discord::{current_board, telemetry, BotError, Context};
 use crate::domain::{Action, ActionStatus, OfficerId, Ref, SubjectKind, Text};
 use crate::services::actions::{
@@ -124,7 +126,10 @@ async fn listing(
     } else {
         store.count_actions(board.id, &filter).await?
     };
-    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+    let lines: Vec<String> = actions
+        .iter()
+        .map(|a| action_status_line(a, today))
+        .collect();
     let attachment = full.then(|| (format!("{noun}.csv"), actions_csv(&actions)));
     Ok(list_reply(
         &format!("{total} {noun}"),
