@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
+use super::DeliveryError;
 use crate::domain::{Webhook, WebhookKind};
-use crate::schedule::DeliveryError;
 
 /// Slack's mrkdwn differs from Markdown: bold is `*x*`, links are `<url|text>`, headings do not
 /// exist. Convert the few constructs the digest uses.
