@@ -6,6 +6,7 @@ mod delivery;
 mod digest;
 mod discord;
 mod import;
+mod layering;
 mod operations;
 mod schedule;
 mod store_contract;
