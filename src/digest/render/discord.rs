@@ -354,9 +354,13 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
     headline
         .fields
         .push(("Overdue".into(), t.overdue.to_string(), true));
+    let undated = match t.completed_date_not_recorded {
+        0 => String::new(),
+        n => format!(" (+{n} done, date not recorded)"),
+    };
     headline.fields.push((
         "Completed this quarter".into(),
-        t.completed_in_period.to_string(),
+        format!("{}{undated}", t.completed_in_period),
         true,
     ));
     headline.fields.push((
@@ -432,26 +436,39 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
             files.extend(part.attachment);
             Some((name, part.text, false))
         };
-    let completed: Vec<String> = c
-        .completed
-        .iter()
-        .map(|a| {
-            format!(
-                "`{}` {} — {}{}",
-                a.reference,
-                escape(&fit(&a.title, 80)),
-                escape(&fit(&a.owner, 50)),
-                a.completed_on
-                    .map(|d| format!(" · {}", short_date(d)))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
+    // A done action, with its completion date when one is recorded.
+    let done_line = |a: &ActionLine| {
+        format!(
+            "`{}` {} — {}{}",
+            a.reference,
+            escape(&fit(&a.title, 80)),
+            escape(&fit(&a.owner, 50)),
+            a.completed_on
+                .map(|d| format!(" · {}", short_date(d)))
+                .unwrap_or_default()
+        )
+    };
+    let completed: Vec<String> = c.completed.iter().map(done_line).collect();
     changed.fields.extend(section(
         format!("Completed ({})", c.completed.len()),
         completed,
         "completed.csv",
         csv_of(&c.completed),
+        &mut changed_files,
+    ));
+    let undated: Vec<String> = d
+        .completed_date_not_recorded
+        .iter()
+        .map(done_line)
+        .collect();
+    changed.fields.extend(section(
+        format!(
+            "Completed, date not recorded ({})",
+            d.completed_date_not_recorded.len()
+        ),
+        undated,
+        "completed-date-not-recorded.csv",
+        csv_of(&d.completed_date_not_recorded),
         &mut changed_files,
     ));
     let newly: Vec<String> = c.newly_overdue.iter().map(action_line).collect();

@@ -9,6 +9,10 @@ use crate::digest::reminder::ReminderKind;
 use crate::digest::{Digest, MeetingBrief, Reminder};
 use crate::domain::format_long_date;
 
+/// Why undated completions are listed, and how to date them.
+const UNDATED_HINT: &str = "Done, but no quarter counts them until a completion date \
+is recorded: set completed_on and import the actions with --update.";
+
 /// Text safe inside a Markdown table cell or list item.
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
@@ -83,6 +87,13 @@ pub fn digest_markdown(d: &Digest) -> String {
         "- **{}** completed and **{}** slipped this quarter",
         t.completed_in_period, t.slipped_in_period
     );
+    if t.completed_date_not_recorded > 0 {
+        let _ = writeln!(
+            out,
+            "- **{}** done with no completion date recorded",
+            t.completed_date_not_recorded
+        );
+    }
     let r = &d.recommendations;
     let counts = |m: &std::collections::BTreeMap<&'static str, usize>| {
         m.iter()
@@ -118,6 +129,16 @@ pub fn digest_markdown(d: &Digest) -> String {
     }
     if c.completed.is_empty() {
         let _ = writeln!(out, "- None.");
+    }
+    if !d.completed_date_not_recorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Completed, date not recorded ({})\n\n{UNDATED_HINT}\n",
+            d.completed_date_not_recorded.len()
+        );
+        for a in &d.completed_date_not_recorded {
+            let _ = writeln!(out, "- {}", action_item(a));
+        }
     }
     let _ = writeln!(out, "\n### Newly overdue ({})\n", c.newly_overdue.len());
     for a in &c.newly_overdue {
