@@ -5,10 +5,10 @@ use chrono::NaiveDate;
 use poise::serenity_prelude as serenity;
 use serenity::{CreateAllowedMentions, CreateAttachment, CreateEmbed, CreateEmbedFooter};
 
-use crate::domain::{Action, ActionStatus, Rag, Recommendation, StatusUpdate};
+use crate::domain::{Action, ActionStatus, Rag, Recommendation, StatusUpdate, TimeZone};
 
 pub use crate::digest::render::discord::{
-    action_status_line, due_phrase, escape, fit, join_within, limits, short_date,
+    action_status_line, due_phrase, escape, fit, join_within, limits, short_date, short_local_time,
 };
 
 /// Mentions that ping nobody: set on every message that carries user text.
@@ -131,8 +131,9 @@ pub fn recommendation_embed(
     embed
 }
 
-/// One history entry as a line: "2 Sep 2010 · officer · status on track → done — note".
-pub fn history_line(update: &StatusUpdate) -> String {
+/// One history entry as a line, its time in the board's zone:
+/// "2 Sep 2010 10:15 BST · officer · status on track → done — note".
+pub fn history_line(update: &StatusUpdate, tz: &TimeZone) -> String {
     let change = match (&update.old_value, &update.new_value) {
         (Some(old), Some(new)) => format!(
             "{} {} → {}",
@@ -149,7 +150,7 @@ pub fn history_line(update: &StatusUpdate) -> String {
     } else {
         escape(&update.by)
     };
-    let mut line = format!("{} · {by} · {change}", short_date(update.at.date_naive()));
+    let mut line = format!("{} · {by} · {change}", short_local_time(tz, update.at));
     if let Some(note) = &update.note {
         line.push_str(&format!(" — {}", escape(&fit(note, 300))));
     }

@@ -5,12 +5,12 @@
 //! Every message stays within Discord's documented limits. Lists too long to show end with
 //! "…and N more" and the full list is attached as a file, so nothing is silently dropped.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
 use crate::digest::{Digest, MeetingBrief, Reminder};
-use crate::domain::Action;
+use crate::domain::{Action, TimeZone};
 
 /// Discord's limits on one message.
 pub mod limits {
@@ -155,6 +155,14 @@ const PURPLE: u32 = 0x6A1B9A;
 /// `1 Sep 2010`: short dates for lists.
 pub fn short_date(date: NaiveDate) -> String {
     date.format("%-d %b %Y").to_string()
+}
+
+/// `14 Mar 2010 10:00 GMT`: an instant as the board's clocks showed it, naming the zone (its
+/// abbreviation, which changes with summer time).
+pub fn short_local_time(tz: &TimeZone, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz.0)
+        .format("%-d %b %Y %H:%M %Z")
+        .to_string()
 }
 
 fn days(n: i64) -> String {

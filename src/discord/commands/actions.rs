@@ -219,13 +219,18 @@ pub async fn history(
             "There is no action or recommendation {reference} on this board. Check the ref."
         )));
     }
-    let lines: Vec<String> = entries.iter().map(history_line).collect();
+    let tz = &board.settings.time_zone;
+    let lines: Vec<String> = entries.iter().map(|e| history_line(e, tz)).collect();
     let full = (
         format!("history-{reference}.md"),
         lines.join("\n").into_bytes(),
     );
     let reply = list_reply(
-        &format!("History of {reference} ({} entries)", entries.len()),
+        &format!(
+            "History of {reference} ({} entries, times in {})",
+            entries.len(),
+            tz.name()
+        ),
         &lines,
         lines.len(),
         "No history yet.",
