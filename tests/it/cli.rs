@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn bot(dir: &Path, args: &[&str]) -> Output {
+/// Run the binary in `dir`, with no database or configuration from the environment.
+pub fn bot(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
         .args(args)
         .current_dir(dir)

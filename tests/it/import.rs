@@ -463,16 +463,9 @@ fn the_binary_reimports_its_own_export_of_undated_done_actions_unchanged() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("board.db").display());
     let bot = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
-            .arg("--database-url")
-            .arg(&url)
-            .args(args)
-            .current_dir(dir.path())
-            .env_remove("DATABASE_URL")
-            .env_remove("BRIEFING_CONFIG")
-            .env_remove("BRIEFING_ENV")
-            .output()
-            .unwrap();
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        let out = crate::cli::bot(dir.path(), &all);
         assert!(
             out.status.success(),
             "{args:?}: {}",
