@@ -12,9 +12,10 @@ use std::time::Instant;
 use chrono::{DateTime, TimeZone, Utc};
 
 use briefing_bot::clock::{Clock, FixedClock};
+use briefing_bot::delivery::DeliveryError;
 use briefing_bot::domain::{Board, BoardSettings, BoardSlug, ChatSettings};
 use briefing_bot::schedule::runner::PosterFuture;
-use briefing_bot::schedule::{DeliveryError, Job, Poster, Runner, RunnerSettings};
+use briefing_bot::schedule::{Job, Poster, Runner, RunnerSettings};
 use briefing_bot::services::actions::Author;
 use briefing_bot::services::settings::{change_board, create_board};
 use briefing_bot::store::{DatabaseUrl, Store};

@@ -7,17 +7,19 @@
 //! Data flows one way: CLI arguments / slash commands / schedule ticks are parsed into domain
 //! types, a service function does the work against the store, and the result is rendered.
 //!
-//! - [`domain`]: the board's vocabulary as types — refs, statuses, dates, quarters, records.
+//! - [`domain`]: the board's vocabulary as types — refs, statuses, dates, quarters, records,
+//!   webhook destinations (their URLs kept secret).
 //!   No I/O; knows nothing of Discord, the CLI or the database.
 //! - [`clock`]: where "now" comes from; injected wherever time matters.
 //! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped.
-//! - [`digest`]: the quarterly briefing and the reminder post, built once and rendered as
-//!   JSON, Markdown, Discord messages and a chart.
+//! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
+//!   and rendered as JSON, Markdown, Discord messages and a chart.
 //! - [`store`]: the database — one implementation over SQLite and PostgreSQL, migrations,
 //!   append-only history.
 //! - [`services`]: what people do — import, export, update an action, close a recommendation.
+//! - [`delivery`]: the senders — messages to a Discord channel (with nonces), the digest to Slack
+//!   and Teams webhooks — and the error saying whether to try again.
 //! - [`schedule`]: scheduled posts — cron in board time, exactly once across processes.
-//! - [`webhook`]: Slack and Teams mirrors of the digest; webhook URLs kept secret.
 //! - [`sample`]: the sample board shipped with the bot, from the seed documents.
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
 //! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
@@ -29,6 +31,7 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod demo;
 pub mod digest;
 pub mod discord;
@@ -38,4 +41,3 @@ pub mod sample;
 pub mod schedule;
 pub mod services;
 pub mod store;
-pub mod webhook;

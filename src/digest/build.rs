@@ -184,6 +184,8 @@ pub struct Totals {
     pub overdue: usize,
     pub completed_in_period: usize,
     pub slipped_in_period: usize,
+    /// Done actions with no completion date: no period can count them as completed.
+    pub completed_date_not_recorded: usize,
 }
 
 /// The recommendations at a glance.
@@ -225,6 +227,9 @@ pub struct Digest {
     pub totals: Totals,
     pub recommendations: RecommendationTotals,
     pub changes: Changes,
+    /// Done actions with no completion date recorded, by ref: counted as done, but in no
+    /// period's completions, so they are listed rather than left out.
+    pub completed_date_not_recorded: Vec<ActionLine>,
     /// Open actions past due, most overdue first, then by ref.
     pub overdue: Vec<ActionLine>,
     /// Open actions due in the next period, by due date then ref.
@@ -321,6 +326,7 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
     let mut overdue = Vec::new();
     let mut due_next_period = Vec::new();
     let mut completed = Vec::new();
+    let mut completed_undated = Vec::new();
     let mut newly_overdue = Vec::new();
     for action in input.actions {
         *by_status.entry(action.status.as_str()).or_default() += 1;
@@ -351,6 +357,9 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
         {
             completed.push(ActionLine::of(action, as_of));
         }
+        if action.status == ActionStatus::Done && action.completed_on.is_none() {
+            completed_undated.push(ActionLine::of(action, as_of));
+        }
     }
     overdue.sort_by(by_overdue_then_ref);
     newly_overdue.sort_by(by_overdue_then_ref);
@@ -360,6 +369,7 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
             .then_with(|| a.reference.cmp(&b.reference))
     });
     completed.sort_by(|a, b| a.reference.cmp(&b.reference));
+    completed_undated.sort_by(|a, b| a.reference.cmp(&b.reference));
 
     // History in the window: slips, recommendations opened and closed.
     let actions_by_ref: HashMap<&str, &Action> = input
@@ -490,6 +500,7 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
             overdue: overdue.len(),
             completed_in_period: completed.len(),
             slipped_in_period: slipped_refs.len(),
+            completed_date_not_recorded: completed_undated.len(),
         },
         recommendations: RecommendationTotals {
             total: input.recommendations.len(),
@@ -504,6 +515,7 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
             recommendations_opened: opened,
             recommendations_closed: closed,
         },
+        completed_date_not_recorded: completed_undated,
         overdue,
         due_next_period,
         by_owner,

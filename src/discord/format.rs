@@ -10,7 +10,9 @@ use crate::domain::{
     Action, ActionStatus, Rag, Recommendation, SettingChange, StatusUpdate, TimeZone,
 };
 
-pub use crate::digest::render::discord::{escape, fit, join_within, limits};
+pub use crate::digest::render::discord::{
+    action_status_line, due_phrase, escape, fit, join_within, limits, short_date, short_local_time,
+};
 
 /// Mentions that ping nobody: set on every message that carries user text.
 pub fn no_pings() -> CreateAllowedMentions {
@@ -33,34 +35,6 @@ pub fn colour(action: &Action, today: NaiveDate) -> u32 {
         None if action.status == ActionStatus::Done => 0x1565C0,
         None => 0x757575,
     }
-}
-
-/// `1 Sep 2010`: short dates for lists.
-pub fn short_date(date: NaiveDate) -> String {
-    date.format("%-d %b %Y").to_string()
-}
-
-/// How far past due an action is, in words, or its due date.
-pub fn due_phrase(action: &Action, today: NaiveDate) -> String {
-    let days = action.days_overdue(today);
-    match days {
-        0 if action.due == today && !action.status.is_closed() => "due today".into(),
-        0 => format!("due {}", short_date(action.due)),
-        1 => format!("due {} — 1 day overdue", short_date(action.due)),
-        n => format!("due {} — {n} days overdue", short_date(action.due)),
-    }
-}
-
-/// One line of a list: "`ACT-001` Title — Owner · on track · due 1 Sep 2010".
-pub fn action_line(action: &Action, today: NaiveDate) -> String {
-    format!(
-        "`{}` {} — {} · {} · {}",
-        action.reference,
-        escape(&fit(&action.title, 90)),
-        escape(&fit(&action.owner, 60)),
-        action.status.label(),
-        due_phrase(action, today)
-    )
 }
 
 /// A whole action as an embed.
@@ -143,7 +117,10 @@ pub fn recommendation_embed(
     if !actions.is_empty() {
         let open = actions.iter().filter(|a| !a.status.is_closed()).count();
         let overdue = actions.iter().filter(|a| a.is_overdue(today)).count();
-        let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+        let lines: Vec<String> = actions
+            .iter()
+            .map(|a| action_status_line(a, today))
+            .collect();
         let value = join_within(&lines, limits::FIELD_VALUE);
         embed = embed.field(
             format!(
@@ -157,8 +134,9 @@ pub fn recommendation_embed(
     embed
 }
 
-/// One history entry as a line: "2 Sep 2010 · officer · status on track → done — note".
-pub fn history_line(update: &StatusUpdate) -> String {
+/// One history entry as a line, its time in the board's zone:
+/// "2 Sep 2010 10:15 BST · officer · status on track → done — note".
+pub fn history_line(update: &StatusUpdate, tz: &TimeZone) -> String {
     let change = match (&update.old_value, &update.new_value) {
         (Some(old), Some(new)) => format!(
             "{} {} → {}",
@@ -175,7 +153,7 @@ pub fn history_line(update: &StatusUpdate) -> String {
     } else {
         escape(&update.by)
     };
-    let mut line = format!("{} · {by} · {change}", short_date(update.at.date_naive()));
+    let mut line = format!("{} · {by} · {change}", short_local_time(tz, update.at));
     if let Some(note) = &update.note {
         line.push_str(&format!(" — {}", escape(&fit(note, 300))));
     }

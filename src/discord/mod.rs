@@ -10,7 +10,7 @@
 //!   Discord's limits.
 //! - [`error`]: errors users can fix (shown to them privately) versus unexpected ones (logged
 //!   with a reference id; the user sees a short apology with the reference).
-//! - [`post`]: the renderers' plain messages as Discord requests, pinging exactly whom they may.
+//! - [`post`]: the renderers' plain messages as private replies (previews), pinging nobody.
 //! - [`telemetry`]: one log line and the metrics for every command.
 //! - [`commands`]: the slash commands, one file per feature.
 

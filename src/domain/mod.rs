@@ -1,5 +1,6 @@
-//! The board's vocabulary as types: refs, statuses, dates, periods, records. Parsed once at the
-//! edge (CSV, CLI, slash command) so nothing past it handles raw strings. No I/O here.
+//! The board's vocabulary as types: refs, statuses, dates, periods, records, webhook targets.
+//! Parsed once at the edge (CSV, CLI, slash command) so nothing past it handles raw strings.
+//! No I/O here.
 
 mod board;
 pub(crate) mod dates;
@@ -10,6 +11,7 @@ mod schedule;
 pub mod settings_history;
 mod status;
 mod text;
+mod webhook;
 
 pub use board::{BoardSettings, ChatSettings, TimeZone, YearStartMonth};
 pub use dates::{
@@ -24,3 +26,4 @@ pub use schedule::Schedule;
 pub use settings_history::SettingChange;
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
 pub use text::{Text, TextError};
+pub use webhook::{Webhook, WebhookKind, WebhookUrl};

@@ -4,8 +4,8 @@
 //!   early when a schedule changes, claims each due post in the database before posting,
 //!   retries what Discord asks to be retried, and logs every attempt.
 //!
-//! - [`poster`]: the production poster — digests, reminders and meeting briefs to Discord
-//!   (with nonces) and to Slack / Teams webhooks.
+//! - [`poster`]: the production poster — builds digests, reminders and meeting briefs and
+//!   sends them through [`crate::delivery`] to Discord and to Slack / Teams webhooks.
 //!
 //! What a post says and where it goes are behind the [`runner::Poster`] trait, so the runner is
 //! tested on its own with a recording poster and a test clock.
@@ -13,4 +13,4 @@
 pub mod poster;
 pub mod runner;
 
-pub use runner::{DeliveryError, Job, Poster, Runner, RunnerSettings};
+pub use runner::{Job, Poster, Runner, RunnerSettings};

@@ -6,17 +6,15 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
-use super::runner::{DeliveryError, Job, Poster, PosterFuture};
+use super::runner::{Job, Poster, PosterFuture};
+use crate::delivery::{self, DeliveryError};
 use crate::digest::render::chart::digest_chart;
 use crate::digest::render::discord::{
-    digest_messages, escape, fit, limits, reminder_messages, Message,
+    brief_message, digest_messages, escape, fit, limits, reminder_messages, Message,
 };
-use crate::digest::render::markdown::{digest_markdown, reminder_markdown};
-use crate::digest::{load_digest, load_reminder};
-use crate::discord::commands::meetings::brief_message;
-use crate::discord::post::to_create_message;
+use crate::digest::render::markdown::{brief_markdown, digest_markdown, reminder_markdown};
+use crate::digest::{brief_due_at, load_digest, load_reminder, meeting_brief};
 use crate::domain::Board;
-use crate::services::meetings::{brief_due_at, brief_markdown, meeting_brief};
 use crate::store::Store;
 
 /// What one scheduled post says: the Discord messages (in order) and the same content as
@@ -148,37 +146,6 @@ impl BoardPoster {
     }
 }
 
-/// Map a serenity error to "try again" or "give up".
-fn classify(error: serenity::Error) -> DeliveryError {
-    match error {
-        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
-            let status = response.status_code.as_u16();
-            let detail = format!("Discord answered {status}: {}", response.error.message);
-            if status == 429 || response.status_code.is_server_error() {
-                DeliveryError::Retry {
-                    status: Some(status),
-                    retry_after: None,
-                    detail,
-                }
-            } else {
-                DeliveryError::Permanent {
-                    status: Some(status),
-                    detail,
-                }
-            }
-        }
-        serenity::Error::Http(serenity::HttpError::Request(e)) => DeliveryError::Retry {
-            status: None,
-            retry_after: None,
-            detail: format!("could not reach Discord: {}", e.without_url()),
-        },
-        other => DeliveryError::Permanent {
-            status: None,
-            detail: other.to_string(),
-        },
-    }
-}
-
 impl Poster for BoardPoster {
     type Post = ScheduledPost;
 
@@ -227,19 +194,13 @@ impl Poster for BoardPoster {
                     status: None,
                     detail: format!("bad channel id in {destination}"),
                 })?;
-                let mut first_id = None;
-                for (i, message) in post.discord.iter().enumerate() {
-                    // One nonce per message, the same on every attempt: a message Discord
-                    // already has is not posted again.
-                    let message = to_create_message(message)
-                        .nonce(serenity::Nonce::String(format!("{nonce}-{i}")))
-                        .enforce_nonce(true);
-                    let sent = serenity::ChannelId::new(channel)
-                        .send_message(&self.http, message)
-                        .await
-                        .map_err(classify)?;
-                    first_id.get_or_insert(sent.id.to_string());
-                }
+                let first_id = delivery::discord::send(
+                    &self.http,
+                    serenity::ChannelId::new(channel),
+                    &post.discord,
+                    nonce,
+                )
+                .await?;
                 if !post.reports_failures.is_empty() {
                     if let Err(e) = self
                         .store
@@ -266,7 +227,7 @@ impl Poster for BoardPoster {
                         detail: format!("the webhook {name} was removed"),
                     }
                 })?;
-                crate::webhook::send(&self.web, &hook, &post.title, &post.markdown).await?;
+                delivery::webhook::send(&self.web, &hook, &post.title, &post.markdown).await?;
                 Ok(None)
             } else {
                 Err(DeliveryError::Permanent {

@@ -8,9 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
+use crate::delivery::DeliveryError;
+use crate::digest::brief_due_at;
 use crate::domain::{Board, Meeting, Schedule};
 use crate::monitoring::Metrics;
-use crate::services::meetings::brief_due_at;
 use crate::services::ServiceError;
 use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store, StoreError};
 
@@ -91,22 +92,6 @@ impl Job {
                 .min(),
         }
     }
-}
-
-/// Why a delivery attempt failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DeliveryError {
-    /// Worth trying again (rate limited, server error, network trouble), after `retry_after`
-    /// if the destination said how long to wait.
-    #[error("temporary failure{}: {detail}", .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
-    Retry {
-        status: Option<u16>,
-        retry_after: Option<std::time::Duration>,
-        detail: String,
-    },
-    /// Will not work until someone changes something (channel gone, permission removed).
-    #[error("permanent failure{}: {detail}", .status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
-    Permanent { status: Option<u16>, detail: String },
 }
 
 /// A boxed future, so posters can be trait objects.

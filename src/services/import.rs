@@ -986,10 +986,16 @@ async fn write_actions(
             .and_then(|r| rec_ids.get(&r.as_str().to_uppercase()).copied());
         let previous = existing.get(&key);
         if let Some(stored) = previous {
-            // A file that marks an action done without a date keeps the date already known,
-            // or takes today: it was finished by the time the file was written.
+            // A file that marks an action done without a date keeps what is already known of
+            // it: the recorded date, or none when it was already done without one (as an
+            // export of it says). Only an action the file newly marks done takes today: it was
+            // finished by the time the file was written.
             if action.status == ActionStatus::Done && action.completed_on.is_none() {
-                action.completed_on = stored.action.completed_on.or(Some(ctx.today));
+                action.completed_on = if stored.action.status == ActionStatus::Done {
+                    stored.action.completed_on
+                } else {
+                    Some(ctx.today)
+                };
             }
             if stored.action == action && stored.recommendation_id == rec_id {
                 summary.unchanged += 1;

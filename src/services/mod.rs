@@ -5,7 +5,6 @@ pub mod actions;
 pub mod boards;
 pub mod export;
 pub mod import;
-pub mod meetings;
 pub mod settings;
 
 use crate::store::StoreError;

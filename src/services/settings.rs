@@ -7,8 +7,8 @@ use super::actions::Author;
 use super::ServiceError;
 use crate::domain::settings_history::{changed_settings, BOARD_CREATED, WEBHOOK};
 use crate::domain::{Board, BoardSettings, BoardSlug, SettingChange};
+use crate::domain::{Webhook, WebhookUrl};
 use crate::store::{retry_conflicts, Store, Transaction};
-use crate::webhook::Webhook;
 
 /// A board before and after a change, and the entries recorded for it (none when the change
 /// set every setting to what it already was).
@@ -161,7 +161,7 @@ pub async fn remove_webhook(
                 "there is no webhook called {name}; /setup webhook list shows them"
             )));
         };
-        let redacted = crate::webhook::WebhookUrl::parse(&url)
+        let redacted = WebhookUrl::parse(&url)
             .map(|u| u.redacted())
             .unwrap_or_else(|_| "(unreadable URL)".into());
         let removed = entry(

@@ -67,15 +67,24 @@ impl DatabaseUrl {
         }
     }
 
-    /// The URL with any password hidden, safe for logs and messages.
+    /// The URL with any password hidden, safe for logs and messages: the one in the user
+    /// information (`postgres://user:***@host/db`) and those given as query parameters
+    /// (`?password=***`, `?sslpassword=***`).
     pub fn redacted(&self) -> String {
         let url = self.expose();
         match url::Url::parse(url) {
-            Ok(mut parsed) if parsed.password().is_some() => {
-                let _ = parsed.set_password(Some("***"));
+            Ok(mut parsed) => {
+                let query = parsed.query().map(redact_query);
+                if parsed.password().is_none() && query.as_deref() == parsed.query() {
+                    // Nothing to hide: show the URL exactly as given.
+                    return url.to_string();
+                }
+                if parsed.password().is_some() {
+                    let _ = parsed.set_password(Some("***"));
+                }
+                parsed.set_query(query.as_deref());
                 parsed.to_string()
             }
-            Ok(_) => url.to_string(),
             // Not a URL we can parse: show only the scheme, in case the rest holds a secret.
             Err(_) => match url.split_once(':') {
                 Some((scheme, _)) => format!("{scheme}:…"),
@@ -91,6 +100,26 @@ impl DatabaseUrl {
         let path = rest.split('?').next().unwrap_or(rest);
         (!path.is_empty() && path != ":memory:").then(|| path.to_string())
     }
+}
+
+/// A URL's query with the value of every password parameter (`password`, `sslpassword`, in
+/// any case, however encoded) replaced by `***`; the other parameters are left as written.
+fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let name = pair.split('=').next().unwrap_or(pair);
+            let decoded: String = url::form_urlencoded::parse(name.as_bytes())
+                .map(|(key, _)| key.into_owned())
+                .collect();
+            if decoded.to_ascii_lowercase().contains("password") {
+                format!("{name}=***")
+            } else {
+                pair.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -364,6 +393,49 @@ mod tests {
         assert!(!format!("{url:?}").contains("s3cret"));
         assert!(!url.to_string().contains("s3cret"));
         assert_eq!(url.backend().unwrap(), Backend::Postgres);
+    }
+
+    #[test]
+    fn passwords_in_query_parameters_are_hidden_too() {
+        let cases = [
+            (
+                "postgres://u@127.0.0.1:1/x?password=secret",
+                "postgres://u@127.0.0.1:1/x?password=***",
+            ),
+            (
+                "postgres://u@127.0.0.1:1/x?sslmode=require&sslpassword=secret&application_name=bot",
+                "postgres://u@127.0.0.1:1/x?sslmode=require&sslpassword=***&application_name=bot",
+            ),
+            (
+                "postgres://u:secret@127.0.0.1:1/x?PASSWORD=secret&pass%77ord=secret",
+                "postgres://u:***@127.0.0.1:1/x?PASSWORD=***&pass%77ord=***",
+            ),
+            (
+                "postgresql://u@h/x?password=&sslmode=disable",
+                "postgresql://u@h/x?password=***&sslmode=disable",
+            ),
+            (
+                "postgres://u@h/x?password",
+                "postgres://u@h/x?password=***",
+            ),
+            ("sqlite:///tmp/x.db?mode=rwc", "sqlite:///tmp/x.db?mode=rwc"),
+        ];
+        for (url, shown) in cases {
+            let url = DatabaseUrl::new(url);
+            assert_eq!(url.redacted(), shown);
+            assert!(!format!("{url:?}").contains("secret"), "{url:?}");
+            assert!(!url.to_string().contains("secret"), "{url}");
+        }
+    }
+
+    #[test]
+    fn an_unparseable_url_shows_only_its_scheme() {
+        let url = DatabaseUrl::new("postgres://u@[bad/x?password=secret");
+        assert_eq!(url.redacted(), "postgres:…");
+        assert_eq!(
+            DatabaseUrl::new("no scheme password=secret").redacted(),
+            "(unparseable database URL)"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Store, StoreError, Transaction};
 use crate::domain::dates::timestamp_to_text;
-use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
+use crate::domain::{Webhook, WebhookKind, WebhookUrl};
 
 impl Store {
     /// A board's webhooks, by name.

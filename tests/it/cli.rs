@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn bot(dir: &Path, args: &[&str]) -> Output {
+/// Run the binary in `dir`, with no database or configuration from the environment.
+pub fn bot(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
         .args(args)
         .current_dir(dir)
@@ -299,4 +300,70 @@ fn check_prints_a_checklist_with_fixes() {
         !stdout(&broken).contains("pw@"),
         "the password must not be printed"
     );
+}
+
+/// A password given as a query parameter is as secret as one before the `@`: no command
+/// prints it, whatever fails.
+#[test]
+fn a_password_in_the_database_urls_query_is_never_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://u@127.0.0.1:1/x?password=hunter2";
+    for command in [
+        &["export", "actions"][..],
+        &["migrate"],
+        &["boards", "list"],
+        &["check"],
+    ] {
+        let mut args = vec!["--database-url", url];
+        args.extend_from_slice(command);
+        let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+            .args(&args)
+            .current_dir(dir.path())
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("DATABASE_URL")
+            .env_remove("BRIEFING_CONFIG")
+            .env_remove("BRIEFING_ENV")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{command:?} cannot reach port 1");
+        let shown = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            !shown.contains("hunter2"),
+            "{command:?} printed it:\n{shown}"
+        );
+        assert!(
+            shown.contains("postgres://u@127.0.0.1:1/x?password=***"),
+            "{command:?} still says which database:\n{shown}"
+        );
+    }
+}
+
+/// Debug output of the settings and of a connected store hides a query-parameter password.
+#[tokio::test]
+async fn debug_output_of_settings_and_store_hides_a_query_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("briefing.toml");
+    std::fs::write(
+        &file,
+        "[database]\nurl = \"postgres://u@127.0.0.1:1/x?sslmode=disable&password=hunter2\"\n",
+    )
+    .unwrap();
+    let settings = briefing_bot::config::Settings::load(Some(&file)).unwrap();
+    let debug = format!("{settings:?}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(debug.contains("password=***"), "{debug}");
+
+    // A real connection, so the store is the one the bot would hold (the test server does not
+    // ask for the password; PostgreSQL only, as SQLite refuses unknown URL parameters).
+    let Some(db) = crate::support::db::postgres().await else {
+        return;
+    };
+    let separator = if db.url.contains('?') { '&' } else { '?' };
+    let url =
+        briefing_bot::store::DatabaseUrl::new(format!("{}{separator}password=hunter2", db.url));
+    let store = briefing_bot::store::Store::connect(&url).await.unwrap();
+    let debug = format!("{store:?} {url:?} {url}");
+    assert!(!debug.contains("hunter2"), "{debug}");
+    assert!(debug.contains("password=***"), "{debug}");
+    store.close().await;
 }

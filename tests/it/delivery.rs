@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 
 use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::discord::client::{http_client, Connection};
+use briefing_bot::domain::{Webhook, WebhookKind, WebhookUrl};
 use briefing_bot::schedule::poster::BoardPoster;
 use briefing_bot::schedule::{Job, Runner, RunnerSettings};
 use briefing_bot::store::PostOutcome;
-use briefing_bot::webhook::{Webhook, WebhookKind, WebhookUrl};
 
 use crate::support::bot::{
     guild, linked_board, ADMIN_ROLE, DIGEST_CHANNEL, OFFICER, REMINDER_CHANNEL,

@@ -485,6 +485,82 @@ fn quarter_boundaries_and_leap_days_land_in_the_right_period() {
 }
 
 #[test]
+fn done_actions_without_a_date_are_counted_and_listed_in_every_rendering() {
+    let b = board("Europe/London", 4);
+    let as_of = d(2026, 10, 1);
+    let dated = Action {
+        completed_on: Some(d(2026, 8, 14)),
+        ..action(1, d(2026, 9, 1), ActionStatus::Done)
+    };
+    let undated = Action {
+        completed_on: None,
+        ..action(2, d(2026, 9, 1), ActionStatus::Done)
+    };
+    let open = action(3, d(2026, 12, 1), ActionStatus::OnTrack);
+    let digest = build_digest(
+        &DigestInput {
+            board: &b,
+            recommendations: &[],
+            actions: &[dated, undated, open],
+            history: &[],
+        },
+        as_of,
+    );
+
+    let v = json::digest_json(&digest);
+    assert_eq!(v["totals"]["by_status"]["done"], 2);
+    assert_eq!(v["totals"]["completed_in_period"], 1);
+    assert_eq!(v["totals"]["completed_date_not_recorded"], 1);
+    let listed = v["completed_date_not_recorded"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["ref"], "A-00002");
+    assert!(listed[0]["completed_on"].is_null());
+    assert_eq!(v["changes"]["completed"][0]["ref"], "A-00001");
+
+    let md = markdown::digest_markdown(&digest);
+    assert!(
+        md.contains("- **1** done with no completion date recorded"),
+        "{md}"
+    );
+    let section = md
+        .split("### Completed, date not recorded (1)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no undated section:\n{md}"));
+    let section = section.split("###").next().unwrap();
+    assert!(section.contains("**A-00002** Action 2"), "{section}");
+    assert!(
+        section.contains("completed_on"),
+        "says how to date them: {section}"
+    );
+    assert!(!section.contains("A-00001"), "{section}");
+
+    let messages = digest_messages(&digest, None);
+    messages.iter().for_each(assert_within_limits);
+    let fields: Vec<&(String, String, bool)> = messages
+        .iter()
+        .flat_map(|m| &m.embeds)
+        .flat_map(|e| &e.fields)
+        .collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, value, _)| value.as_str())
+            .unwrap_or_else(|| panic!("no field {name}"))
+    };
+    assert_eq!(
+        field("Completed this quarter"),
+        "1 (+1 done, date not recorded)"
+    );
+    let undated_field = field("Completed, date not recorded (1)");
+    assert!(
+        undated_field.starts_with("`A-00002` Action 2"),
+        "{undated_field}"
+    );
+    assert!(field("Completed (1)").contains("`A-00001`"));
+}
+
+#[test]
 fn london_and_auckland_each_use_their_own_today() {
     // 11:30 UTC on 1 October 2026 is 12:30 on 1 October in London but 00:30 on 2 October in
     // Auckland (NZDT). An action due on 1 October is due today in London (not overdue) and

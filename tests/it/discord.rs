@@ -239,6 +239,54 @@ async fn updating_an_action_follows_the_permission_matrix() {
 }
 
 #[tokio::test]
+async fn history_is_shown_in_the_boards_time_zone() {
+    let bot = TestBot::start().await;
+    // The clock reads 10:00 UTC on 20 September 2010: 11:00 summer time in London.
+    let update = bot
+        .run(
+            OFFICER,
+            "update",
+            json!([
+                s("action", "ACT-001"),
+                choice("status", AT_RISK),
+                s("note", "Data late")
+            ]),
+        )
+        .await;
+    assert!(
+        update.text().contains("Updated ACT-001"),
+        "{}",
+        update.text()
+    );
+    let london = bot
+        .run(MEMBER, "history", json!([s("ref", "ACT-001")]))
+        .await;
+    let text = london.text();
+    assert!(text.contains("times in Europe/London"), "{text}");
+    // Imported at 09:00 UTC on 1 February (winter: GMT), updated in summer (BST).
+    assert!(text.contains("1 Feb 2010 09:00 GMT ·"), "{text}");
+    assert!(text.contains("20 Sep 2010 11:00 BST ·"), "{text}");
+    assert!(!text.contains("10:00"), "no UTC times: {text}");
+
+    let moved = bot
+        .run(
+            ADMIN,
+            "setup timezone",
+            json!([s("zone", "America/New_York")]),
+        )
+        .await;
+    assert!(moved.text().contains("Time zone saved"), "{}", moved.text());
+    let new_york = bot
+        .run(MEMBER, "history", json!([s("ref", "ACT-001")]))
+        .await;
+    let text = new_york.text();
+    assert!(text.contains("times in America/New_York"), "{text}");
+    assert!(text.contains("1 Feb 2010 04:00 EST ·"), "{text}");
+    assert!(text.contains("20 Sep 2010 06:00 EDT ·"), "{text}");
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn bad_input_is_explained_and_changes_nothing() {
     let bot = TestBot::start().await;
     let unknown = bot

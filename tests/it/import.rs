@@ -5,6 +5,7 @@
 use chrono::{TimeZone, Utc};
 
 use briefing_bot::domain::BoardSlug;
+use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::import::{import_csv, ImportError, ImportOptions, Problem, RecordKind};
 use briefing_bot::store::Store;
 
@@ -361,4 +362,142 @@ async fn imports_are_all_or_nothing(db: TestDb) {
     let _ = ACTIONS;
 }
 
-on_both_backends!(imports_are_all_or_nothing);
+on_both_backends!(
+    imports_are_all_or_nothing,
+    undated_done_actions_round_trip_through_export_unchanged,
+);
+
+/// Actions done with and without a completion date, and one still open.
+const UNDATED_DONE: &str = "\
+ref,recommendation,title,owner,borough,officer,due,status,completed_on
+ACT-001,DSVB-2010-01,Done and dated,MPS,,,2010-06-30,done,2010-06-01
+ACT-002,DSVB-2010-01,Done without a date,MPS,,,2010-06-30,done,
+ACT-003,DSVB-2010-02,Still open,MPS,,,2010-09-30,on_track,
+";
+
+/// An export of actions imported as done without a date imports back unchanged: the missing
+/// date is kept missing (not filled in with the import's day), and no history is written.
+async fn undated_done_actions_round_trip_through_export_unchanged(db: TestDb) {
+    let store = &db.store;
+    let slug = BoardSlug::parse("dsvb").unwrap();
+    import_csv(
+        store,
+        Some(&slug),
+        RecordKind::Recommendations,
+        "recs.csv",
+        RECS.as_bytes(),
+        &options(),
+    )
+    .await
+    .unwrap();
+    import_csv(
+        store,
+        Some(&slug),
+        RecordKind::Actions,
+        "actions.csv",
+        UNDATED_DONE.as_bytes(),
+        &options(),
+    )
+    .await
+    .unwrap();
+    let board = store.board(&slug).await.unwrap().unwrap();
+    let mut exported = Vec::new();
+    export_csv(store, &board, ExportKind::Actions, &mut exported)
+        .await
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&exported), UNDATED_DONE);
+    let actions_before = store.actions(board.id).await.unwrap();
+    let history_before = store.history(board.id).await.unwrap().len();
+
+    let update = ImportOptions {
+        update: true,
+        ..options()
+    };
+    let summary = import_csv(
+        store,
+        Some(&slug),
+        RecordKind::Actions,
+        "export.csv",
+        &exported,
+        &update,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (summary.created, summary.updated, summary.unchanged),
+        (0, 0, 3),
+        "{summary}"
+    );
+    assert_eq!(store.actions(board.id).await.unwrap(), actions_before);
+    assert_eq!(store.history(board.id).await.unwrap().len(), history_before);
+
+    // An action the file newly marks done, without a date, still takes the import's day.
+    let finished = UNDATED_DONE.replace("2010-09-30,on_track,", "2010-09-30,done,");
+    let summary = import_csv(
+        store,
+        Some(&slug),
+        RecordKind::Actions,
+        "finished.csv",
+        finished.as_bytes(),
+        &update,
+    )
+    .await
+    .unwrap();
+    assert_eq!((summary.updated, summary.unchanged), (1, 2), "{summary}");
+    let actions = store.actions(board.id).await.unwrap();
+    let completed = |reference: &str| {
+        actions
+            .iter()
+            .find(|a| a.reference.as_str() == reference)
+            .unwrap()
+            .completed_on
+    };
+    assert_eq!(completed("ACT-002"), None);
+    assert_eq!(completed("ACT-003"), Some(options().now.date_naive()));
+}
+
+/// The same round trip as a secretary would run it: `export actions`, then `import actions
+/// FILE --update` of that file, with the real binary on a SQLite file.
+#[test]
+fn the_binary_reimports_its_own_export_of_undated_done_actions_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("board.db").display());
+    let bot = |args: &[&str]| {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        let out = crate::cli::bot(dir.path(), &all);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    std::fs::write(dir.path().join("recs.csv"), RECS).unwrap();
+    std::fs::write(dir.path().join("actions.csv"), UNDATED_DONE).unwrap();
+    bot(&["import", "recommendations", "recs.csv", "--board", "dsvb"]);
+    bot(&["import", "actions", "actions.csv", "--board", "dsvb"]);
+    bot(&[
+        "export",
+        "actions",
+        "--board",
+        "dsvb",
+        "--out",
+        "export.csv",
+    ]);
+    let exported = std::fs::read_to_string(dir.path().join("export.csv")).unwrap();
+    assert_eq!(exported, UNDATED_DONE);
+    for _ in 0..2 {
+        assert_eq!(
+            bot(&[
+                "import",
+                "actions",
+                "export.csv",
+                "--board",
+                "dsvb",
+                "--update"
+            ]),
+            "board dsvb: created 0, updated 0, unchanged 3"
+        );
+    }
+}

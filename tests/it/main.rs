@@ -7,6 +7,7 @@ mod delivery;
 mod digest;
 mod discord;
 mod import;
+mod layering;
 mod operations;
 mod schedule;
 mod settings_history;

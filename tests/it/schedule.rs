@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc, Weekday};
 
 use briefing_bot::clock::{Clock, FixedClock};
+use briefing_bot::delivery::DeliveryError;
 use briefing_bot::domain::{Board, BoardSettings, BoardSlug, TimeZone as BoardTimeZone};
 use briefing_bot::schedule::runner::{PostReport, PosterFuture};
-use briefing_bot::schedule::{DeliveryError, Job, Poster, Runner, RunnerSettings};
+use briefing_bot::schedule::{Job, Poster, Runner, RunnerSettings};
 use briefing_bot::store::{PostKey, PostOutcome, Store};
 
 use crate::on_both_backends;

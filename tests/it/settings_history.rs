@@ -8,11 +8,11 @@ use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use briefing_bot::domain::{BoardSettings, BoardSlug, SettingChange};
+use briefing_bot::domain::{Webhook, WebhookKind, WebhookUrl};
 use briefing_bot::services::actions::Author;
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::settings::{add_webhook, change_board, create_board, remove_webhook};
 use briefing_bot::services::ServiceError;
-use briefing_bot::webhook::{Webhook, WebhookKind, WebhookUrl};
 
 use crate::on_both_backends;
 use crate::support::bot::{TestBot, ADMIN, MEMBER};

@@ -730,8 +730,9 @@ on_both_backends!(
 
 #[tokio::test]
 async fn the_meeting_brief_covers_the_presenting_boroughs() {
+    use briefing_bot::digest::meeting_brief;
+    use briefing_bot::digest::render::markdown::brief_markdown;
     use briefing_bot::domain::Meeting;
-    use briefing_bot::services::meetings::{brief_markdown, meeting_brief};
     let db = crate::support::db::sqlite().await;
     load(&db.store, "dsvb").await;
     let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();

@@ -5,11 +5,12 @@
 //! Every message stays within Discord's documented limits. Lists too long to show end with
 //! "…and N more" and the full list is attached as a file, so nothing is silently dropped.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
-use crate::digest::{Digest, Reminder};
+use crate::digest::{Digest, MeetingBrief, Reminder};
+use crate::domain::{Action, TimeZone};
 
 /// Discord's limits on one message.
 pub mod limits {
@@ -151,8 +152,17 @@ const RED: u32 = 0xC62828;
 const BLUE: u32 = 0x1565C0;
 const PURPLE: u32 = 0x6A1B9A;
 
-fn date(d: NaiveDate) -> String {
-    d.format("%-d %b %Y").to_string()
+/// `1 Sep 2010`: short dates for lists.
+pub fn short_date(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+/// `14 Mar 2010 10:00 GMT`: an instant as the board's clocks showed it, naming the zone (its
+/// abbreviation, which changes with summer time).
+pub fn short_local_time(tz: &TimeZone, at: DateTime<Utc>) -> String {
+    at.with_timezone(&tz.0)
+        .format("%-d %b %Y %H:%M %Z")
+        .to_string()
 }
 
 fn days(n: i64) -> String {
@@ -165,15 +175,42 @@ fn days(n: i64) -> String {
 
 fn action_line(a: &ActionLine) -> String {
     let when = if a.days_overdue > 0 {
-        format!("due {} — **{} overdue**", date(a.due), days(a.days_overdue))
+        format!(
+            "due {} — **{} overdue**",
+            short_date(a.due),
+            days(a.days_overdue)
+        )
     } else {
-        format!("due {}", date(a.due))
+        format!("due {}", short_date(a.due))
     };
     format!(
         "`{}` {} — {} · {when}",
         a.reference,
         escape(&fit(&a.title, 80)),
         escape(&fit(&a.owner, 50))
+    )
+}
+
+/// How far past due an action is, in words, or its due date.
+pub fn due_phrase(action: &Action, today: NaiveDate) -> String {
+    let days = action.days_overdue(today);
+    match days {
+        0 if action.due == today && !action.status.is_closed() => "due today".into(),
+        0 => format!("due {}", short_date(action.due)),
+        1 => format!("due {} — 1 day overdue", short_date(action.due)),
+        n => format!("due {} — {n} days overdue", short_date(action.due)),
+    }
+}
+
+/// One line of a list: "`ACT-001` Title — Owner · on track · due 1 Sep 2010".
+pub fn action_status_line(action: &Action, today: NaiveDate) -> String {
+    format!(
+        "`{}` {} — {} · {} · {}",
+        action.reference,
+        escape(&fit(&action.title, 90)),
+        escape(&fit(&action.owner, 60)),
+        action.status.label(),
+        due_phrase(action, today)
     )
 }
 
@@ -310,9 +347,9 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
         ),
         description: format!(
             "{} to {}, as of {}.",
-            date(d.period.start),
-            date(d.period.end),
-            date(d.as_of)
+            short_date(d.period.start),
+            short_date(d.period.end),
+            short_date(d.as_of)
         ),
         colour: if t.overdue > 0 { RED } else { GREEN },
         ..Default::default()
@@ -325,9 +362,13 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
     headline
         .fields
         .push(("Overdue".into(), t.overdue.to_string(), true));
+    let undated = match t.completed_date_not_recorded {
+        0 => String::new(),
+        n => format!(" (+{n} done, date not recorded)"),
+    };
     headline.fields.push((
         "Completed this quarter".into(),
-        t.completed_in_period.to_string(),
+        format!("{}{undated}", t.completed_in_period),
         true,
     ));
     headline.fields.push((
@@ -403,26 +444,39 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
             files.extend(part.attachment);
             Some((name, part.text, false))
         };
-    let completed: Vec<String> = c
-        .completed
-        .iter()
-        .map(|a| {
-            format!(
-                "`{}` {} — {}{}",
-                a.reference,
-                escape(&fit(&a.title, 80)),
-                escape(&fit(&a.owner, 50)),
-                a.completed_on
-                    .map(|d| format!(" · {}", date(d)))
-                    .unwrap_or_default()
-            )
-        })
-        .collect();
+    // A done action, with its completion date when one is recorded.
+    let done_line = |a: &ActionLine| {
+        format!(
+            "`{}` {} — {}{}",
+            a.reference,
+            escape(&fit(&a.title, 80)),
+            escape(&fit(&a.owner, 50)),
+            a.completed_on
+                .map(|d| format!(" · {}", short_date(d)))
+                .unwrap_or_default()
+        )
+    };
+    let completed: Vec<String> = c.completed.iter().map(done_line).collect();
     changed.fields.extend(section(
         format!("Completed ({})", c.completed.len()),
         completed,
         "completed.csv",
         csv_of(&c.completed),
+        &mut changed_files,
+    ));
+    let undated: Vec<String> = d
+        .completed_date_not_recorded
+        .iter()
+        .map(done_line)
+        .collect();
+    changed.fields.extend(section(
+        format!(
+            "Completed, date not recorded ({})",
+            d.completed_date_not_recorded.len()
+        ),
+        undated,
+        "completed-date-not-recorded.csv",
+        csv_of(&d.completed_date_not_recorded),
         &mut changed_files,
     ));
     let newly: Vec<String> = c.newly_overdue.iter().map(action_line).collect();
@@ -441,8 +495,8 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
                 "`{}` {} — {} → {}{}",
                 s.reference,
                 escape(&fit(&s.title, 60)),
-                date(s.from),
-                date(s.to),
+                short_date(s.from),
+                short_date(s.to),
                 s.reason
                     .as_deref()
                     .map(|r| format!(" — {}", escape(&fit(r, 120))))
@@ -613,8 +667,8 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
     let content = format!(
         "**Quarterly VAW briefing — {}** ({} to {})",
         d.period.label,
-        date(d.period.start),
-        date(d.period.end)
+        short_date(d.period.start),
+        short_date(d.period.end)
     );
     pack(content, embeds, Vec::new(), Vec::new())
 }
@@ -697,7 +751,7 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
         let mut content = if messages.is_empty() {
             format!(
                 "**Reminder — {}**: {} overdue, {} due in the next {} days.",
-                date(r.as_of),
+                short_date(r.as_of),
                 r.overdue.len(),
                 r.due_soon.len(),
                 r.remind_before_days
@@ -746,7 +800,7 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
                     format!("**{} overdue — escalated**", days(i.days_overdue))
                 }
                 ReminderKind::Overdue => format!("**{} overdue**", days(i.days_overdue)),
-                ReminderKind::DueSoon => format!("due {}", date(i.due)),
+                ReminderKind::DueSoon => format!("due {}", short_date(i.due)),
             };
             lines.push(format!(
                 "`{}` {} — {when}{officer}",
@@ -849,6 +903,68 @@ fn reminder_csv(r: &Reminder) -> Vec<u8> {
         ]);
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// The brief as a message: one field per presenting borough. Pings nobody.
+pub fn brief_message(brief: &MeetingBrief) -> Message {
+    let mut embed = Embed {
+        title: fit(
+            &format!(
+                "{} — {}",
+                escape(&brief.meeting.title),
+                short_date(brief.meeting.held_on)
+            ),
+            limits::EMBED_TITLE,
+        ),
+        description: fit(
+            &format!(
+                "Presenting: {}. Action plans as of {}; \"done\" counts since {}.",
+                escape(&brief.meeting.boroughs.join(" and ")),
+                short_date(brief.as_of),
+                short_date(brief.since)
+            ),
+            limits::EMBED_DESCRIPTION,
+        ),
+        colour: PURPLE,
+        ..Default::default()
+    };
+    for b in brief.boroughs.iter().take(limits::EMBED_FIELDS) {
+        let mut lines: Vec<String> = b
+            .overdue
+            .iter()
+            .map(|a| format!("⚠ {}", action_status_line(a, brief.as_of)))
+            .collect();
+        lines.extend(
+            b.done_since_last_meeting
+                .iter()
+                .map(|a| format!("✓ {}", action_status_line(a, brief.as_of))),
+        );
+        if lines.is_empty() {
+            lines.push("Nothing overdue; nothing completed since the last meeting.".into());
+        }
+        embed.fields.push((
+            fit(
+                &format!(
+                    "{} — {} open, {} overdue, {} done",
+                    escape(&b.borough),
+                    b.open.len(),
+                    b.overdue.len(),
+                    b.done_since_last_meeting.len()
+                ),
+                limits::FIELD_NAME,
+            ),
+            join_within(&lines, limits::FIELD_VALUE),
+            false,
+        ));
+    }
+    Message {
+        content: format!(
+            "**Pre-meeting brief — {}**",
+            short_date(brief.meeting.held_on)
+        ),
+        embeds: vec![embed],
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -6,8 +6,12 @@ use chrono::NaiveDate;
 
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
-use crate::digest::{Digest, Reminder};
+use crate::digest::{Digest, MeetingBrief, Reminder};
 use crate::domain::format_long_date;
+
+/// Why undated completions are listed, and how to date them.
+const UNDATED_HINT: &str = "Done, but no quarter counts them until a completion date \
+is recorded: set completed_on and import the actions with --update.";
 
 /// Text safe inside a Markdown table cell or list item.
 fn cell(text: &str) -> String {
@@ -83,6 +87,13 @@ pub fn digest_markdown(d: &Digest) -> String {
         "- **{}** completed and **{}** slipped this quarter",
         t.completed_in_period, t.slipped_in_period
     );
+    if t.completed_date_not_recorded > 0 {
+        let _ = writeln!(
+            out,
+            "- **{}** done with no completion date recorded",
+            t.completed_date_not_recorded
+        );
+    }
     let r = &d.recommendations;
     let counts = |m: &std::collections::BTreeMap<&'static str, usize>| {
         m.iter()
@@ -118,6 +129,16 @@ pub fn digest_markdown(d: &Digest) -> String {
     }
     if c.completed.is_empty() {
         let _ = writeln!(out, "- None.");
+    }
+    if !d.completed_date_not_recorded.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Completed, date not recorded ({})\n\n{UNDATED_HINT}\n",
+            d.completed_date_not_recorded.len()
+        );
+        for a in &d.completed_date_not_recorded {
+            let _ = writeln!(out, "- {}", action_item(a));
+        }
     }
     let _ = writeln!(out, "\n### Newly overdue ({})\n", c.newly_overdue.len());
     for a in &c.newly_overdue {
@@ -263,6 +284,52 @@ pub fn reminder_markdown(r: Option<&Reminder>, as_of: NaiveDate) -> String {
                 "- **{}** {} — {when}{officer}",
                 i.reference,
                 cell(&i.title)
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The brief as Markdown (terminal, webhooks, board papers).
+pub fn brief_markdown(brief: &MeetingBrief) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## {} — {}\n\nPresenting: {}. Action plans as of {}.\n",
+        brief.meeting.title,
+        format_long_date(brief.meeting.held_on),
+        brief.meeting.boroughs.join(" and "),
+        format_long_date(brief.as_of)
+    );
+    for b in &brief.boroughs {
+        let _ = writeln!(
+            out,
+            "### {}\n\n{} open, {} overdue, {} done since {}.\n",
+            b.borough,
+            b.open.len(),
+            b.overdue.len(),
+            b.done_since_last_meeting.len(),
+            format_long_date(brief.since)
+        );
+        for a in &b.overdue {
+            let _ = writeln!(
+                out,
+                "- **Overdue** {} {} — {} (due {}, {} days)",
+                a.reference,
+                a.title,
+                a.owner,
+                a.due,
+                a.days_overdue(brief.as_of)
+            );
+        }
+        for a in &b.done_since_last_meeting {
+            let _ = writeln!(out, "- **Done** {} {} — {}", a.reference, a.title, a.owner);
+        }
+        if b.overdue.is_empty() && b.done_since_last_meeting.is_empty() {
+            let _ = writeln!(
+                out,
+                "- Nothing overdue and nothing completed since the last meeting."
             );
         }
         out.push('\n');

@@ -1,4 +1,5 @@
-//! Renderers: each a function of a [`super::Digest`] or [`super::Reminder`] value.
+//! Renderers: each a function of a [`super::Digest`], [`super::Reminder`] or
+//! [`super::MeetingBrief`] value.
 
 pub mod chart;
 pub mod discord;

@@ -7,7 +7,9 @@ use super::{
     private, ref_option, text_option, StatusChoice,
 };
 use crate::discord::access::{may_change_action, require, Access};
-use crate::discord::format::{self, action_embed, action_line, history_line, list_reply, no_pings};
+use crate::discord::format::{
+    self, action_embed, action_status_line, history_line, list_reply, no_pings,
+};
 use crate::discord::{current_board, telemetry, BotError, Context};
 use crate::domain::{Action, ActionStatus, OfficerId, Ref, SubjectKind, Text};
 use crate::services::actions::{
@@ -124,7 +126,10 @@ async fn listing(
     } else {
         store.count_actions(board.id, &filter).await?
     };
-    let lines: Vec<String> = actions.iter().map(|a| action_line(a, today)).collect();
+    let lines: Vec<String> = actions
+        .iter()
+        .map(|a| action_status_line(a, today))
+        .collect();
     let attachment = full.then(|| (format!("{noun}.csv"), actions_csv(&actions)));
     Ok(list_reply(
         &format!("{total} {noun}"),
@@ -214,13 +219,18 @@ pub async fn history(
             "There is no action or recommendation {reference} on this board. Check the ref."
         )));
     }
-    let lines: Vec<String> = entries.iter().map(history_line).collect();
+    let tz = &board.settings.time_zone;
+    let lines: Vec<String> = entries.iter().map(|e| history_line(e, tz)).collect();
     let full = (
         format!("history-{reference}.md"),
         lines.join("\n").into_bytes(),
     );
     let reply = list_reply(
-        &format!("History of {reference} ({} entries)", entries.len()),
+        &format!(
+            "History of {reference} ({} entries, times in {})",
+            entries.len(),
+            tz.name()
+        ),
         &lines,
         lines.len(),
         "No history yet.",

@@ -2,10 +2,11 @@
 //! channel, now).
 
 use super::{date_option, private};
+use crate::delivery::discord::to_create_message;
 use crate::digest::load_digest;
 use crate::digest::render::{chart::digest_chart, discord::digest_messages};
 use crate::discord::access::{check_bot_can_post, require, Access};
-use crate::discord::post::{to_create_message, to_private_reply};
+use crate::discord::post::to_private_reply;
 use crate::discord::{current_board, BotError, Context};
 use poise::serenity_prelude as serenity;
 

@@ -1,13 +1,13 @@
 //! `/meeting`: the board's meeting dates, the boroughs presenting, and the pre-meeting brief.
 
 use super::{date_option, private, text_option};
-use crate::digest::render::discord::{Embed, Message};
+use crate::digest::meeting_brief;
+use crate::digest::render::discord::brief_message;
 use crate::discord::access::{require, Access};
-use crate::discord::format::{action_line, escape, fit, join_within, limits, short_date};
+use crate::discord::format::{escape, fit, join_within, limits, short_date};
 use crate::discord::post::to_private_reply;
 use crate::discord::{current_board, BotError, Context};
 use crate::domain::{Meeting, Text};
-use crate::services::meetings::{meeting_brief, MeetingBrief};
 
 /// Meetings: add one, list them, preview the brief.
 #[poise::command(
@@ -101,68 +101,6 @@ pub async fn list(ctx: Context<'_>) -> Result<(), BotError> {
     ctx.send(private(join_within(&lines, limits::CONTENT)))
         .await?;
     Ok(())
-}
-
-/// The brief as a message: one field per presenting borough. Pings nobody.
-pub fn brief_message(brief: &MeetingBrief) -> Message {
-    let mut embed = Embed {
-        title: fit(
-            &format!(
-                "{} — {}",
-                escape(&brief.meeting.title),
-                short_date(brief.meeting.held_on)
-            ),
-            limits::EMBED_TITLE,
-        ),
-        description: fit(
-            &format!(
-                "Presenting: {}. Action plans as of {}; \"done\" counts since {}.",
-                escape(&brief.meeting.boroughs.join(" and ")),
-                short_date(brief.as_of),
-                short_date(brief.since)
-            ),
-            limits::EMBED_DESCRIPTION,
-        ),
-        colour: 0x6A1B9A,
-        ..Default::default()
-    };
-    for b in brief.boroughs.iter().take(limits::EMBED_FIELDS) {
-        let mut lines: Vec<String> = b
-            .overdue
-            .iter()
-            .map(|a| format!("⚠ {}", action_line(a, brief.as_of)))
-            .collect();
-        lines.extend(
-            b.done_since_last_meeting
-                .iter()
-                .map(|a| format!("✓ {}", action_line(a, brief.as_of))),
-        );
-        if lines.is_empty() {
-            lines.push("Nothing overdue; nothing completed since the last meeting.".into());
-        }
-        embed.fields.push((
-            fit(
-                &format!(
-                    "{} — {} open, {} overdue, {} done",
-                    escape(&b.borough),
-                    b.open.len(),
-                    b.overdue.len(),
-                    b.done_since_last_meeting.len()
-                ),
-                limits::FIELD_NAME,
-            ),
-            join_within(&lines, limits::FIELD_VALUE),
-            false,
-        ));
-    }
-    Message {
-        content: format!(
-            "**Pre-meeting brief — {}**",
-            short_date(brief.meeting.held_on)
-        ),
-        embeds: vec![embed],
-        ..Default::default()
-    }
 }
 
 /// Preview the brief for the next meeting (or the one on a date).

@@ -6,11 +6,12 @@ use super::{author_tag, private};
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::format::{list_reply, no_pings, setting_line};
 use crate::discord::{current_board, BotError, Context};
-use crate::domain::{Board, BoardSlug, Schedule, TimeZone, YearStartMonth};
+use crate::domain::{
+    Board, BoardSlug, Schedule, TimeZone, Webhook, WebhookKind, WebhookUrl, YearStartMonth,
+};
 use crate::services::actions::Author;
 use crate::services::settings::{self, change_board};
 use crate::services::ServiceError;
-use crate::webhook::{Webhook, WebhookKind, WebhookUrl};
 
 /// Configure the board for this server: which board, channels, roles, time zone, reminders.
 #[poise::command(

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 
+use briefing_bot::domain::Webhook;
 use briefing_bot::domain::{Board, BoardSettings, BoardSlug, ChatSettings};
 use briefing_bot::services::actions::Author;
 use briefing_bot::services::settings::{add_webhook, change_board};
 use briefing_bot::services::ServiceError;
 use briefing_bot::store::Store;
-use briefing_bot::webhook::Webhook;
 
 fn author(at: DateTime<Utc>) -> Author<'static> {
     Author { by: "test", at }

@@ -1,13 +1,10 @@
-//! Board meetings and the pre-meeting brief: what the presenting boroughs' action plans look
-//! like — open, overdue, and done since the last meeting.
-
-use std::fmt::Write as _;
+//! The pre-meeting brief: what the presenting boroughs' action plans look like — open,
+//! overdue, and done since the last meeting — built from the record as of a date.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 
-use super::ServiceError;
-use crate::domain::{format_long_date, Action, Board, Meeting, TimeZone};
-use crate::store::Store;
+use crate::domain::{Action, Board, Meeting, TimeZone};
+use crate::store::{Store, StoreError};
 
 /// One presenting borough's action plan at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -43,7 +40,7 @@ pub async fn meeting_brief(
     board: &Board,
     meeting: &Meeting,
     as_of: NaiveDate,
-) -> Result<MeetingBrief, ServiceError> {
+) -> Result<MeetingBrief, StoreError> {
     let meetings = store.meetings(board.id).await?;
     let since = meetings
         .iter()
@@ -96,50 +93,4 @@ pub async fn meeting_brief(
         since,
         boroughs,
     })
-}
-
-/// The brief as Markdown (terminal, webhooks, board papers).
-pub fn brief_markdown(brief: &MeetingBrief) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "## {} — {}\n\nPresenting: {}. Action plans as of {}.\n",
-        brief.meeting.title,
-        format_long_date(brief.meeting.held_on),
-        brief.meeting.boroughs.join(" and "),
-        format_long_date(brief.as_of)
-    );
-    for b in &brief.boroughs {
-        let _ = writeln!(
-            out,
-            "### {}\n\n{} open, {} overdue, {} done since {}.\n",
-            b.borough,
-            b.open.len(),
-            b.overdue.len(),
-            b.done_since_last_meeting.len(),
-            format_long_date(brief.since)
-        );
-        for a in &b.overdue {
-            let _ = writeln!(
-                out,
-                "- **Overdue** {} {} — {} (due {}, {} days)",
-                a.reference,
-                a.title,
-                a.owner,
-                a.due,
-                a.days_overdue(brief.as_of)
-            );
-        }
-        for a in &b.done_since_last_meeting {
-            let _ = writeln!(out, "- **Done** {} {} — {}", a.reference, a.title, a.owner);
-        }
-        if b.overdue.is_empty() && b.done_since_last_meeting.is_empty() {
-            let _ = writeln!(
-                out,
-                "- Nothing overdue and nothing completed since the last meeting."
-            );
-        }
-        out.push('\n');
-    }
-    out
 }
