@@ -1,7 +1,10 @@
 //! Import benchmark: a generated 10,000-action CSV imported into a fresh database, timed over
 //! several runs, beside a baseline that inserts the same rows with bare SQL in one transaction
-//! (the floor any importer has to pay). Run with `cargo bench --bench import`; PostgreSQL too
-//! when `TEST_POSTGRES_URL` is set.
+//! (the floor any importer has to pay). Then ten `briefing-bot import actions --update`
+//! processes are started at once on one database, each changing its own 1,000 of the 10,000
+//! actions: every one must succeed, and their wall time is set beside the same ten run one after
+//! the other. Run with `cargo bench --bench import`; PostgreSQL too when `TEST_POSTGRES_URL` is
+//! set.
 
 use std::time::{Duration, Instant};
 
@@ -216,6 +219,130 @@ async fn main() {
         println!(
             "{}",
             Figures(baseline_times).line(&format!("{backend}: baseline bare INSERTs"))
+        );
+        concurrent_imports(backend, &recs, &actions, dir.path()).await;
+    }
+}
+
+/// Ten update files, file k moving actions k*1000 … k*1000+999 off track with a new due date.
+fn update_files(actions: &str, dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let lines: Vec<&str> = actions.lines().collect();
+    (0..10)
+        .map(|k| {
+            let mut csv = format!("{}\n", lines[0]);
+            for line in &lines[1 + k * 1000..1 + (k + 1) * 1000] {
+                let mut cells: Vec<&str> = line.split(',').collect();
+                cells[6] = "2011-03-31";
+                cells[7] = "off_track";
+                cells[8] = "";
+                csv.push_str(&cells.join(","));
+                csv.push('\n');
+            }
+            let path = dir.join(format!("update-{k}.csv"));
+            std::fs::write(&path, csv).unwrap();
+            path
+        })
+        .collect()
+}
+
+/// Run the ten imports as separate processes, all at once or one after the other; returns the
+/// wall time and how many exited successfully.
+fn run_imports(url: &str, files: &[std::path::PathBuf], together: bool) -> (Duration, usize) {
+    let start = |file: &std::path::PathBuf| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+            .args(["--database-url", url, "import", "actions"])
+            .arg(file)
+            .args(["--board", "bench", "--update"])
+            .env_remove("DATABASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let started = Instant::now();
+    let statuses: Vec<std::process::Output> = if together {
+        let children: Vec<_> = files.iter().map(start).collect();
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect()
+    } else {
+        files
+            .iter()
+            .map(|f| start(f).wait_with_output().unwrap())
+            .collect()
+    };
+    let elapsed = started.elapsed();
+    for out in statuses.iter().filter(|o| !o.status.success()) {
+        println!(
+            "    an import failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    (
+        elapsed,
+        statuses.iter().filter(|o| o.status.success()).count(),
+    )
+}
+
+async fn concurrent_imports(backend: &str, recs: &str, actions: &str, dir: &std::path::Path) {
+    let files = update_files(actions, dir);
+    for together in [false, true] {
+        let mut times = Vec::new();
+        let mut succeeded = 0;
+        for run in 0..3 {
+            let (store, url, pg) = fresh(backend, 100 + run, dir)
+                .await
+                .expect("database for the benchmark");
+            let slug = BoardSlug::parse("bench").unwrap();
+            let options = ImportOptions {
+                by: "bench",
+                now: chrono::Utc::now(),
+                ..Default::default()
+            };
+            for (kind, csv) in [
+                (RecordKind::Recommendations, recs),
+                (RecordKind::Actions, actions),
+            ] {
+                import_csv(
+                    &store,
+                    Some(&slug),
+                    kind,
+                    "plan.csv",
+                    csv.as_bytes(),
+                    &options,
+                )
+                .await
+                .unwrap();
+            }
+            let board = store.board(&slug).await.unwrap().unwrap();
+            let url_for_run = url.clone();
+            let files_for_run = files.clone();
+            let (elapsed, ok) = tokio::task::spawn_blocking(move || {
+                run_imports(&url_for_run, &files_for_run, together)
+            })
+            .await
+            .unwrap();
+            let moved = store
+                .actions(board.id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|a| a.due.to_string() == "2011-03-31")
+                .count();
+            assert_eq!(moved, ACTIONS, "every import's changes are in the database");
+            times.push(elapsed);
+            succeeded += ok;
+            cleanup(store, pg).await;
+        }
+        let label = if together {
+            "10 CLI imports at once"
+        } else {
+            "baseline: the same 10, one by one"
+        };
+        println!(
+            "{}   succeeded {succeeded} of 30",
+            Figures(times).line(&format!("{backend}: {label}"))
         );
     }
 }

@@ -56,17 +56,80 @@ fn guild(id: u64) -> Guild {
     }
 }
 
-fn percentiles(label: &str, mut times: Vec<Duration>) {
+/// How a reply reads to the person: what they asked was done, they were told in words to try
+/// again, or something failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Done,
+    Retry,
+    Failed,
+}
+
+/// Latency percentiles and how many replies were successes, so a fast failure never passes
+/// for a fast answer.
+fn percentiles(label: &str, results: Vec<(Duration, String)>, outcome: impl Fn(&str) -> Outcome) {
+    let mut times: Vec<Duration> = results.iter().map(|(t, _)| *t).collect();
     times.sort();
     let at =
         |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0;
+    let count = |o: Outcome| {
+        results
+            .iter()
+            .filter(|(_, text)| outcome(text) == o)
+            .count()
+    };
+    let (done, retry, failed) = (
+        count(Outcome::Done),
+        count(Outcome::Retry),
+        count(Outcome::Failed),
+    );
     println!(
-        "{label:<46} n={:<5} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms",
+        "{label:<50} n={:<5} p50 {:>7.2} ms   p99 {:>7.2} ms   max {:>7.2} ms   done {done}, told to retry {retry}, failed {failed}",
         times.len(),
         at(0.5),
         at(0.99),
         at(1.0)
     );
+    if let Some((_, text)) = results
+        .iter()
+        .find(|(_, text)| outcome(text) == Outcome::Failed)
+    {
+        println!(
+            "    first failed reply: {}",
+            text.lines().next().unwrap_or("")
+        );
+    }
+}
+
+fn pong(text: &str) -> Outcome {
+    if text == "pong" {
+        Outcome::Done
+    } else {
+        Outcome::Failed
+    }
+}
+
+/// `/update` succeeded when the reply shows the change ("on track → at risk") or the noted
+/// progress; a busy database or a collision is told as "try again".
+fn updated(text: &str) -> Outcome {
+    if text.contains("Sorry") {
+        Outcome::Failed
+    } else if text.contains(" → ") || text.contains("Noted progress") {
+        Outcome::Done
+    } else if text.contains("try again") {
+        Outcome::Retry
+    } else {
+        Outcome::Failed
+    }
+}
+
+/// `/overdue` succeeded when it lists the overdue actions.
+fn listed(text: &str) -> Outcome {
+    if text.contains("overdue actions as of") && !text.contains("Sorry") {
+        Outcome::Done
+    } else {
+        Outcome::Failed
+    }
 }
 
 fn command_id(fake: &FakeDiscord, name: &str) -> String {
@@ -83,7 +146,7 @@ async fn measure(
     options: impl Fn(usize) -> Value,
     count: usize,
     burst: usize,
-) -> Vec<Duration> {
+) -> Vec<(Duration, String)> {
     let id = command_id(fake, name);
     let mut times = Vec::with_capacity(count);
     let mut i = 0;
@@ -98,7 +161,10 @@ async fn measure(
         i += batch.len();
         let waits = batch.into_iter().map(|(payload, token)| {
             let fake = fake.clone();
-            async move { fake.time_interaction(payload, &token).await }
+            async move {
+                let time = fake.time_interaction(payload, &token).await;
+                (time, fake.reply_for(&token).text())
+            }
         });
         times.extend(futures_util::future::join_all(waits).await);
     }
@@ -179,10 +245,12 @@ async fn main() {
     percentiles(
         "baseline bare poise /ping, sequential",
         measure(&fake, "ping", |_| json!([]), 1000, 1).await,
+        pong,
     );
     percentiles(
         "baseline bare poise /ping, bursts of 50",
         measure(&fake, "ping", |_| json!([]), 1000, 50).await,
+        pong,
     );
     shards.shutdown_all().await;
 
@@ -245,18 +313,36 @@ async fn main() {
     percentiles(
         "briefing-bot /update, sequential",
         measure(&fake, "update", update, 1000, 1).await,
+        updated,
     );
     percentiles(
-        "briefing-bot /update, bursts of 50",
+        "briefing-bot /update, bursts of 50 different actions",
         measure(&fake, "update", |n| update(n + 1000), 1000, 50).await,
+        updated,
+    );
+    // Fifty officers update the same action at the same moment, each with its own note: every
+    // one is applied in turn (or told in words to try again).
+    let same = |n: usize| {
+        json!([
+            {"name": "action", "type": 3, "value": "ACT-00001"},
+            {"name": "status", "type": 4, "value": 2 + (n % 2)},
+            {"name": "note", "type": 3, "value": format!("officer {n}")}
+        ])
+    };
+    percentiles(
+        "briefing-bot /update, bursts of 50 on one action",
+        measure(&fake, "update", same, 1000, 50).await,
+        updated,
     );
     percentiles(
         "briefing-bot /overdue, sequential",
         measure(&fake, "overdue", |_| json!([]), 1000, 1).await,
+        listed,
     );
     percentiles(
         "briefing-bot /overdue, bursts of 50",
         measure(&fake, "overdue", |_| json!([]), 1000, 50).await,
+        listed,
     );
     let violations = fake.violations();
     println!("requests Discord would refuse: {}", violations.len());

@@ -145,7 +145,7 @@ pub enum StoreError {
     ReadOnly { url: String, cause: String },
     #[error("could not bring the database schema up to date at {url}: {cause}")]
     Migration { url: String, cause: String },
-    #[error("the database is busy with other changes and did not come free within {waited_secs} seconds, so nothing was saved; try again in a moment (if it keeps happening, see \"The database is busy\" in docs/operations.md)")]
+    #[error("the database was busy with other changes for more than {waited_secs} seconds, so nothing was saved; try again in a moment")]
     Busy { waited_secs: u64 },
     #[error("another change to the same record was being saved at the same moment, and this one still collided after several tries, so nothing was saved; try again ({0})")]
     Conflict(String),

@@ -26,6 +26,8 @@ pub enum ExportChoice {
     Actions,
     #[name = "history"]
     History,
+    #[name = "settings history"]
+    SettingsHistory,
 }
 
 /// Largest attachment `/import` reads; larger files belong on the command line.
@@ -122,6 +124,7 @@ pub async fn export(
         ExportChoice::Recommendations => (ExportKind::Recommendations, "recommendations"),
         ExportChoice::Actions => (ExportKind::Actions, "actions"),
         ExportChoice::History => (ExportKind::History, "history"),
+        ExportChoice::SettingsHistory => (ExportKind::SettingsHistory, "settings-history"),
     };
     let mut bytes = Vec::new();
     let rows = export_csv(&ctx.data().store, &board, kind, &mut bytes).await?;
