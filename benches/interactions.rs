@@ -407,9 +407,15 @@ async fn main() {
                 response.status()
             );
             response.bytes().await.unwrap();
-            times.push(started.elapsed());
+            times.push((started.elapsed(), "200".to_string()));
         }
-        percentiles(&format!("GET {path} on the running bot"), times);
+        percentiles(&format!("GET {path} on the running bot"), times, |status| {
+            if status == "200" {
+                Outcome::Done
+            } else {
+                Outcome::Failed
+            }
+        });
     }
     let _ = child.kill();
     let _ = child.wait();
