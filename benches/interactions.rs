@@ -102,7 +102,7 @@ fn percentiles(label: &str, results: Vec<(Duration, String)>, outcome: impl Fn(&
 }
 
 fn pong(text: &str) -> Outcome {
-    if text == "pong" {
+    if text.trim() == "pong" {
         Outcome::Done
     } else {
         Outcome::Failed

@@ -172,7 +172,7 @@ impl Store {
         finish: Option<Finish<'_>>,
     ) -> Result<bool, StoreError> {
         let classify = |e| StoreError::classify(e, self.url());
-        let mut tx = self.begin_raw().await.map_err(classify)?;
+        let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
         sqlx::query(
             "INSERT INTO delivery_attempts (post_id, attempted_at, worker, outcome, http_status, \
              detail) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -37,7 +37,7 @@ impl Store {
         let now_text = timestamp_to_text(now);
         // Write first: on SQLite a transaction that only read would have to upgrade its lock
         // to write, and two doing so at once fail instead of waiting their turn.
-        let mut tx = self.begin_raw().await.map_err(classify)?;
+        let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
         for shard in shards.clone() {
             let taken = sqlx::query(
                 "INSERT INTO gateway_leases (shard, total_shards, holder, expires_at) \

@@ -251,11 +251,13 @@ impl ActionFilter {
     }
 }
 
-/// `%text%` for a case-insensitive LIKE, with LIKE's own wildcards taken literally.
+/// `%text%` for a case-insensitive LIKE, with LIKE's own wildcards taken literally. Only ASCII
+/// letters are folded, as SQL's `LOWER()` does on both backends (PostgreSQL's text columns use
+/// the "C" collation), so a search finds the same records on either.
 fn like_pattern(text: &str) -> String {
     let escaped = text
         .trim()
-        .to_lowercase()
+        .to_ascii_lowercase()
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
@@ -517,7 +519,10 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let pattern = like_pattern(text);
-        let prefix = format!("{}%", text.trim().to_uppercase().replace(['%', '_'], ""));
+        let prefix = format!(
+            "{}%",
+            text.trim().to_ascii_uppercase().replace(['%', '_'], "")
+        );
         let rows: Vec<(String, String)> = sqlx::query_as(&format!(
             "SELECT reference, title FROM {table} WHERE board_id = $1 AND \
              (LOWER(ref_key) LIKE $2 ESCAPE '\\' OR LOWER(title) LIKE $2 ESCAPE '\\') \

@@ -9,12 +9,14 @@ use super::records::{
     action_from_row, recommendation_from_row, ref_key, StoredAction, ACTION_SELECT,
     RECOMMENDATION_SELECT,
 };
-use super::{Backend, DatabaseUrl, StoreError};
+use super::{Backend, DatabaseUrl, StoreError, WriteTurn};
 use crate::domain::{dates::timestamp_to_text, Action, Recommendation, Source, StatusUpdate};
 
 /// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
 pub struct Transaction {
+    // Dropped before the turn, so the next writer starts after this one has ended.
     tx: sqlx::Transaction<'static, Any>,
+    _turn: WriteTurn,
     backend: Backend,
     url: DatabaseUrl,
 }
@@ -28,10 +30,16 @@ pub(crate) struct StoredRecommendation {
 impl Transaction {
     pub(super) fn new(
         tx: sqlx::Transaction<'static, Any>,
+        turn: WriteTurn,
         backend: Backend,
         url: DatabaseUrl,
     ) -> Self {
-        Self { tx, backend, url }
+        Self {
+            tx,
+            _turn: turn,
+            backend,
+            url,
+        }
     }
 
     /// The clause that locks the rows a change reads, so a concurrent change of the same rows

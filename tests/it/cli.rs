@@ -367,3 +367,23 @@ async fn debug_output_of_settings_and_store_hides_a_query_password() {
     assert!(debug.contains("password=***"), "{debug}");
     store.close().await;
 }
+
+/// A PostgreSQL URL parameter the driver would ignore — and log with its value — is refused
+/// up front, naming the parameter and never its value.
+#[test]
+fn an_unknown_database_url_parameter_is_refused_without_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bot(
+        dir.path(),
+        &[
+            "--database-url",
+            "postgres://u@127.0.0.1:1/x?sslmode=disable&sslpassword=hunter2",
+            "migrate",
+        ],
+    );
+    assert!(!out.status.success());
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("parameter sslpassword"), "{text}");
+    assert!(text.contains("remove it"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}

@@ -109,10 +109,21 @@ pub async fn empty_postgres() -> Option<PostgresDatabase> {
     let pool = sqlx::AnyPool::connect(&admin)
         .await
         .expect("TEST_POSTGRES_URL is set but the server cannot be reached");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&pool)
-        .await
-        .expect("create test database");
+    // A database with a real-world collation (ICU, English), as a production server might
+    // have, so tests see any ordering or case-folding that differs from SQLite's; a plain one
+    // where the server has no ICU.
+    let icu = sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' \
+         LOCALE 'C.UTF-8'"
+    ))
+    .execute(&pool)
+    .await;
+    if icu.is_err() {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .expect("create test database");
+    }
     pool.close().await;
     let mut url = url::Url::parse(&admin).expect("TEST_POSTGRES_URL is a URL");
     url.set_path(&format!("/{name}"));
