@@ -291,7 +291,7 @@ async fn concurrent_imports(backend: &str, recs: &str, actions: &str, dir: &std:
         let mut times = Vec::new();
         let mut succeeded = 0;
         for run in 0..3 {
-            let (store, url, pg) = fresh(backend, 100 + run, dir)
+            let (store, url, pg) = fresh(backend, 100 + run + 10 * usize::from(together), dir)
                 .await
                 .expect("database for the benchmark");
             let slug = BoardSlug::parse("bench").unwrap();

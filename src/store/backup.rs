@@ -25,10 +25,13 @@ impl Store {
             )));
         }
         let target = out.to_string_lossy().replace('\'', "''");
-        sqlx::query(&format!("VACUUM INTO '{target}'"))
-            .execute(self.pool())
-            .await
-            .map_err(|e| StoreError::classify(e, self.url()))?;
+        on_pool!(self.pool(), |p| sqlx::query(&format!(
+            "VACUUM INTO '{target}'"
+        ))
+        .execute(p)
+        .await
+        .map(|done| done.rows_affected()))
+        .map_err(|e| StoreError::classify(e, self.url()))?;
         Ok(())
     }
 }
@@ -36,9 +39,8 @@ impl Store {
 /// Check that `file` is a briefing-bot SQLite database (it has our schema), without changing
 /// it. Returns the number of migrations it has applied.
 pub async fn inspect_backup(file: &Path) -> Result<usize, StoreError> {
-    sqlx::any::install_default_drivers();
     let url = DatabaseUrl::new(format!("sqlite://{}?mode=ro", file.display()));
-    let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=ro", file.display()))
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", file.display()))
         .await
         .map_err(|e| StoreError::Unreachable {
             url: url.redacted(),

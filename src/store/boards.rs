@@ -1,8 +1,6 @@
 //! Boards and their settings.
 
 use chrono::{DateTime, Utc};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 use super::{Store, StoreError, Transaction};
 use crate::domain::dates::timestamp_to_text;
@@ -15,78 +13,101 @@ const BOARD_COLUMNS: &str = "id, slug, name, time_zone, year_start_month, remind
     admin_role_id, officers_update_any, digest_schedule, reminder_schedule, catch_up_days, \
     meeting_brief_days";
 
-/// A snowflake id stored as text.
-fn id_column(row: &AnyRow, column: &str) -> Result<Option<u64>, StoreError> {
-    let text: Option<String> = row.try_get(column)?;
-    text.map(|t| {
-        t.parse()
-            .map_err(|_| StoreError::Corrupt(format!("{column} {t:?} is not an id")))
-    })
-    .transpose()
+/// A board as its columns are read (one decode path for both backends).
+#[derive(sqlx::FromRow)]
+struct BoardRow {
+    id: i64,
+    slug: String,
+    name: String,
+    time_zone: String,
+    year_start_month: i64,
+    remind_before_days: i64,
+    escalate_after_days: i64,
+    guild_id: Option<String>,
+    digest_channel_id: Option<String>,
+    reminder_channel_id: Option<String>,
+    officer_role_id: Option<String>,
+    admin_role_id: Option<String>,
+    officers_update_any: i64,
+    digest_schedule: String,
+    reminder_schedule: String,
+    catch_up_days: i64,
+    meeting_brief_days: i64,
 }
 
-fn board_from_row(row: &AnyRow) -> Result<Board, StoreError> {
-    let slug: String = row.try_get("slug")?;
-    let tz: String = row.try_get("time_zone")?;
-    let month: i64 = row.try_get("year_start_month")?;
-    let corrupt = |what: &str| StoreError::Corrupt(format!("board {slug}: {what}"));
-    Ok(Board {
-        id: row.try_get("id")?,
-        slug: BoardSlug::parse(&slug).map_err(|e| corrupt(&e.to_string()))?,
-        name: row.try_get("name")?,
-        settings: BoardSettings {
-            time_zone: TimeZone::parse(&tz).map_err(|e| corrupt(&e.to_string()))?,
-            year_start_month: YearStartMonth::new(month as u32)
-                .map_err(|e| corrupt(&e.to_string()))?,
-            remind_before_days: row.try_get::<i64, _>("remind_before_days")?.max(0) as u32,
-            escalate_after_days: row.try_get::<i64, _>("escalate_after_days")?.max(0) as u32,
-            digest_schedule: Schedule::parse(&row.try_get::<String, _>("digest_schedule")?)
-                .map_err(|e| corrupt(&e.to_string()))?,
-            reminder_schedule: Schedule::parse(&row.try_get::<String, _>("reminder_schedule")?)
-                .map_err(|e| corrupt(&e.to_string()))?,
-            catch_up_days: row.try_get::<i64, _>("catch_up_days")?.max(0) as u32,
-            meeting_brief_days: row.try_get::<i64, _>("meeting_brief_days")?.max(0) as u32,
-        },
-        chat: ChatSettings {
-            server_id: id_column(row, "guild_id")?,
-            digest_channel: id_column(row, "digest_channel_id")?,
-            reminder_channel: id_column(row, "reminder_channel_id")?,
-            officer_role: id_column(row, "officer_role_id")?,
-            admin_role: id_column(row, "admin_role_id")?,
-            officers_update_any: row.try_get::<i64, _>("officers_update_any")? != 0,
-        },
-    })
+impl BoardRow {
+    fn into_board(self) -> Result<Board, StoreError> {
+        let slug = self.slug;
+        let corrupt = |what: &str| StoreError::Corrupt(format!("board {slug}: {what}"));
+        // A snowflake id stored as text.
+        let id = |column: &str, text: Option<String>| {
+            text.map(|t| {
+                t.parse()
+                    .map_err(|_| corrupt(&format!("{column} {t:?} is not an id")))
+            })
+            .transpose()
+        };
+        let days = |n: i64| n.max(0) as u32;
+        Ok(Board {
+            id: self.id,
+            name: self.name,
+            settings: BoardSettings {
+                time_zone: TimeZone::parse(&self.time_zone).map_err(|e| corrupt(&e.to_string()))?,
+                year_start_month: YearStartMonth::new(days(self.year_start_month))
+                    .map_err(|e| corrupt(&e.to_string()))?,
+                remind_before_days: days(self.remind_before_days),
+                escalate_after_days: days(self.escalate_after_days),
+                digest_schedule: Schedule::parse(&self.digest_schedule)
+                    .map_err(|e| corrupt(&e.to_string()))?,
+                reminder_schedule: Schedule::parse(&self.reminder_schedule)
+                    .map_err(|e| corrupt(&e.to_string()))?,
+                catch_up_days: days(self.catch_up_days),
+                meeting_brief_days: days(self.meeting_brief_days),
+            },
+            chat: ChatSettings {
+                server_id: id("guild_id", self.guild_id)?,
+                digest_channel: id("digest_channel_id", self.digest_channel_id)?,
+                reminder_channel: id("reminder_channel_id", self.reminder_channel_id)?,
+                officer_role: id("officer_role_id", self.officer_role_id)?,
+                admin_role: id("admin_role_id", self.admin_role_id)?,
+                officers_update_any: self.officers_update_any != 0,
+            },
+            slug: BoardSlug::parse(&slug).map_err(|e| corrupt(&e.to_string()))?,
+        })
+    }
 }
 
 impl Store {
     /// Every board in the database, by slug.
     pub async fn boards(&self) -> Result<Vec<Board>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {BOARD_COLUMNS} FROM boards ORDER BY slug"))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(board_from_row).collect()
+        let rows: Vec<BoardRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards ORDER BY slug"
+        ))
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(BoardRow::into_board).collect()
     }
 
     /// The board with this slug, if there is one.
     pub async fn board(&self, slug: &BoardSlug) -> Result<Option<Board>, StoreError> {
-        let row = sqlx::query(&format!(
+        let row: Option<BoardRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "SELECT {BOARD_COLUMNS} FROM boards WHERE slug = $1"
         ))
         .bind(slug.as_str())
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(board_from_row).transpose()
+        .fetch_optional(p)
+        .await)?;
+        row.map(BoardRow::into_board).transpose()
     }
 
     /// The board bound to a Discord server, if any.
     pub async fn board_for_server(&self, server_id: u64) -> Result<Option<Board>, StoreError> {
-        let row = sqlx::query(&format!(
+        let row: Option<BoardRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "SELECT {BOARD_COLUMNS} FROM boards WHERE guild_id = $1"
         ))
         .bind(server_id.to_string())
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref().map(board_from_row).transpose()
+        .fetch_optional(p)
+        .await)?;
+        row.map(BoardRow::into_board).transpose()
     }
 }
 
@@ -94,27 +115,29 @@ impl Transaction {
     /// The board with this slug, read inside the transaction (and, on PostgreSQL, locked, so a
     /// settings change is based on the settings it replaces).
     pub async fn board(&mut self, slug: &BoardSlug) -> Result<Option<Board>, StoreError> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {BOARD_COLUMNS} FROM boards WHERE slug = $1{}",
             self.lock_clause()
-        ))
-        .bind(slug.as_str())
-        .fetch_optional(self.connection())
-        .await?;
-        row.as_ref().map(board_from_row).transpose()
+        );
+        let row: Option<BoardRow> = on_tx!(self.driver(), |c| sqlx::query_as(&sql)
+            .bind(slug.as_str())
+            .fetch_optional(c)
+            .await)?;
+        row.map(BoardRow::into_board).transpose()
     }
 
     /// A board by id, read inside the transaction (and locked on PostgreSQL), so a settings
     /// change is based on the settings it replaces.
     pub(crate) async fn board_by_id(&mut self, id: i64) -> Result<Option<Board>, StoreError> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {BOARD_COLUMNS} FROM boards WHERE id = $1{}",
             self.lock_clause()
-        ))
-        .bind(id)
-        .fetch_optional(self.connection())
-        .await?;
-        row.as_ref().map(board_from_row).transpose()
+        );
+        let row: Option<BoardRow> = on_tx!(self.driver(), |c| sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await)?;
+        row.map(BoardRow::into_board).transpose()
     }
 
     /// Overwrite a board's name, settings and chat settings (its settings history is appended
@@ -122,7 +145,7 @@ impl Transaction {
     pub(crate) async fn update_board(&mut self, board: &Board) -> Result<(), StoreError> {
         let id = |v: Option<u64>| v.map(|v| v.to_string());
         let (settings, chat) = (&board.settings, &board.chat);
-        sqlx::query(
+        on_tx!(self.driver(), |c| sqlx::query(
             "UPDATE boards SET name = $1, time_zone = $2, year_start_month = $3, \
              remind_before_days = $4, escalate_after_days = $5, digest_schedule = $6, \
              reminder_schedule = $7, catch_up_days = $8, meeting_brief_days = $9, \
@@ -145,8 +168,9 @@ impl Transaction {
         .bind(id(chat.admin_role))
         .bind(chat.officers_update_any as i64)
         .bind(board.id)
-        .execute(self.connection())
+        .execute(c)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;
         Ok(())
     }
@@ -159,7 +183,7 @@ impl Transaction {
         settings: &BoardSettings,
         at: DateTime<Utc>,
     ) -> Result<Board, StoreError> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = on_tx!(self.driver(), |c| sqlx::query_scalar(
             "INSERT INTO boards (slug, name, time_zone, year_start_month, remind_before_days, \
              escalate_after_days, digest_schedule, reminder_schedule, catch_up_days, \
              meeting_brief_days, created_at) \
@@ -176,8 +200,8 @@ impl Transaction {
         .bind(settings.catch_up_days as i64)
         .bind(settings.meeting_brief_days as i64)
         .bind(timestamp_to_text(at))
-        .fetch_one(self.connection())
-        .await
+        .fetch_one(c)
+        .await)
         .map_err(|e| self.classify(e))?;
         Ok(Board {
             id,

@@ -7,7 +7,6 @@
 //! a message the dead process did manage to send is not sent twice).
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::Row;
 
 use super::{Store, StoreError};
 use crate::domain::{dates::timestamp_to_text, parse_timestamp};
@@ -86,6 +85,20 @@ fn optional_time(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreErr
         .transpose()
 }
 
+/// A scheduled post as its columns are read.
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: i64,
+    slug: String,
+    job: String,
+    destination: String,
+    due_at: String,
+    state: String,
+    attempts: i64,
+    finished_at: Option<String>,
+    last_error: Option<String>,
+}
+
 impl Store {
     /// Claim a post for `worker`. `None` means another process has it or it is finished.
     pub async fn claim_post(
@@ -97,7 +110,9 @@ impl Store {
     ) -> Result<Option<Claim>, StoreError> {
         let due = timestamp_to_text(key.due_at);
         let lease_until = timestamp_to_text(now + lease);
-        let inserted: Option<i64> = sqlx::query_scalar(
+        let inserted: Option<i64> =
+            on_pool!(self.pool(), |p| {
+                sqlx::query_scalar(
             "INSERT INTO scheduled_posts (board_id, job, destination, due_at, state, claimed_by, \
              lease_until) VALUES ($1, $2, $3, $4, 'claimed', $5, $6) \
              ON CONFLICT (board_id, job, destination, due_at) DO NOTHING RETURNING id",
@@ -108,9 +123,10 @@ impl Store {
         .bind(&due)
         .bind(worker)
         .bind(&lease_until)
-        .fetch_optional(self.pool())
+        .fetch_optional(p)
         .await
-        .map_err(|e| StoreError::classify(e, self.url()))?;
+            })
+            .map_err(|e| StoreError::classify(e, self.url()))?;
         if let Some(post_id) = inserted {
             return Ok(Some(Claim {
                 post_id,
@@ -119,7 +135,7 @@ impl Store {
         }
         // Take over a claim whose holder stopped before finishing and whose lease ran out.
         // The conditional update succeeds for one process only.
-        let taken: Option<(i64, i64)> = sqlx::query_as(
+        let taken: Option<(i64, i64)> = on_pool!(self.pool(), |p| sqlx::query_as(
             "UPDATE scheduled_posts SET claimed_by = $1, lease_until = $2 \
              WHERE board_id = $3 AND job = $4 AND destination = $5 AND due_at = $6 \
              AND state = 'claimed' AND lease_until < $7 RETURNING id, attempts",
@@ -131,8 +147,8 @@ impl Store {
         .bind(&key.destination)
         .bind(&due)
         .bind(timestamp_to_text(now))
-        .fetch_optional(self.pool())
-        .await
+        .fetch_optional(p)
+        .await)
         .map_err(|e| StoreError::classify(e, self.url()))?;
         Ok(taken.map(|(post_id, attempts)| Claim {
             post_id,
@@ -147,17 +163,18 @@ impl Store {
         worker: &str,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = on_pool!(self.pool(), |p| sqlx::query(
             "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 \
              AND state = 'claimed'",
         )
         .bind(timestamp_to_text(until))
         .bind(post_id)
         .bind(worker)
-        .execute(self.pool())
+        .execute(p)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     /// Log one delivery attempt and, when it ends the post, how it ended — in one
@@ -173,7 +190,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let classify = |e| StoreError::classify(e, self.url());
         let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
-        sqlx::query(
+        on_tx!(&mut tx, |c| sqlx::query(
             "INSERT INTO delivery_attempts (post_id, attempted_at, worker, outcome, http_status, \
              detail) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -183,20 +200,24 @@ impl Store {
         .bind(attempt.outcome)
         .bind(attempt.http_status.map(i64::from))
         .bind(attempt.detail)
-        .execute(&mut *tx)
+        .execute(c)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(classify)?;
         let mut finished = true;
         match finish {
             None => {
-                sqlx::query("UPDATE scheduled_posts SET attempts = attempts + 1 WHERE id = $1")
-                    .bind(post_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(classify)?;
+                on_tx!(&mut tx, |c| sqlx::query(
+                    "UPDATE scheduled_posts SET attempts = attempts + 1 WHERE id = $1"
+                )
+                .bind(post_id)
+                .execute(c)
+                .await
+                .map(|done| done.rows_affected()))
+                .map_err(classify)?;
             }
             Some(f) => {
-                let done = sqlx::query(
+                let done = on_tx!(&mut tx, |c| sqlx::query(
                     "UPDATE scheduled_posts SET attempts = attempts + 1, state = $1, \
                      finished_at = $2, message_id = $3, last_error = $4 \
                      WHERE id = $5 AND claimed_by = $6 AND state = 'claimed'",
@@ -207,10 +228,11 @@ impl Store {
                 .bind(f.error)
                 .bind(post_id)
                 .bind(worker)
-                .execute(&mut *tx)
+                .execute(c)
                 .await
+                .map(|done| done.rows_affected()))
                 .map_err(classify)?;
-                finished = done.rows_affected() == 1;
+                finished = done == 1;
             }
         }
         tx.commit().await.map_err(classify)?;
@@ -227,7 +249,7 @@ impl Store {
         message_id: Option<&str>,
         error: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = on_pool!(self.pool(), |p| sqlx::query(
             "UPDATE scheduled_posts SET state = $1, finished_at = $2, message_id = $3, \
              last_error = $4 WHERE id = $5 AND claimed_by = $6 AND state = 'claimed'",
         )
@@ -237,10 +259,11 @@ impl Store {
         .bind(error)
         .bind(post_id)
         .bind(worker)
-        .execute(self.pool())
+        .execute(p)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(done.rows_affected() == 1)
+        Ok(done == 1)
     }
 
     /// The most recent scheduled posts, newest first, optionally of one board.
@@ -249,28 +272,28 @@ impl Store {
         board_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let rows = sqlx::query(
+        let rows: Vec<DeliveryRow> = on_pool!(self.pool(), |p| sqlx::query_as(
             "SELECT p.id, b.slug, p.job, p.destination, p.due_at, p.state, p.attempts, \
              p.finished_at, p.last_error FROM scheduled_posts p JOIN boards b ON b.id = p.board_id \
              WHERE ($1 < 0 OR p.board_id = $1) ORDER BY p.due_at DESC, p.id DESC LIMIT $2",
         )
         .bind(board_id.unwrap_or(-1))
         .bind(limit as i64)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
             .map(|row| {
                 Ok(DeliveryRecord {
-                    post_id: row.try_get("id")?,
-                    board: row.try_get("slug")?,
-                    job: row.try_get("job")?,
-                    destination: row.try_get("destination")?,
-                    due_at: parse_timestamp(&row.try_get::<String, _>("due_at")?)
+                    post_id: row.id,
+                    board: row.slug,
+                    job: row.job,
+                    destination: row.destination,
+                    due_at: parse_timestamp(&row.due_at)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    state: row.try_get("state")?,
-                    attempts: row.try_get("attempts")?,
-                    finished_at: optional_time(row.try_get("finished_at")?)?,
-                    last_error: row.try_get("last_error")?,
+                    state: row.state,
+                    attempts: row.attempts,
+                    finished_at: optional_time(row.finished_at)?,
+                    last_error: row.last_error,
                 })
             })
             .collect()
@@ -282,12 +305,14 @@ impl Store {
         board_id: i64,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
         let all = self.deliveries(Some(board_id), 200).await?;
-        let reported: Vec<(i64,)> = sqlx::query_as(
+        let reported: Vec<(i64,)> = on_pool!(self.pool(), |p| {
+            sqlx::query_as(
             "SELECT id FROM scheduled_posts WHERE board_id = $1 AND state = 'failed' AND reported = 0",
         )
         .bind(board_id)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+        })?;
         let ids: Vec<i64> = reported.into_iter().map(|(id,)| id).collect();
         let mut failures: Vec<DeliveryRecord> = all
             .into_iter()
@@ -300,11 +325,14 @@ impl Store {
     /// Mark failures as reported to the board's admins.
     pub async fn mark_failures_reported(&self, post_ids: &[i64]) -> Result<(), StoreError> {
         for id in post_ids {
-            sqlx::query("UPDATE scheduled_posts SET reported = 1 WHERE id = $1")
-                .bind(id)
-                .execute(self.pool())
-                .await
-                .map_err(|e| StoreError::classify(e, self.url()))?;
+            on_pool!(self.pool(), |p| sqlx::query(
+                "UPDATE scheduled_posts SET reported = 1 WHERE id = $1"
+            )
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()))
+            .map_err(|e| StoreError::classify(e, self.url()))?;
         }
         Ok(())
     }
@@ -314,13 +342,14 @@ impl Store {
         &self,
         post_id: i64,
     ) -> Result<Vec<(DateTime<Utc>, String, Option<i64>, Option<String>)>, StoreError> {
-        let rows: Vec<(String, String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT attempted_at, outcome, http_status, detail FROM delivery_attempts \
+        let rows: Vec<(String, String, Option<i64>, Option<String>)> =
+            on_pool!(self.pool(), |p| sqlx::query_as(
+                "SELECT attempted_at, outcome, http_status, detail FROM delivery_attempts \
              WHERE post_id = $1 ORDER BY id",
-        )
-        .bind(post_id)
-        .fetch_all(self.pool())
-        .await?;
+            )
+            .bind(post_id)
+            .fetch_all(p)
+            .await)?;
         rows.into_iter()
             .map(|(at, outcome, status, detail)| {
                 Ok((

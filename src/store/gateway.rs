@@ -39,7 +39,7 @@ impl Store {
         // to write, and two doing so at once fail instead of waiting their turn.
         let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
         for shard in shards.clone() {
-            let taken = sqlx::query(
+            let taken = on_tx!(&mut tx, |c| sqlx::query(
                 "INSERT INTO gateway_leases (shard, total_shards, holder, expires_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (shard) DO UPDATE SET \
                  total_shards = excluded.total_shards, holder = excluded.holder, \
@@ -51,33 +51,34 @@ impl Store {
             .bind(holder)
             .bind(timestamp_to_text(until))
             .bind(&now_text)
-            .execute(&mut *tx)
+            .execute(c)
             .await
+            .map(|done| done.rows_affected()))
             .map_err(classify)?;
-            if taken.rows_affected() != 1 {
-                let row: (i64, i64, String, String) = sqlx::query_as(
-                    "SELECT shard, total_shards, holder, expires_at FROM gateway_leases \
+            if taken != 1 {
+                let row: (i64, i64, String, String) = on_tx!(&mut tx, |c| sqlx::query_as(
+                    "SELECT CAST(shard AS BIGINT), CAST(total_shards AS BIGINT), holder, expires_at FROM gateway_leases \
                      WHERE shard = $1",
                 )
                 .bind(i64::from(shard))
-                .fetch_one(&mut *tx)
-                .await
+                .fetch_one(c)
+                .await)
                 .map_err(classify)?;
                 return Ok(Err(holder_from_row(row)?));
             }
         }
         // A live lease under another total splits the servers differently: some would be
         // served by two processes.
-        let other_total: Option<(i64, i64, String, String)> = sqlx::query_as(
-            "SELECT shard, total_shards, holder, expires_at FROM gateway_leases \
+        let other_total: Option<(i64, i64, String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+            "SELECT CAST(shard AS BIGINT), CAST(total_shards AS BIGINT), holder, expires_at FROM gateway_leases \
              WHERE holder <> $1 AND expires_at > $2 AND total_shards <> $3 \
              ORDER BY shard LIMIT 1",
         )
         .bind(holder)
         .bind(&now_text)
         .bind(i64::from(total))
-        .fetch_optional(&mut *tx)
-        .await
+        .fetch_optional(c)
+        .await)
         .map_err(classify)?;
         if let Some(row) = other_total {
             return Ok(Err(holder_from_row(row)?));
@@ -95,7 +96,7 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let count = u64::from(shards.end() - shards.start() + 1);
-        let done = sqlx::query(
+        let done = on_pool!(self.pool(), |p| sqlx::query(
             "UPDATE gateway_leases SET expires_at = $1 \
              WHERE holder = $2 AND shard BETWEEN $3 AND $4",
         )
@@ -103,19 +104,23 @@ impl Store {
         .bind(holder)
         .bind(i64::from(*shards.start()))
         .bind(i64::from(*shards.end()))
-        .execute(self.pool())
+        .execute(p)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(done.rows_affected() == count)
+        Ok(done == count)
     }
 
     /// Give up every lease `holder` has, so a waiting process can take over at once.
     pub async fn release_shards(&self, holder: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM gateway_leases WHERE holder = $1")
-            .bind(holder)
-            .execute(self.pool())
-            .await
-            .map_err(|e| StoreError::classify(e, self.url()))?;
+        on_pool!(self.pool(), |p| sqlx::query(
+            "DELETE FROM gateway_leases WHERE holder = $1"
+        )
+        .bind(holder)
+        .execute(p)
+        .await
+        .map(|done| done.rows_affected()))
+        .map_err(|e| StoreError::classify(e, self.url()))?;
         Ok(())
     }
 }

@@ -21,12 +21,15 @@ fn meeting_from(held_on: String, title: String, boroughs: String) -> Result<Meet
 impl Store {
     /// A board's meetings, in date order.
     pub async fn meetings(&self, board_id: i64) -> Result<Vec<Meeting>, StoreError> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> =
+            on_pool!(self.pool(), |p| {
+                sqlx::query_as(
             "SELECT held_on, title, boroughs FROM meetings WHERE board_id = $1 ORDER BY held_on",
         )
         .bind(board_id)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+            })?;
         rows.into_iter()
             .map(|(d, t, b)| meeting_from(d, t, b))
             .collect()
@@ -39,7 +42,7 @@ impl Store {
         meeting: &Meeting,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let added = sqlx::query(
+        let added = on_pool!(self.pool(), |p| sqlx::query(
             "INSERT INTO meetings (board_id, held_on, title, boroughs, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (board_id, held_on) DO NOTHING",
         )
@@ -48,9 +51,10 @@ impl Store {
         .bind(&meeting.title)
         .bind(meeting.boroughs.join("\n"))
         .bind(timestamp_to_text(at))
-        .execute(self.pool())
+        .execute(p)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(added.rows_affected() == 1)
+        Ok(added == 1)
     }
 }

@@ -1,10 +1,39 @@
 //! The store: one interface over SQLite (default) and PostgreSQL.
 //!
-//! Both backends run the same SQL through sqlx's `Any` driver; only the migrations differ
-//! (`migrations/sqlite`, `migrations/postgres`). Dates and instants are stored as fixed-format
-//! text so ordering and comparison behave identically on both. One implementation, tested on
-//! both backends by the same contract suite, is what keeps two backends from doubling the
-//! maintenance.
+//! The store holds a typed pool for one of the two (see [`Pool`]) and runs the same SQL on
+//! either through [`on_pool!`] and [`on_tx!`], which expand one expression once per backend;
+//! only the migrations differ (`migrations/sqlite`, `migrations/postgres`). Rows decode into
+//! one `FromRow` struct per record, the same for both. Dates and instants are stored as
+//! fixed-format text so ordering and comparison behave identically on both. One
+//! implementation, tested on both backends by the same contract suite, is what keeps two
+//! backends from doubling the maintenance.
+
+/// Run `$body` with `$p` bound to the store's typed pool, whichever backend it is: the body is
+/// written once and type-checked for each.
+macro_rules! on_pool {
+    ($pool:expr, |$p:ident| $body:expr) => {
+        match $pool {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Run `$body` with `$c` bound to the open transaction's connection, whichever backend it is.
+macro_rules! on_tx {
+    ($tx:expr, |$c:ident| $body:expr) => {
+        match $tx {
+            $crate::store::DriverTx::Sqlite(tx) => {
+                let $c = &mut **tx;
+                $body
+            }
+            $crate::store::DriverTx::Postgres(tx) => {
+                let $c = &mut **tx;
+                $body
+            }
+        }
+    };
+}
 
 mod backup;
 mod boards;
@@ -22,8 +51,11 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection};
 
 pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
@@ -230,7 +262,7 @@ impl From<sqlx::Error> for StoreError {
 /// The database behind the bot. Cheap to clone: clones share one connection pool.
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    pool: Pool,
     backend: Backend,
     url: DatabaseUrl,
     /// SQLite: this process's writers take turns here, so the next one starts the moment the
@@ -242,6 +274,63 @@ pub struct Store {
 
 /// A place in this process's queue of SQLite writers, held until the transaction ends.
 pub(crate) type WriteTurn = Option<tokio::sync::OwnedSemaphorePermit>;
+
+/// The typed connection pool behind the store.
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open driver transaction on either backend.
+pub(crate) enum DriverTx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl DriverTx {
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            DriverTx::Sqlite(tx) => tx.commit().await,
+            DriverTx::Postgres(tx) => tx.commit().await,
+        }
+    }
+}
+
+/// How a failed first connection reads to the person.
+fn unreachable(url: &DatabaseUrl, e: sqlx::Error) -> StoreError {
+    if StoreError::is_read_only(&e) {
+        StoreError::ReadOnly {
+            url: url.redacted(),
+            cause: e.to_string(),
+        }
+    } else {
+        StoreError::Unreachable {
+            url: url.redacted(),
+            cause: e.to_string(),
+        }
+    }
+}
+
+/// Connect once, with a time limit, so a failure says why (refused, unknown host, bad
+/// password, no such database) rather than the pool's bare "timed out".
+async fn try_connect<O>(url: &DatabaseUrl, options: &O) -> Result<(), StoreError>
+where
+    O: ConnectOptions,
+    O::Connection: Sized,
+{
+    match tokio::time::timeout(Duration::from_secs(10), options.connect()).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(unreachable(url, e)),
+        Err(_) => Err(StoreError::Unreachable {
+            url: url.redacted(),
+            cause: "no answer within 10 seconds".into(),
+        }),
+    }
+}
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -255,7 +344,6 @@ impl fmt::Debug for Store {
 impl Store {
     /// Connect, creating a SQLite file if it is missing, and run any pending migrations.
     pub async fn connect(url: &DatabaseUrl) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
         let backend = url.backend()?;
         url.check_parameters()?;
         let mut raw = url.expose().to_string();
@@ -266,83 +354,49 @@ impl Store {
                 "?mode=rwc"
             });
         }
-        let options = AnyConnectOptions::from_str(&raw).map_err(|e| StoreError::Unreachable {
+        let bad_url = |e: sqlx::Error| StoreError::Unreachable {
             url: url.redacted(),
             cause: e.to_string(),
-        })?;
-        // Try one connection first: the pool would only report "timed out", while a direct
-        // attempt says why (refused, unknown host, bad password, no such database).
-        match tokio::time::timeout(
-            Duration::from_secs(10),
-            AnyConnection::connect_with(&options),
-        )
-        .await
-        {
-            Ok(Ok(conn)) => {
-                let _ = conn.close().await;
+        };
+        let pool = match backend {
+            Backend::Sqlite => {
+                // WAL lets the bot read while an import writes; NORMAL sync is safe with WAL
+                // and much faster for bulk imports. Memory-mapped reads and a larger page
+                // cache let a digest read a big board without a system call per page (the
+                // default cache is 2 MB). The busy timeout makes a writer queue behind another
+                // process's instead of failing at once.
+                let options = SqliteConnectOptions::from_str(&raw)
+                    .map_err(bad_url)?
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .pragma("mmap_size", "268435456")
+                    .pragma("cache_size", "-16000");
+                try_connect(url, &options).await?;
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        // SQLite serialises writers anyway; a handful of connections serves
+                        // readers.
+                        .max_connections(4)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_with(options)
+                        .await
+                        .map_err(|e| unreachable(url, e))?,
+                )
             }
-            Ok(Err(e)) => {
-                return Err(if StoreError::is_read_only(&e) {
-                    StoreError::ReadOnly {
-                        url: url.redacted(),
-                        cause: e.to_string(),
-                    }
-                } else {
-                    StoreError::Unreachable {
-                        url: url.redacted(),
-                        cause: e.to_string(),
-                    }
-                })
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(&raw).map_err(bad_url)?;
+                try_connect(url, &options).await?;
+                Pool::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(10)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_with(options)
+                        .await
+                        .map_err(|e| unreachable(url, e))?,
+                )
             }
-            Err(_) => {
-                return Err(StoreError::Unreachable {
-                    url: url.redacted(),
-                    cause: "no answer within 10 seconds".into(),
-                })
-            }
-        }
-        let pool = AnyPoolOptions::new()
-            // SQLite serialises writers anyway; a handful of connections serves readers.
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets the bot read while an import writes; NORMAL sync is safe
-                        // with WAL and much faster for bulk imports.
-                        // Memory-mapped reads and a larger page cache let a digest read a big
-                        // board without a system call per page (the default cache is 2 MB).
-                        // The busy timeout makes a writer queue behind another (in this
-                        // process or another) instead of failing at once.
-                        conn.execute(
-                            format!(
-                                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
-                                 PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 268435456; \
-                                 PRAGMA cache_size = -16000;",
-                                SQLITE_BUSY_TIMEOUT.as_millis()
-                            )
-                            .as_str(),
-                        )
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                if StoreError::is_read_only(&e) {
-                    StoreError::ReadOnly {
-                        url: url.redacted(),
-                        cause: e.to_string(),
-                    }
-                } else {
-                    StoreError::Unreachable {
-                        url: url.redacted(),
-                        cause: e.to_string(),
-                    }
-                }
-            })?;
+        };
         let store = Self {
             pool,
             backend,
@@ -355,11 +409,11 @@ impl Store {
 
     /// Apply any migrations not yet applied. Safe to run from several processes at once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+        let ran = match &self.pool {
+            Pool::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Pool::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
         };
-        migrator.run(&self.pool).await.map_err(|e| {
+        ran.map_err(|e| {
             let cause = e.to_string();
             if cause.contains("readonly database") {
                 StoreError::ReadOnly {
@@ -377,11 +431,11 @@ impl Store {
 
     /// Names of the migrations applied so far, oldest first.
     pub async fn applied_migrations(&self) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(String,)> = sqlx::query_as(
+        let rows: Vec<(String,)> = on_pool!(&self.pool, |p| sqlx::query_as(
             "SELECT description FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
         )
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(p)
+        .await)?;
         Ok(rows.into_iter().map(|(d,)| d).collect())
     }
 
@@ -410,31 +464,32 @@ impl Store {
 
     /// A driver transaction that writes safely beside other writers (see [`Store::begin`]),
     /// with this process's writing turn on SQLite; keep the turn until the transaction ends.
-    pub(crate) async fn begin_raw(
-        &self,
-    ) -> Result<(sqlx::Transaction<'static, sqlx::Any>, WriteTurn), sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => {
+    pub(crate) async fn begin_raw(&self) -> Result<(DriverTx, WriteTurn), sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(pool) => {
                 let turn = self.write_turn.clone().acquire_owned().await.ok();
-                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok((tx, turn))
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok((DriverTx::Sqlite(tx), turn))
             }
-            Backend::Postgres => Ok((self.pool.begin().await?, None)),
+            Pool::Postgres(pool) => Ok((DriverTx::Postgres(pool.begin().await?), None)),
         }
     }
 
     /// Answer a trivial query: whether the database is there and answering right now.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        on_pool!(&self.pool, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(|_| ()))?;
         Ok(())
     }
 
     /// Close the pool, waiting for connections to finish (SQLite checkpoints its WAL).
     pub async fn close(&self) {
-        self.pool.close().await;
+        on_pool!(&self.pool, |p| p.close().await);
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    pub(crate) fn pool(&self) -> &Pool {
         &self.pool
     }
 }

@@ -1,8 +1,6 @@
 //! Reading recommendations, actions and history. Row types stay here; callers get domain types.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 
 use super::{Backend, Store, StoreError};
 use crate::domain::{
@@ -53,34 +51,50 @@ fn stored_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
-fn date_column(row: &AnyRow, column: &str) -> Result<Option<NaiveDate>, StoreError> {
-    let text: Option<&str> = row.try_get(column)?;
-    text.map(|t| stored_date(t).ok_or_else(|| corrupt(format!("{column} {t:?}"))))
-        .transpose()
+/// A recommendation as its columns are read (one decode path for both backends).
+#[derive(sqlx::FromRow)]
+pub(super) struct RecommendationRow {
+    id: i64,
+    reference: String,
+    title: String,
+    body: Option<String>,
+    theme: Option<String>,
+    owner: Option<String>,
+    priority: i64,
+    response: String,
+    status: String,
+    source_title: Option<String>,
+    source_date: Option<String>,
 }
 
-pub(super) fn recommendation_from_row(row: &AnyRow) -> Result<(i64, Recommendation), StoreError> {
-    let reference: String = row.try_get("reference")?;
-    let source_title: Option<String> = row.try_get("source_title")?;
-    let rec = Recommendation {
-        reference: Ref::parse(&reference).map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
-        title: row.try_get("title")?,
-        text: row.try_get("body")?,
-        source: match source_title {
-            Some(title) => Some(Source {
-                title,
-                published_on: date_column(row, "source_date")?,
-            }),
-            None => None,
-        },
-        theme: row.try_get("theme")?,
-        owner: row.try_get("owner")?,
-        priority: Priority(row.try_get::<i64, _>("priority")? != 0),
-        response: Response::parse(&row.try_get::<String, _>("response")?).map_err(corrupt)?,
-        status: RecommendationStatus::parse(&row.try_get::<String, _>("status")?)
-            .map_err(corrupt)?,
-    };
-    Ok((row.try_get("id")?, rec))
+impl RecommendationRow {
+    pub(super) fn into_record(self) -> Result<(i64, Recommendation), StoreError> {
+        let reference = self.reference;
+        let rec = Recommendation {
+            reference: Ref::parse(&reference)
+                .map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
+            title: self.title,
+            text: self.body,
+            source: match self.source_title {
+                Some(title) => Some(Source {
+                    title,
+                    published_on: self
+                        .source_date
+                        .map(|d| {
+                            stored_date(&d).ok_or_else(|| corrupt(format!("source_date {d:?}")))
+                        })
+                        .transpose()?,
+                }),
+                None => None,
+            },
+            theme: self.theme,
+            owner: self.owner,
+            priority: Priority(self.priority != 0),
+            response: Response::parse(&self.response).map_err(corrupt)?,
+            status: RecommendationStatus::parse(&self.status).map_err(corrupt)?,
+        };
+        Ok((self.id, rec))
+    }
 }
 
 /// An action with the database ids the write path needs.
@@ -128,23 +142,41 @@ fn action_from_columns(c: ActionColumns) -> Result<Action, StoreError> {
     })
 }
 
-pub(super) fn action_from_row(row: &AnyRow) -> Result<StoredAction, StoreError> {
-    let action = action_from_columns(ActionColumns(
-        row.try_get("reference")?,
-        row.try_get("recommendation_ref")?,
-        row.try_get("title")?,
-        row.try_get("owner")?,
-        row.try_get("borough")?,
-        row.try_get("officer_id")?,
-        row.try_get("due")?,
-        row.try_get("status")?,
-        row.try_get("completed_on")?,
-    ))?;
-    Ok(StoredAction {
-        id: row.try_get("id")?,
-        recommendation_id: row.try_get("recommendation_id")?,
-        action,
-    })
+/// An action as its columns are read, with the ids the write path needs.
+#[derive(sqlx::FromRow)]
+pub(super) struct ActionRow {
+    id: i64,
+    reference: String,
+    recommendation_id: Option<i64>,
+    recommendation_ref: Option<String>,
+    title: String,
+    owner: String,
+    borough: Option<String>,
+    officer_id: Option<String>,
+    due: String,
+    status: String,
+    completed_on: Option<String>,
+}
+
+impl ActionRow {
+    pub(super) fn into_stored(self) -> Result<StoredAction, StoreError> {
+        let action = action_from_columns(ActionColumns(
+            self.reference,
+            self.recommendation_ref,
+            self.title,
+            self.owner,
+            self.borough,
+            self.officer_id,
+            self.due,
+            self.status,
+            self.completed_on,
+        ))?;
+        Ok(StoredAction {
+            id: self.id,
+            recommendation_id: self.recommendation_id,
+            action,
+        })
+    }
 }
 
 /// A history entry's stored columns, led by its id (which orders the history), from the
@@ -180,23 +212,35 @@ fn update_from_columns(c: UpdateColumns) -> Result<StatusUpdate, StoreError> {
     })
 }
 
-fn update_from_row(row: &AnyRow) -> Result<StatusUpdate, StoreError> {
-    let kind: String = row.try_get("subject_kind")?;
-    let change: String = row.try_get("change_kind")?;
-    let at: String = row.try_get("recorded_at")?;
-    let subject_ref: Option<String> = row.try_get("subject_ref")?;
-    let subject_ref = subject_ref.ok_or_else(|| corrupt("history entry for a missing record"))?;
-    Ok(StatusUpdate {
-        subject: SubjectKind::parse(&kind).ok_or_else(|| corrupt(format!("subject {kind}")))?,
-        reference: Ref::parse(&subject_ref).map_err(corrupt)?,
-        at: parse_timestamp(&at).map_err(corrupt)?,
-        by: row.try_get("actor")?,
-        change: ChangeKind::parse(&change).ok_or_else(|| corrupt(format!("change {change}")))?,
-        old_value: row.try_get("old_value")?,
-        new_value: row.try_get("new_value")?,
-        note: row.try_get("note")?,
-        evidence: row.try_get("evidence")?,
-    })
+/// A history entry as its columns are read.
+#[derive(sqlx::FromRow)]
+struct UpdateRow {
+    subject_kind: String,
+    recorded_at: String,
+    actor: String,
+    change_kind: String,
+    old_value: Option<String>,
+    new_value: Option<String>,
+    note: Option<String>,
+    evidence: Option<String>,
+    subject_ref: Option<String>,
+}
+
+impl UpdateRow {
+    fn into_update(self) -> Result<StatusUpdate, StoreError> {
+        update_from_columns(UpdateColumns(
+            0,
+            self.subject_kind,
+            self.recorded_at,
+            self.actor,
+            self.change_kind,
+            self.old_value,
+            self.new_value,
+            self.note,
+            self.evidence,
+            self.subject_ref,
+        ))
+    }
 }
 
 /// Which actions a list shows. Empty fields match everything; text matches ignore case and
@@ -272,14 +316,14 @@ pub(crate) fn ref_key(reference: &Ref) -> String {
 impl Store {
     /// A board's recommendations, by ref.
     pub async fn recommendations(&self, board_id: i64) -> Result<Vec<Recommendation>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<RecommendationRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 ORDER BY r.ref_key"
         ))
         .bind(board_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| recommendation_from_row(row).map(|(_, rec)| rec))
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|row| row.into_record().map(|(_, rec)| rec))
             .collect()
     }
 
@@ -289,15 +333,14 @@ impl Store {
         board_id: i64,
         reference: &Ref,
     ) -> Result<Option<Recommendation>, StoreError> {
-        let row = sqlx::query(&format!(
+        let row: Option<RecommendationRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 AND r.ref_key = $2"
         ))
         .bind(board_id)
         .bind(ref_key(reference))
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref()
-            .map(|row| recommendation_from_row(row).map(|(_, rec)| rec))
+        .fetch_optional(p)
+        .await)?;
+        row.map(|row| row.into_record().map(|(_, rec)| rec))
             .transpose()
     }
 
@@ -309,15 +352,15 @@ impl Store {
     /// but for the names of the two JSON functions.
     pub async fn actions(&self, board_id: i64) -> Result<Vec<Action>, StoreError> {
         let (aggregate, array) = self.json_functions();
-        let json: String = sqlx::query_scalar(&format!(
+        let json: String = on_pool!(self.pool(), |p| sqlx::query_scalar(&format!(
             "SELECT COALESCE(CAST({aggregate}({array}(a.reference, r.reference, a.title, \
              a.owner, a.borough, a.officer_id, a.due, a.status, a.completed_on)) AS TEXT), '[]') \
              FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id \
              WHERE a.board_id = $1"
         ))
         .bind(board_id)
-        .fetch_one(self.pool())
-        .await?;
+        .fetch_one(p)
+        .await)?;
         let columns: Vec<ActionColumns> = serde_json::from_str(&json)
             .map_err(|e| corrupt(format!("actions of board {board_id}: {e}")))?;
         let mut actions = columns
@@ -343,15 +386,14 @@ impl Store {
         board_id: i64,
         reference: &Ref,
     ) -> Result<Option<Action>, StoreError> {
-        let row = sqlx::query(&format!(
+        let row: Option<ActionRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "{ACTION_SELECT} WHERE a.board_id = $1 AND a.ref_key = $2"
         ))
         .bind(board_id)
         .bind(ref_key(reference))
-        .fetch_optional(self.pool())
-        .await?;
-        row.as_ref()
-            .map(|row| action_from_row(row).map(|stored| stored.action))
+        .fetch_optional(p)
+        .await)?;
+        row.map(|row| row.into_stored().map(|stored| stored.action))
             .transpose()
     }
 
@@ -366,27 +408,27 @@ impl Store {
             SubjectKind::Action => "actions",
             SubjectKind::Recommendation => "recommendations",
         };
-        let rows = sqlx::query(&format!(
+        let rows: Vec<UpdateRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "{HISTORY_SELECT} WHERE u.board_id = $1 AND u.subject_kind = $2 AND u.subject_id = \
              (SELECT id FROM {table} WHERE board_id = $1 AND ref_key = $3) ORDER BY u.id"
         ))
         .bind(board_id)
         .bind(subject.as_str())
         .bind(ref_key(reference))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(update_from_row).collect()
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(UpdateRow::into_update).collect()
     }
 
     /// A board's whole history, oldest first.
     pub async fn history(&self, board_id: i64) -> Result<Vec<StatusUpdate>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows: Vec<UpdateRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "{HISTORY_SELECT} WHERE u.board_id = $1 ORDER BY u.id"
         ))
         .bind(board_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(update_from_row).collect()
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(UpdateRow::into_update).collect()
     }
 
     /// The history a digest needs from `[from, to)`, oldest first: due-date changes of actions,
@@ -401,7 +443,7 @@ impl Store {
         // One aggregated JSON array, as in `actions`: a quarter of a busy board's history is
         // thousands of entries.
         let (aggregate, array) = self.json_functions();
-        let json: String = sqlx::query_scalar(&format!(
+        let json: String = on_pool!(self.pool(), |p| sqlx::query_scalar(&format!(
             "SELECT COALESCE(CAST({aggregate}({array}(h.id, h.subject_kind, h.recorded_at, \
              h.actor, h.change_kind, h.old_value, h.new_value, h.note, h.evidence, \
              h.subject_ref)) AS TEXT), '[]') FROM ({HISTORY_SELECT_WITH_ID} WHERE \
@@ -412,8 +454,8 @@ impl Store {
         .bind(board_id)
         .bind(timestamp_to_text(from))
         .bind(timestamp_to_text(to))
-        .fetch_one(self.pool())
-        .await?;
+        .fetch_one(p)
+        .await)?;
         let mut entries: Vec<UpdateColumns> = serde_json::from_str(&json)
             .map_err(|e| corrupt(format!("history of board {board_id}: {e}")))?;
         // Oldest first, the order entries were appended in.
@@ -439,16 +481,16 @@ impl Store {
         } else {
             format!(" AND u.change_kind IN ({kinds_sql})")
         };
-        let rows = sqlx::query(&format!(
+        let rows: Vec<UpdateRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "{HISTORY_SELECT} WHERE u.board_id = $1 AND u.recorded_at >= $2 AND \
              u.recorded_at < $3{kind_filter} ORDER BY u.id"
         ))
         .bind(board_id)
         .bind(timestamp_to_text(from))
         .bind(timestamp_to_text(to))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(update_from_row).collect()
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter().map(UpdateRow::into_update).collect()
     }
 
     /// Actions matching a filter, most urgent first (due date, then ref).
@@ -465,13 +507,15 @@ impl Store {
         let sql = format!(
             "{ACTION_SELECT} WHERE a.board_id = $1{conditions} ORDER BY a.due, a.ref_key{limit}"
         );
-        let mut query = sqlx::query(&sql).bind(board_id);
-        for value in binds {
-            query = query.bind(value);
-        }
-        let rows = query.fetch_all(self.pool()).await?;
-        rows.iter()
-            .map(|row| action_from_row(row).map(|stored| stored.action))
+        let rows: Vec<ActionRow> = on_pool!(self.pool(), |p| {
+            let mut query = sqlx::query_as(&sql).bind(board_id);
+            for value in &binds {
+                query = query.bind(value);
+            }
+            query.fetch_all(p).await
+        })?;
+        rows.into_iter()
+            .map(|row| row.into_stored().map(|stored| stored.action))
             .collect()
     }
 
@@ -483,11 +527,14 @@ impl Store {
     ) -> Result<usize, StoreError> {
         let (conditions, binds) = filter.conditions();
         let sql = format!("SELECT COUNT(*) FROM actions a WHERE a.board_id = $1{conditions}");
-        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(board_id);
-        for value in binds {
-            query = query.bind(value);
-        }
-        Ok(query.fetch_one(self.pool()).await?.max(0) as usize)
+        let count: i64 = on_pool!(self.pool(), |p| {
+            let mut query = sqlx::query_scalar(&sql).bind(board_id);
+            for value in &binds {
+                query = query.bind(value);
+            }
+            query.fetch_one(p).await
+        })?;
+        Ok(count.max(0) as usize)
     }
 
     /// Up to `limit` (ref, title) pairs of actions whose ref or title contains `text`, for
@@ -523,7 +570,7 @@ impl Store {
             "{}%",
             text.trim().to_ascii_uppercase().replace(['%', '_'], "")
         );
-        let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+        let rows: Vec<(String, String)> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
             "SELECT reference, title FROM {table} WHERE board_id = $1 AND \
              (LOWER(ref_key) LIKE $2 ESCAPE '\\' OR LOWER(title) LIKE $2 ESCAPE '\\') \
              ORDER BY CASE WHEN ref_key LIKE $3 THEN 0 ELSE 1 END, ref_key LIMIT $4"
@@ -532,8 +579,8 @@ impl Store {
         .bind(pattern)
         .bind(prefix)
         .bind(limit as i64)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await)?;
         Ok(rows)
     }
 }

@@ -12,7 +12,7 @@ impl Transaction {
         changes: &[SettingChange],
     ) -> Result<(), StoreError> {
         for change in changes {
-            sqlx::query(
+            on_tx!(self.driver(), |c| sqlx::query(
                 "INSERT INTO settings_changes (board_id, recorded_at, actor, setting, old_value, \
                  new_value) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -22,8 +22,9 @@ impl Transaction {
             .bind(&change.setting)
             .bind(change.old_value.as_deref())
             .bind(change.new_value.as_deref())
-            .execute(self.connection())
+            .execute(c)
             .await
+            .map(|done| done.rows_affected()))
             .map_err(|e| self.classify(e))?;
         }
         Ok(())
@@ -34,13 +35,13 @@ impl Store {
     /// A board's settings history, oldest first.
     pub async fn settings_history(&self, board_id: i64) -> Result<Vec<SettingChange>, StoreError> {
         type Row = (String, String, String, Option<String>, Option<String>);
-        let rows: Vec<Row> = sqlx::query_as(
+        let rows: Vec<Row> = on_pool!(self.pool(), |p| sqlx::query_as(
             "SELECT recorded_at, actor, setting, old_value, new_value FROM settings_changes \
              WHERE board_id = $1 ORDER BY id",
         )
         .bind(board_id)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await)?;
         rows.into_iter()
             .map(|(at, by, setting, old_value, new_value)| {
                 Ok(SettingChange {

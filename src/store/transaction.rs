@@ -3,19 +3,17 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::Any;
 
 use super::records::{
-    action_from_row, recommendation_from_row, ref_key, StoredAction, ACTION_SELECT,
-    RECOMMENDATION_SELECT,
+    ref_key, ActionRow, RecommendationRow, StoredAction, ACTION_SELECT, RECOMMENDATION_SELECT,
 };
-use super::{Backend, DatabaseUrl, StoreError, WriteTurn};
+use super::{Backend, DatabaseUrl, DriverTx, StoreError, WriteTurn};
 use crate::domain::{dates::timestamp_to_text, Action, Recommendation, Source, StatusUpdate};
 
 /// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
 pub struct Transaction {
     // Dropped before the turn, so the next writer starts after this one has ended.
-    tx: sqlx::Transaction<'static, Any>,
+    tx: DriverTx,
     _turn: WriteTurn,
     backend: Backend,
     url: DatabaseUrl,
@@ -28,12 +26,7 @@ pub(crate) struct StoredRecommendation {
 }
 
 impl Transaction {
-    pub(super) fn new(
-        tx: sqlx::Transaction<'static, Any>,
-        turn: WriteTurn,
-        backend: Backend,
-        url: DatabaseUrl,
-    ) -> Self {
+    pub(super) fn new(tx: DriverTx, turn: WriteTurn, backend: Backend, url: DatabaseUrl) -> Self {
         Self {
             tx,
             _turn: turn,
@@ -60,7 +53,8 @@ impl Transaction {
         }
     }
 
-    pub(super) fn connection(&mut self) -> &mut sqlx::AnyConnection {
+    /// The driver transaction, for [`on_tx!`].
+    pub(super) fn driver(&mut self) -> &mut DriverTx {
         &mut self.tx
     }
 
@@ -82,16 +76,17 @@ impl Transaction {
         &mut self,
         board_id: i64,
     ) -> Result<HashMap<String, StoredRecommendation>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "{RECOMMENDATION_SELECT} WHERE r.board_id = $1{}",
             self.locking("r")
-        ))
-        .bind(board_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter()
+        );
+        let rows: Vec<RecommendationRow> = on_tx!(&mut self.tx, |c| sqlx::query_as(&sql)
+            .bind(board_id)
+            .fetch_all(c)
+            .await)?;
+        rows.into_iter()
             .map(|row| {
-                let (id, recommendation) = recommendation_from_row(row)?;
+                let (id, recommendation) = row.into_record()?;
                 Ok((
                     ref_key(&recommendation.reference),
                     StoredRecommendation { id, recommendation },
@@ -105,16 +100,14 @@ impl Transaction {
         &mut self,
         board_id: i64,
     ) -> Result<HashMap<String, StoredAction>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{ACTION_SELECT} WHERE a.board_id = $1{}",
-            self.locking("a")
-        ))
-        .bind(board_id)
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter()
+        let sql = format!("{ACTION_SELECT} WHERE a.board_id = $1{}", self.locking("a"));
+        let rows: Vec<ActionRow> = on_tx!(&mut self.tx, |c| sqlx::query_as(&sql)
+            .bind(board_id)
+            .fetch_all(c)
+            .await)?;
+        rows.into_iter()
             .map(|row| {
-                let stored = action_from_row(row)?;
+                let stored = row.into_stored()?;
                 Ok((ref_key(&stored.action.reference), stored))
             })
             .collect()
@@ -126,35 +119,38 @@ impl Transaction {
         board_id: i64,
         source: &Source,
     ) -> Result<i64, StoreError> {
-        let existing: Option<(i64, Option<String>)> = sqlx::query_as(
+        let existing: Option<(i64, Option<String>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
             "SELECT id, published_on FROM sources WHERE board_id = $1 AND title = $2",
         )
         .bind(board_id)
         .bind(&source.title)
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         let published = source.published_on.map(|d| d.to_string());
         match existing {
             Some((id, stored)) => {
                 if published.is_some() && stored != published {
-                    sqlx::query("UPDATE sources SET published_on = $1 WHERE id = $2")
-                        .bind(published)
-                        .bind(id)
-                        .execute(&mut *self.tx)
-                        .await
-                        .map_err(|e| self.classify(e))?;
+                    on_tx!(&mut self.tx, |c| sqlx::query(
+                        "UPDATE sources SET published_on = $1 WHERE id = $2"
+                    )
+                    .bind(published)
+                    .bind(id)
+                    .execute(c)
+                    .await
+                    .map(|done| done.rows_affected()))
+                    .map_err(|e| self.classify(e))?;
                 }
                 Ok(id)
             }
-            None => sqlx::query_scalar(
+            None => on_tx!(&mut self.tx, |c| sqlx::query_scalar(
                 "INSERT INTO sources (board_id, title, published_on) VALUES ($1, $2, $3) \
                  RETURNING id",
             )
             .bind(board_id)
             .bind(&source.title)
             .bind(published)
-            .fetch_one(&mut *self.tx)
-            .await
+            .fetch_one(c)
+            .await)
             .map_err(|e| self.classify(e)),
         }
     }
@@ -168,7 +164,7 @@ impl Transaction {
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let at = timestamp_to_text(at);
-        sqlx::query_scalar(
+        on_tx!(&mut self.tx, |c| sqlx::query_scalar(
             "INSERT INTO recommendations (board_id, reference, ref_key, title, body, source_id, \
              theme, owner, priority, response, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
@@ -185,8 +181,8 @@ impl Transaction {
         .bind(rec.response.as_str())
         .bind(rec.status.as_str())
         .bind(at)
-        .fetch_one(&mut *self.tx)
-        .await
+        .fetch_one(c)
+        .await)
         .map_err(|e| self.classify(e))
     }
 
@@ -198,7 +194,7 @@ impl Transaction {
         source_id: Option<i64>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE recommendations SET reference = $1, title = $2, body = $3, source_id = $4, \
              theme = $5, owner = $6, priority = $7, response = $8, status = $9, updated_at = $10 \
              WHERE id = $11",
@@ -214,8 +210,9 @@ impl Transaction {
         .bind(rec.status.as_str())
         .bind(timestamp_to_text(at))
         .bind(id)
-        .execute(&mut *self.tx)
+        .execute(c)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;
         Ok(())
     }
@@ -228,7 +225,7 @@ impl Transaction {
         recommendation_id: Option<i64>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE actions SET reference = $1, recommendation_id = $2, title = $3, owner = $4, \
              borough = $5, officer_id = $6, due = $7, status = $8, completed_on = $9, \
              updated_at = $10 WHERE id = $11",
@@ -244,8 +241,9 @@ impl Transaction {
         .bind(action.completed_on.map(|d| d.to_string()))
         .bind(timestamp_to_text(at))
         .bind(id)
-        .execute(&mut *self.tx)
+        .execute(c)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;
         Ok(())
     }
@@ -257,7 +255,7 @@ impl Transaction {
         subject_id: i64,
         update: &StatusUpdate,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        on_tx!(&mut self.tx, |c| sqlx::query(
             "INSERT INTO status_updates (board_id, subject_kind, subject_id, recorded_at, actor, \
              change_kind, old_value, new_value, note, evidence) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -272,8 +270,9 @@ impl Transaction {
         .bind(update.new_value.as_deref())
         .bind(update.note.as_deref())
         .bind(update.evidence.as_deref())
-        .execute(&mut *self.tx)
+        .execute(c)
         .await
+        .map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;
         Ok(())
     }
@@ -285,15 +284,16 @@ impl Transaction {
         board_id: i64,
         reference: &crate::domain::Ref,
     ) -> Result<Option<StoredAction>, StoreError> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "{ACTION_SELECT} WHERE a.board_id = $1 AND a.ref_key = $2{}",
             self.locking("a")
-        ))
-        .bind(board_id)
-        .bind(ref_key(reference))
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref().map(action_from_row).transpose()
+        );
+        let row: Option<ActionRow> = on_tx!(&mut self.tx, |c| sqlx::query_as(&sql)
+            .bind(board_id)
+            .bind(ref_key(reference))
+            .fetch_optional(c)
+            .await)?;
+        row.map(ActionRow::into_stored).transpose()
     }
 
     /// One recommendation by ref (any case), read inside the transaction.
@@ -302,20 +302,20 @@ impl Transaction {
         board_id: i64,
         reference: &crate::domain::Ref,
     ) -> Result<Option<StoredRecommendation>, StoreError> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "{RECOMMENDATION_SELECT} WHERE r.board_id = $1 AND r.ref_key = $2{}",
             self.locking("r")
-        ))
-        .bind(board_id)
-        .bind(ref_key(reference))
-        .fetch_optional(&mut *self.tx)
-        .await?;
-        row.as_ref()
-            .map(|row| {
-                recommendation_from_row(row)
-                    .map(|(id, recommendation)| StoredRecommendation { id, recommendation })
-            })
-            .transpose()
+        );
+        let row: Option<RecommendationRow> = on_tx!(&mut self.tx, |c| sqlx::query_as(&sql)
+            .bind(board_id)
+            .bind(ref_key(reference))
+            .fetch_optional(c)
+            .await)?;
+        row.map(|row| {
+            row.into_record()
+                .map(|(id, recommendation)| StoredRecommendation { id, recommendation })
+        })
+        .transpose()
     }
 
     /// The id of the source a recommendation cites, if any.
@@ -323,11 +323,12 @@ impl Transaction {
         &mut self,
         id: i64,
     ) -> Result<Option<i64>, StoreError> {
-        let source: Option<i64> =
-            sqlx::query_scalar("SELECT source_id FROM recommendations WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *self.tx)
-                .await?;
+        let source: Option<i64> = on_tx!(&mut self.tx, |c| sqlx::query_scalar(
+            "SELECT source_id FROM recommendations WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_one(c)
+        .await)?;
         Ok(source)
     }
 
@@ -348,33 +349,34 @@ impl Transaction {
                  VALUES {}",
                 placeholders(chunk.len(), COLUMNS)
             );
-            let mut query = sqlx::query(&sql);
-            for (action, recommendation_id) in chunk {
-                query = query
-                    .bind(board_id)
-                    .bind(action.reference.as_str())
-                    .bind(ref_key(&action.reference))
-                    .bind(*recommendation_id)
-                    .bind(action.title.as_str())
-                    .bind(action.owner.as_str())
-                    .bind(action.borough.as_deref())
-                    .bind(action.officer.map(|o| o.to_string()))
-                    .bind(action.due.to_string())
-                    .bind(action.status.as_str())
-                    .bind(action.completed_on.map(|d| d.to_string()))
-                    .bind(at.clone())
-                    .bind(at.clone());
-            }
-            query
-                .execute(&mut *self.tx)
-                .await
-                .map_err(|e| self.classify(e))?;
+            on_tx!(&mut self.tx, |c| {
+                let mut query = sqlx::query(&sql);
+                for (action, recommendation_id) in chunk {
+                    query = query
+                        .bind(board_id)
+                        .bind(action.reference.as_str())
+                        .bind(ref_key(&action.reference))
+                        .bind(*recommendation_id)
+                        .bind(action.title.as_str())
+                        .bind(action.owner.as_str())
+                        .bind(action.borough.as_deref())
+                        .bind(action.officer.map(|o| o.to_string()))
+                        .bind(action.due.to_string())
+                        .bind(action.status.as_str())
+                        .bind(action.completed_on.map(|d| d.to_string()))
+                        .bind(at.clone())
+                        .bind(at.clone());
+                }
+                query.execute(c).await.map(|_| ())
+            })
+            .map_err(|e| self.classify(e))?;
         }
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, ref_key FROM actions WHERE board_id = $1")
-                .bind(board_id)
-                .fetch_all(&mut *self.tx)
-                .await?;
+        let rows: Vec<(i64, String)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
+            "SELECT id, ref_key FROM actions WHERE board_id = $1"
+        )
+        .bind(board_id)
+        .fetch_all(c)
+        .await)?;
         Ok(rows.into_iter().map(|(id, key)| (key, id)).collect())
     }
 
@@ -391,24 +393,24 @@ impl Transaction {
                  actor, change_kind, old_value, new_value, note, evidence) VALUES {}",
                 placeholders(chunk.len(), COLUMNS)
             );
-            let mut query = sqlx::query(&sql);
-            for (subject_id, update) in chunk {
-                query = query
-                    .bind(board_id)
-                    .bind(update.subject.as_str())
-                    .bind(*subject_id)
-                    .bind(timestamp_to_text(update.at))
-                    .bind(update.by.as_str())
-                    .bind(update.change.as_str())
-                    .bind(update.old_value.as_deref())
-                    .bind(update.new_value.as_deref())
-                    .bind(update.note.as_deref())
-                    .bind(update.evidence.as_deref());
-            }
-            query
-                .execute(&mut *self.tx)
-                .await
-                .map_err(|e| self.classify(e))?;
+            on_tx!(&mut self.tx, |c| {
+                let mut query = sqlx::query(&sql);
+                for (subject_id, update) in chunk {
+                    query = query
+                        .bind(board_id)
+                        .bind(update.subject.as_str())
+                        .bind(*subject_id)
+                        .bind(timestamp_to_text(update.at))
+                        .bind(update.by.as_str())
+                        .bind(update.change.as_str())
+                        .bind(update.old_value.as_deref())
+                        .bind(update.new_value.as_deref())
+                        .bind(update.note.as_deref())
+                        .bind(update.evidence.as_deref());
+                }
+                query.execute(c).await.map(|_| ())
+            })
+            .map_err(|e| self.classify(e))?;
         }
         Ok(())
     }

@@ -9,12 +9,12 @@ use crate::domain::{Webhook, WebhookKind, WebhookUrl};
 impl Store {
     /// A board's webhooks, by name.
     pub async fn webhooks(&self, board_id: i64) -> Result<Vec<Webhook>, StoreError> {
-        let rows: Vec<(String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String)> = on_pool!(self.pool(), |p| sqlx::query_as(
             "SELECT name, kind, url FROM webhooks WHERE board_id = $1 ORDER BY name",
         )
         .bind(board_id)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await)?;
         rows.into_iter()
             .map(|(name, kind, url)| {
                 Ok(Webhook {
@@ -38,7 +38,7 @@ impl Transaction {
         webhook: &Webhook,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let added = sqlx::query(
+        let added = on_tx!(self.driver(), |c| sqlx::query(
             "INSERT INTO webhooks (board_id, name, kind, url, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (board_id, name) DO NOTHING",
         )
@@ -47,10 +47,10 @@ impl Transaction {
         .bind(webhook.kind.as_str())
         .bind(webhook.url.expose())
         .bind(timestamp_to_text(at))
-        .execute(self.connection())
-        .await
+        .execute(c)
+        .await.map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;
-        Ok(added.rows_affected() == 1)
+        Ok(added == 1)
     }
 
     /// Remove a webhook by name, returning its kind and URL; None if there was none.
@@ -59,13 +59,13 @@ impl Transaction {
         board_id: i64,
         name: &str,
     ) -> Result<Option<(String, String)>, StoreError> {
-        let removed: Option<(String, String)> = sqlx::query_as(
+        let removed: Option<(String, String)> = on_tx!(self.driver(), |c| sqlx::query_as(
             "DELETE FROM webhooks WHERE board_id = $1 AND name = $2 RETURNING kind, url",
         )
         .bind(board_id)
         .bind(name)
-        .fetch_optional(self.connection())
-        .await
+        .fetch_optional(c)
+        .await)
         .map_err(|e| self.classify(e))?;
         Ok(removed)
     }
