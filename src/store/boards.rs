@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::values::Instant;
 use super::{Store, StoreError, Transaction};
-use crate::domain::dates::timestamp_to_text;
 use crate::domain::{
     Board, BoardSettings, BoardSlug, ChatSettings, Schedule, TimeZone, YearStartMonth,
 };
@@ -199,7 +199,7 @@ impl Transaction {
         .bind(settings.reminder_schedule.to_string())
         .bind(settings.catch_up_days as i64)
         .bind(settings.meeting_brief_days as i64)
-        .bind(timestamp_to_text(at))
+        .bind(Instant(at))
         .fetch_one(c)
         .await)
         .map_err(|e| self.classify(e))?;

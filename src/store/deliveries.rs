@@ -8,8 +8,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::values::Instant;
 use super::{Store, StoreError};
-use crate::domain::{dates::timestamp_to_text, parse_timestamp};
 
 /// One scheduled post's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,11 +80,6 @@ pub struct DeliveryRecord {
     pub last_error: Option<String>,
 }
 
-fn optional_time(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    text.map(|t| parse_timestamp(&t).map_err(|e| StoreError::Corrupt(e.to_string())))
-        .transpose()
-}
-
 /// A scheduled post as its columns are read.
 #[derive(sqlx::FromRow)]
 struct DeliveryRow {
@@ -92,10 +87,10 @@ struct DeliveryRow {
     slug: String,
     job: String,
     destination: String,
-    due_at: String,
+    due_at: Instant,
     state: String,
     attempts: i64,
-    finished_at: Option<String>,
+    finished_at: Option<Instant>,
     last_error: Option<String>,
 }
 
@@ -108,11 +103,10 @@ impl Store {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Option<Claim>, StoreError> {
-        let due = timestamp_to_text(key.due_at);
-        let lease_until = timestamp_to_text(now + lease);
-        let inserted: Option<i64> =
-            on_pool!(self.pool(), |p| {
-                sqlx::query_scalar(
+        let due = Instant(key.due_at);
+        let lease_until = Instant(now + lease);
+        let inserted: Option<i64> = on_pool!(self.pool(), |p| {
+            sqlx::query_scalar(
             "INSERT INTO scheduled_posts (board_id, job, destination, due_at, state, claimed_by, \
              lease_until) VALUES ($1, $2, $3, $4, 'claimed', $5, $6) \
              ON CONFLICT (board_id, job, destination, due_at) DO NOTHING RETURNING id",
@@ -120,13 +114,13 @@ impl Store {
         .bind(key.board_id)
         .bind(&key.job)
         .bind(&key.destination)
-        .bind(&due)
+        .bind(due)
         .bind(worker)
-        .bind(&lease_until)
+        .bind(lease_until)
         .fetch_optional(p)
         .await
-            })
-            .map_err(|e| StoreError::classify(e, self.url()))?;
+        })
+        .map_err(|e| StoreError::classify(e, self.url()))?;
         if let Some(post_id) = inserted {
             return Ok(Some(Claim {
                 post_id,
@@ -141,12 +135,12 @@ impl Store {
              AND state = 'claimed' AND lease_until < $7 RETURNING id, attempts",
         )
         .bind(worker)
-        .bind(&lease_until)
+        .bind(lease_until)
         .bind(key.board_id)
         .bind(&key.job)
         .bind(&key.destination)
-        .bind(&due)
-        .bind(timestamp_to_text(now))
+        .bind(due)
+        .bind(Instant(now))
         .fetch_optional(p)
         .await)
         .map_err(|e| StoreError::classify(e, self.url()))?;
@@ -167,7 +161,7 @@ impl Store {
             "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 \
              AND state = 'claimed'",
         )
-        .bind(timestamp_to_text(until))
+        .bind(Instant(until))
         .bind(post_id)
         .bind(worker)
         .execute(p)
@@ -195,7 +189,7 @@ impl Store {
              detail) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(post_id)
-        .bind(timestamp_to_text(at))
+        .bind(Instant(at))
         .bind(worker)
         .bind(attempt.outcome)
         .bind(attempt.http_status.map(i64::from))
@@ -223,7 +217,7 @@ impl Store {
                      WHERE id = $5 AND claimed_by = $6 AND state = 'claimed'",
                 )
                 .bind(f.outcome.as_str())
-                .bind(timestamp_to_text(at))
+                .bind(Instant(at))
                 .bind(f.message_id)
                 .bind(f.error)
                 .bind(post_id)
@@ -254,7 +248,7 @@ impl Store {
              last_error = $4 WHERE id = $5 AND claimed_by = $6 AND state = 'claimed'",
         )
         .bind(outcome.as_str())
-        .bind(timestamp_to_text(at))
+        .bind(Instant(at))
         .bind(message_id)
         .bind(error)
         .bind(post_id)
@@ -288,11 +282,10 @@ impl Store {
                     board: row.slug,
                     job: row.job,
                     destination: row.destination,
-                    due_at: parse_timestamp(&row.due_at)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    due_at: row.due_at.0,
                     state: row.state,
                     attempts: row.attempts,
-                    finished_at: optional_time(row.finished_at)?,
+                    finished_at: row.finished_at.map(|t| t.0),
                     last_error: row.last_error,
                 })
             })
@@ -342,7 +335,7 @@ impl Store {
         &self,
         post_id: i64,
     ) -> Result<Vec<(DateTime<Utc>, String, Option<i64>, Option<String>)>, StoreError> {
-        let rows: Vec<(String, String, Option<i64>, Option<String>)> =
+        let rows: Vec<(Instant, String, Option<i64>, Option<String>)> =
             on_pool!(self.pool(), |p| sqlx::query_as(
                 "SELECT attempted_at, outcome, http_status, detail FROM delivery_attempts \
              WHERE post_id = $1 ORDER BY id",
@@ -350,15 +343,9 @@ impl Store {
             .bind(post_id)
             .fetch_all(p)
             .await)?;
-        rows.into_iter()
-            .map(|(at, outcome, status, detail)| {
-                Ok((
-                    parse_timestamp(&at).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                    outcome,
-                    status,
-                    detail,
-                ))
-            })
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|(at, outcome, status, detail)| (at.0, outcome, status, detail))
+            .collect())
     }
 }

@@ -8,8 +8,8 @@ use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Utc};
 
+use super::values::Instant;
 use super::{Store, StoreError};
-use crate::domain::{dates::timestamp_to_text, parse_timestamp};
 
 /// Another process's lease that stands in the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Result<(), ShardHolder>, StoreError> {
         let classify = |e| StoreError::classify(e, self.url());
-        let now_text = timestamp_to_text(now);
+        let now = Instant(now);
         // Write first: on SQLite a transaction that only read would have to upgrade its lock
         // to write, and two doing so at once fail instead of waiting their turn.
         let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
@@ -49,14 +49,14 @@ impl Store {
             .bind(i64::from(shard))
             .bind(i64::from(total))
             .bind(holder)
-            .bind(timestamp_to_text(until))
-            .bind(&now_text)
+            .bind(Instant(until))
+            .bind(now)
             .execute(c)
             .await
             .map(|done| done.rows_affected()))
             .map_err(classify)?;
             if taken != 1 {
-                let row: (i64, i64, String, String) = on_tx!(&mut tx, |c| sqlx::query_as(
+                let row: (i64, i64, String, Instant) = on_tx!(&mut tx, |c| sqlx::query_as(
                     "SELECT CAST(shard AS BIGINT), CAST(total_shards AS BIGINT), holder, expires_at FROM gateway_leases \
                      WHERE shard = $1",
                 )
@@ -69,13 +69,13 @@ impl Store {
         }
         // A live lease under another total splits the servers differently: some would be
         // served by two processes.
-        let other_total: Option<(i64, i64, String, String)> = on_tx!(&mut tx, |c| sqlx::query_as(
+        let other_total: Option<(i64, i64, String, Instant)> = on_tx!(&mut tx, |c| sqlx::query_as(
             "SELECT CAST(shard AS BIGINT), CAST(total_shards AS BIGINT), holder, expires_at FROM gateway_leases \
              WHERE holder <> $1 AND expires_at > $2 AND total_shards <> $3 \
              ORDER BY shard LIMIT 1",
         )
         .bind(holder)
-        .bind(&now_text)
+        .bind(now)
         .bind(i64::from(total))
         .fetch_optional(c)
         .await)
@@ -100,7 +100,7 @@ impl Store {
             "UPDATE gateway_leases SET expires_at = $1 \
              WHERE holder = $2 AND shard BETWEEN $3 AND $4",
         )
-        .bind(timestamp_to_text(until))
+        .bind(Instant(until))
         .bind(holder)
         .bind(i64::from(*shards.start()))
         .bind(i64::from(*shards.end()))
@@ -126,13 +126,13 @@ impl Store {
 }
 
 fn holder_from_row(
-    (shard, total, holder, expires_at): (i64, i64, String, String),
+    (shard, total, holder, expires_at): (i64, i64, String, Instant),
 ) -> Result<ShardHolder, StoreError> {
     let number = |n: i64| u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("shard {n}")));
     Ok(ShardHolder {
         shard: number(shard)?,
         total_shards: number(total)?,
         holder,
-        expires_at: parse_timestamp(&expires_at).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        expires_at: expires_at.0,
     })
 }

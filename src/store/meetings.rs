@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::values::{Day, Instant};
 use super::{Store, StoreError};
-use crate::domain::{dates::timestamp_to_text, Meeting};
+use crate::domain::Meeting;
 
 fn meeting_from(held_on: String, title: String, boroughs: String) -> Result<Meeting, StoreError> {
     Ok(Meeting {
@@ -21,15 +22,14 @@ fn meeting_from(held_on: String, title: String, boroughs: String) -> Result<Meet
 impl Store {
     /// A board's meetings, in date order.
     pub async fn meetings(&self, board_id: i64) -> Result<Vec<Meeting>, StoreError> {
-        let rows: Vec<(String, String, String)> =
-            on_pool!(self.pool(), |p| {
-                sqlx::query_as(
+        let rows: Vec<(String, String, String)> = on_pool!(self.pool(), |p| {
+            sqlx::query_as(
             "SELECT held_on, title, boroughs FROM meetings WHERE board_id = $1 ORDER BY held_on",
         )
         .bind(board_id)
         .fetch_all(p)
         .await
-            })?;
+        })?;
         rows.into_iter()
             .map(|(d, t, b)| meeting_from(d, t, b))
             .collect()
@@ -47,10 +47,10 @@ impl Store {
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (board_id, held_on) DO NOTHING",
         )
         .bind(board_id)
-        .bind(meeting.held_on.to_string())
+        .bind(Day(meeting.held_on))
         .bind(&meeting.title)
         .bind(meeting.boroughs.join("\n"))
-        .bind(timestamp_to_text(at))
+        .bind(Instant(at))
         .execute(p)
         .await
         .map(|done| done.rows_affected()))

@@ -44,6 +44,7 @@ mod meetings;
 mod records;
 mod settings_history;
 mod transaction;
+mod values;
 mod webhooks;
 
 use std::fmt;

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::values::{stored_date, Day, Instant};
 use super::{Backend, Store, StoreError};
 use crate::domain::{
-    dates::timestamp_to_text, parse_timestamp, Action, ActionStatus, ChangeKind, OfficerId,
-    Priority, Recommendation, RecommendationStatus, Ref, Response, Source, StatusUpdate,
-    SubjectKind,
+    parse_timestamp, Action, ActionStatus, ChangeKind, OfficerId, Priority, Recommendation,
+    RecommendationStatus, Ref, Response, Source, StatusUpdate, SubjectKind,
 };
 
 pub(super) const RECOMMENDATION_SELECT: &str = "SELECT r.id, r.reference, r.title, r.body, \
@@ -36,21 +36,6 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-/// A stored `YYYY-MM-DD` date. Read digit by digit: this runs for every action of every
-/// digest, and chrono's general parser is several times slower.
-fn stored_date(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
-}
-
 /// A recommendation as its columns are read (one decode path for both backends).
 #[derive(sqlx::FromRow)]
 pub(super) struct RecommendationRow {
@@ -64,7 +49,7 @@ pub(super) struct RecommendationRow {
     response: String,
     status: String,
     source_title: Option<String>,
-    source_date: Option<String>,
+    source_date: Option<Day>,
 }
 
 impl RecommendationRow {
@@ -78,12 +63,7 @@ impl RecommendationRow {
             source: match self.source_title {
                 Some(title) => Some(Source {
                     title,
-                    published_on: self
-                        .source_date
-                        .map(|d| {
-                            stored_date(&d).ok_or_else(|| corrupt(format!("source_date {d:?}")))
-                        })
-                        .transpose()?,
+                    published_on: self.source_date.map(|d| d.0),
                 }),
                 None => None,
             },
@@ -104,27 +84,41 @@ pub(crate) struct StoredAction {
     pub action: Action,
 }
 
-/// An action's stored columns as text, however they were read: a row, or one element of the
-/// aggregated JSON array [`Store::actions`] reads.
+/// An action's stored columns, however they were read: a row (dates as [`Day`]), or one
+/// element of the aggregated JSON array [`Store::actions`] reads (dates as text).
 #[derive(serde::Deserialize)]
-struct ActionColumns(
+struct ActionColumns<D>(
     String,         // reference
     Option<String>, // recommendation ref
     String,         // title
     String,         // owner
     Option<String>, // borough
     Option<String>, // officer id
-    String,         // due
+    D,              // due
     String,         // status
-    Option<String>, // completed_on
+    Option<D>,      // completed_on
 );
 
-fn action_from_columns(c: ActionColumns) -> Result<Action, StoreError> {
+/// A date column's value, as read.
+trait StoredDay {
+    fn day(self, column: &str) -> Result<NaiveDate, StoreError>;
+}
+
+impl StoredDay for Day {
+    fn day(self, _: &str) -> Result<NaiveDate, StoreError> {
+        Ok(self.0)
+    }
+}
+
+impl StoredDay for String {
+    fn day(self, column: &str) -> Result<NaiveDate, StoreError> {
+        stored_date(&self).ok_or_else(|| corrupt(format!("{column} {self:?}")))
+    }
+}
+
+fn action_from_columns<D: StoredDay>(c: ActionColumns<D>) -> Result<Action, StoreError> {
     let ActionColumns(reference, rec_ref, title, owner, borough, officer, due, status, completed) =
         c;
-    let day = |column: &str, text: &str| {
-        stored_date(text).ok_or_else(|| corrupt(format!("{column} {text:?}")))
-    };
     Ok(Action {
         recommendation: rec_ref
             .map(|r| Ref::parse(&r).map_err(|e| corrupt(format!("ref {r}: {e}"))))
@@ -135,9 +129,9 @@ fn action_from_columns(c: ActionColumns) -> Result<Action, StoreError> {
         officer: officer
             .map(|o| OfficerId::parse(&o).map_err(corrupt))
             .transpose()?,
-        due: day("due", &due)?,
+        due: due.day("due")?,
         status: ActionStatus::parse(&status).map_err(corrupt)?,
-        completed_on: completed.map(|d| day("completed_on", &d)).transpose()?,
+        completed_on: completed.map(|d| d.day("completed_on")).transpose()?,
         reference: Ref::parse(&reference).map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
     })
 }
@@ -153,9 +147,9 @@ pub(super) struct ActionRow {
     owner: String,
     borough: Option<String>,
     officer_id: Option<String>,
-    due: String,
+    due: Day,
     status: String,
-    completed_on: Option<String>,
+    completed_on: Option<Day>,
 }
 
 impl ActionRow {
@@ -179,13 +173,14 @@ impl ActionRow {
     }
 }
 
-/// A history entry's stored columns, led by its id (which orders the history), from the
-/// aggregated JSON array [`Store::digest_history_between`] reads.
+/// A history entry's stored columns, led by its id (which orders the history): a row (the
+/// time as an [`Instant`]) or one element of the aggregated JSON array
+/// [`Store::digest_history_between`] reads (the time as text).
 #[derive(serde::Deserialize)]
-struct UpdateColumns(
+struct UpdateColumns<T>(
     i64,            // id
     String,         // subject_kind
-    String,         // recorded_at
+    T,              // recorded_at
     String,         // actor
     String,         // change_kind
     Option<String>, // old_value
@@ -195,14 +190,31 @@ struct UpdateColumns(
     Option<String>, // subject ref
 );
 
-fn update_from_columns(c: UpdateColumns) -> Result<StatusUpdate, StoreError> {
+/// A time column's value, as read.
+trait StoredInstant {
+    fn instant(self) -> Result<DateTime<Utc>, StoreError>;
+}
+
+impl StoredInstant for Instant {
+    fn instant(self) -> Result<DateTime<Utc>, StoreError> {
+        Ok(self.0)
+    }
+}
+
+impl StoredInstant for String {
+    fn instant(self) -> Result<DateTime<Utc>, StoreError> {
+        parse_timestamp(&self).map_err(corrupt)
+    }
+}
+
+fn update_from_columns<T: StoredInstant>(c: UpdateColumns<T>) -> Result<StatusUpdate, StoreError> {
     let UpdateColumns(_, kind, at, by, change, old_value, new_value, note, evidence, subject_ref) =
         c;
     let subject_ref = subject_ref.ok_or_else(|| corrupt("history entry for a missing record"))?;
     Ok(StatusUpdate {
         subject: SubjectKind::parse(&kind).ok_or_else(|| corrupt(format!("subject {kind}")))?,
         reference: Ref::parse(&subject_ref).map_err(corrupt)?,
-        at: parse_timestamp(&at).map_err(corrupt)?,
+        at: at.instant()?,
         by,
         change: ChangeKind::parse(&change).ok_or_else(|| corrupt(format!("change {change}")))?,
         old_value,
@@ -216,7 +228,7 @@ fn update_from_columns(c: UpdateColumns) -> Result<StatusUpdate, StoreError> {
 #[derive(sqlx::FromRow)]
 struct UpdateRow {
     subject_kind: String,
-    recorded_at: String,
+    recorded_at: Instant,
     actor: String,
     change_kind: String,
     old_value: Option<String>,
@@ -260,8 +272,9 @@ pub struct ActionFilter {
 }
 
 impl ActionFilter {
-    /// The WHERE clause (after the board) and its values, numbered from `$2`.
-    fn conditions(&self) -> (String, Vec<String>) {
+    /// The WHERE clause (after the board) and its values, numbered from `$2`: the text values,
+    /// then the overdue date if any (bound last, as a date).
+    fn conditions(&self) -> (String, Vec<String>, Option<Day>) {
         let mut sql = String::new();
         let mut binds: Vec<String> = Vec::new();
         let next = |value: String, binds: &mut Vec<String>| {
@@ -284,14 +297,13 @@ impl ActionFilter {
             let p = next(officer.to_string(), &mut binds);
             sql.push_str(&format!(" AND a.officer_id = {p}"));
         }
-        if let Some(day) = self.overdue_on {
-            let p = next(day.to_string(), &mut binds);
-            sql.push_str(&format!(" AND a.due < {p}"));
+        if self.overdue_on.is_some() {
+            sql.push_str(&format!(" AND a.due < ${}", binds.len() + 2));
         }
         if self.open_only || self.overdue_on.is_some() {
             sql.push_str(" AND a.status NOT IN ('done', 'dropped')");
         }
-        (sql, binds)
+        (sql, binds, self.overdue_on.map(Day))
     }
 }
 
@@ -361,7 +373,7 @@ impl Store {
         .bind(board_id)
         .fetch_one(p)
         .await)?;
-        let columns: Vec<ActionColumns> = serde_json::from_str(&json)
+        let columns: Vec<ActionColumns<String>> = serde_json::from_str(&json)
             .map_err(|e| corrupt(format!("actions of board {board_id}: {e}")))?;
         let mut actions = columns
             .into_iter()
@@ -452,11 +464,11 @@ impl Store {
              (u.subject_kind = 'recommendation' AND u.change_kind IN ('created', 'status')))) h"
         ))
         .bind(board_id)
-        .bind(timestamp_to_text(from))
-        .bind(timestamp_to_text(to))
+        .bind(Instant(from))
+        .bind(Instant(to))
         .fetch_one(p)
         .await)?;
-        let mut entries: Vec<UpdateColumns> = serde_json::from_str(&json)
+        let mut entries: Vec<UpdateColumns<String>> = serde_json::from_str(&json)
             .map_err(|e| corrupt(format!("history of board {board_id}: {e}")))?;
         // Oldest first, the order entries were appended in.
         entries.sort_by_key(|e| e.0);
@@ -486,8 +498,8 @@ impl Store {
              u.recorded_at < $3{kind_filter} ORDER BY u.id"
         ))
         .bind(board_id)
-        .bind(timestamp_to_text(from))
-        .bind(timestamp_to_text(to))
+        .bind(Instant(from))
+        .bind(Instant(to))
         .fetch_all(p)
         .await)?;
         rows.into_iter().map(UpdateRow::into_update).collect()
@@ -499,7 +511,7 @@ impl Store {
         board_id: i64,
         filter: &ActionFilter,
     ) -> Result<Vec<Action>, StoreError> {
-        let (conditions, binds) = filter.conditions();
+        let (conditions, binds, overdue_on) = filter.conditions();
         let limit = filter
             .limit
             .map(|n| format!(" LIMIT {n}"))
@@ -511,6 +523,9 @@ impl Store {
             let mut query = sqlx::query_as(&sql).bind(board_id);
             for value in &binds {
                 query = query.bind(value);
+            }
+            if let Some(day) = overdue_on {
+                query = query.bind(day);
             }
             query.fetch_all(p).await
         })?;
@@ -525,12 +540,15 @@ impl Store {
         board_id: i64,
         filter: &ActionFilter,
     ) -> Result<usize, StoreError> {
-        let (conditions, binds) = filter.conditions();
+        let (conditions, binds, overdue_on) = filter.conditions();
         let sql = format!("SELECT COUNT(*) FROM actions a WHERE a.board_id = $1{conditions}");
         let count: i64 = on_pool!(self.pool(), |p| {
             let mut query = sqlx::query_scalar(&sql).bind(board_id);
             for value in &binds {
                 query = query.bind(value);
+            }
+            if let Some(day) = overdue_on {
+                query = query.bind(day);
             }
             query.fetch_one(p).await
         })?;

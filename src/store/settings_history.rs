@@ -1,8 +1,8 @@
 //! The append-only history of board settings.
 
+use super::values::Instant;
 use super::{Store, StoreError, Transaction};
-use crate::domain::dates::timestamp_to_text;
-use crate::domain::{parse_timestamp, SettingChange};
+use crate::domain::SettingChange;
 
 impl Transaction {
     /// Append entries to a board's settings history. There is no way to change or remove one.
@@ -17,7 +17,7 @@ impl Transaction {
                  new_value) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(board_id)
-            .bind(timestamp_to_text(change.at))
+            .bind(Instant(change.at))
             .bind(&change.by)
             .bind(&change.setting)
             .bind(change.old_value.as_deref())
@@ -34,7 +34,7 @@ impl Transaction {
 impl Store {
     /// A board's settings history, oldest first.
     pub async fn settings_history(&self, board_id: i64) -> Result<Vec<SettingChange>, StoreError> {
-        type Row = (String, String, String, Option<String>, Option<String>);
+        type Row = (Instant, String, String, Option<String>, Option<String>);
         let rows: Vec<Row> = on_pool!(self.pool(), |p| sqlx::query_as(
             "SELECT recorded_at, actor, setting, old_value, new_value FROM settings_changes \
              WHERE board_id = $1 ORDER BY id",
@@ -45,9 +45,7 @@ impl Store {
         rows.into_iter()
             .map(|(at, by, setting, old_value, new_value)| {
                 Ok(SettingChange {
-                    at: parse_timestamp(&at).map_err(|e| {
-                        StoreError::Corrupt(format!("settings history time {at:?}: {e}"))
-                    })?,
+                    at: at.0,
                     by,
                     setting,
                     old_value,

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use super::records::{
     ref_key, ActionRow, RecommendationRow, StoredAction, ACTION_SELECT, RECOMMENDATION_SELECT,
 };
+use super::values::{Day, Instant};
 use super::{Backend, DatabaseUrl, DriverTx, StoreError, WriteTurn};
-use crate::domain::{dates::timestamp_to_text, Action, Recommendation, Source, StatusUpdate};
+use crate::domain::{Action, Recommendation, Source, StatusUpdate};
 
 /// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
 pub struct Transaction {
@@ -119,14 +120,14 @@ impl Transaction {
         board_id: i64,
         source: &Source,
     ) -> Result<i64, StoreError> {
-        let existing: Option<(i64, Option<String>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
+        let existing: Option<(i64, Option<Day>)> = on_tx!(&mut self.tx, |c| sqlx::query_as(
             "SELECT id, published_on FROM sources WHERE board_id = $1 AND title = $2",
         )
         .bind(board_id)
         .bind(&source.title)
         .fetch_optional(c)
         .await)?;
-        let published = source.published_on.map(|d| d.to_string());
+        let published = source.published_on.map(Day);
         match existing {
             Some((id, stored)) => {
                 if published.is_some() && stored != published {
@@ -163,7 +164,7 @@ impl Transaction {
         source_id: Option<i64>,
         at: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let at = timestamp_to_text(at);
+        let at = Instant(at);
         on_tx!(&mut self.tx, |c| sqlx::query_scalar(
             "INSERT INTO recommendations (board_id, reference, ref_key, title, body, source_id, \
              theme, owner, priority, response, status, created_at, updated_at) \
@@ -208,7 +209,7 @@ impl Transaction {
         .bind(rec.priority.0 as i64)
         .bind(rec.response.as_str())
         .bind(rec.status.as_str())
-        .bind(timestamp_to_text(at))
+        .bind(Instant(at))
         .bind(id)
         .execute(c)
         .await
@@ -236,10 +237,10 @@ impl Transaction {
         .bind(&action.owner)
         .bind(action.borough.as_deref())
         .bind(action.officer.map(|o| o.to_string()))
-        .bind(action.due.to_string())
+        .bind(Day(action.due))
         .bind(action.status.as_str())
-        .bind(action.completed_on.map(|d| d.to_string()))
-        .bind(timestamp_to_text(at))
+        .bind(action.completed_on.map(Day))
+        .bind(Instant(at))
         .bind(id)
         .execute(c)
         .await
@@ -263,7 +264,7 @@ impl Transaction {
         .bind(board_id)
         .bind(update.subject.as_str())
         .bind(subject_id)
-        .bind(timestamp_to_text(update.at))
+        .bind(Instant(update.at))
         .bind(&update.by)
         .bind(update.change.as_str())
         .bind(update.old_value.as_deref())
@@ -340,7 +341,7 @@ impl Transaction {
         actions: &[(&Action, Option<i64>)],
         at: DateTime<Utc>,
     ) -> Result<HashMap<String, i64>, StoreError> {
-        let at = timestamp_to_text(at);
+        let at = Instant(at);
         const COLUMNS: usize = 13;
         for chunk in actions.chunks(INSERT_BATCH) {
             let sql = format!(
@@ -361,11 +362,11 @@ impl Transaction {
                         .bind(action.owner.as_str())
                         .bind(action.borough.as_deref())
                         .bind(action.officer.map(|o| o.to_string()))
-                        .bind(action.due.to_string())
+                        .bind(Day(action.due))
                         .bind(action.status.as_str())
-                        .bind(action.completed_on.map(|d| d.to_string()))
-                        .bind(at.clone())
-                        .bind(at.clone());
+                        .bind(action.completed_on.map(Day))
+                        .bind(at)
+                        .bind(at);
                 }
                 query.execute(c).await.map(|_| ())
             })
@@ -400,7 +401,7 @@ impl Transaction {
                         .bind(board_id)
                         .bind(update.subject.as_str())
                         .bind(*subject_id)
-                        .bind(timestamp_to_text(update.at))
+                        .bind(Instant(update.at))
                         .bind(update.by.as_str())
                         .bind(update.change.as_str())
                         .bind(update.old_value.as_deref())

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
+use super::values::Instant;
 use super::{Store, StoreError, Transaction};
-use crate::domain::dates::timestamp_to_text;
 use crate::domain::{Webhook, WebhookKind, WebhookUrl};
 
 impl Store {
@@ -46,7 +46,7 @@ impl Transaction {
         .bind(&webhook.name)
         .bind(webhook.kind.as_str())
         .bind(webhook.url.expose())
-        .bind(timestamp_to_text(at))
+        .bind(Instant(at))
         .execute(c)
         .await.map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;

@@ -819,7 +819,59 @@ async fn refs_owners_and_areas_sort_and_match_the_same_way(db: TestDb) {
     assert_eq!(in_borough("ÉALING").await, ["ÉALING"]);
 }
 
+/// Dates and times are kept in one form the database itself enforces: real date and
+/// timestamptz columns on PostgreSQL, ISO text checked by the schema on SQLite. A malformed
+/// value written past the bot is refused, and nothing changes.
+async fn the_schema_refuses_malformed_dates_and_times(db: TestDb) {
+    load(&db.store, "dsvb").await;
+    let raw = db.raw_pool().await;
+    let mut refused = vec![
+        "UPDATE actions SET due = 'next week'",
+        "UPDATE actions SET completed_on = '31/31/2010'",
+        "UPDATE boards SET created_at = 'not a time'",
+        "UPDATE actions SET updated_at = '2010-02-30T09:00:00.000000Z'",
+    ];
+    if db.url.starts_with("sqlite") {
+        // Text order must stay time order: only the one canonical form is stored.
+        refused.extend([
+            "UPDATE actions SET due = '2010-9-1'",
+            "UPDATE boards SET created_at = '2010-02-01 09:00:00'",
+        ]);
+    }
+    for sql in refused {
+        assert!(
+            sqlx::query(sql).execute(&raw).await.is_err(),
+            "{sql} was allowed"
+        );
+    }
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let actions = db.store.actions(board.id).await.unwrap();
+    assert_eq!(actions[0].due, NaiveDate::from_ymd_opt(2010, 9, 1).unwrap());
+    if db.url.starts_with("postgres") {
+        let types: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_name = 'actions' AND column_name IN ('due', 'completed_on', 'created_at') \
+             ORDER BY column_name",
+        )
+        .fetch_all(&raw)
+        .await
+        .unwrap();
+        assert_eq!(
+            types,
+            [
+                ("completed_on".to_string(), "date".to_string()),
+                (
+                    "created_at".to_string(),
+                    "timestamp with time zone".to_string()
+                ),
+                ("due".to_string(), "date".to_string()),
+            ]
+        );
+    }
+}
+
 on_both_backends!(
+    the_schema_refuses_malformed_dates_and_times,
     refs_owners_and_areas_sort_and_match_the_same_way,
     one_process_holds_a_gateway_shard_at_a_time,
     boards_are_created_listed_and_configured,
