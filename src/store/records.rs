@@ -358,10 +358,11 @@ impl Store {
 
     /// A board's actions, by ref.
     ///
-    /// Read as one JSON array built by the database rather than row by row: the drivers cost a
-    /// few microseconds per row (SQLite hands each row across threads), which dominated the
-    /// digest of a board with thousands of actions. The query is the same on both backends
-    /// but for the names of the two JSON functions.
+    /// Read as one JSON array built by the database rather than row by row: the SQLite driver
+    /// hands each row across threads, which dominated the digest of a board with thousands of
+    /// actions. Measured with typed pools (benches/digest.rs, 10,000 actions): rows 65.8 ms,
+    /// one JSON array 13.1 ms on SQLite; on PostgreSQL the two are within noise (32 / 40 ms),
+    /// so both backends keep the one query, which differs only in the JSON functions' names.
     pub async fn actions(&self, board_id: i64) -> Result<Vec<Action>, StoreError> {
         let (aggregate, array) = self.json_functions();
         let json: String = on_pool!(self.pool(), |p| sqlx::query_scalar(&format!(
