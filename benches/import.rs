@@ -119,13 +119,18 @@ async fn cleanup(store: Store, pg: Option<(sqlx::AnyPool, String)>) {
 }
 
 /// The floor: the same rows inserted with bare SQL, no parsing or validation, one transaction.
-async fn baseline_insert(pool: &sqlx::AnyPool, board_id: i64) {
+async fn baseline_insert(pool: &sqlx::AnyPool, board_id: i64, backend: &str) {
+    // PostgreSQL's due and created_at are date and timestamptz columns; SQLite's are ISO text.
+    let sql = if backend == "postgres" {
+        "INSERT INTO actions (board_id, reference, ref_key, title, owner, due, status, created_at, updated_at) \
+         VALUES ($1, $2, $2, $3, $4, CAST($5 AS DATE), $6, CAST($7 AS TIMESTAMPTZ), CAST($7 AS TIMESTAMPTZ))"
+    } else {
+        "INSERT INTO actions (board_id, reference, ref_key, title, owner, due, status, created_at, updated_at) \
+         VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $7)"
+    };
     let mut tx = pool.begin().await.unwrap();
     for i in 0..ACTIONS {
-        sqlx::query(
-            "INSERT INTO actions (board_id, reference, ref_key, title, owner, due, status, created_at, updated_at) \
-             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $7)",
-        )
+        sqlx::query(sql)
         .bind(board_id)
         .bind(format!("ACT-{i:05}"))
         .bind(format!("Action {i}"))
@@ -207,7 +212,7 @@ async fn main() {
             .unwrap();
             let raw = sqlx::AnyPool::connect(&url).await.unwrap();
             let started = Instant::now();
-            baseline_insert(&raw, other.id).await;
+            baseline_insert(&raw, other.id, backend).await;
             baseline_times.push(started.elapsed());
             raw.close().await;
             cleanup(store, pg).await;
