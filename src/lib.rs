@@ -14,9 +14,10 @@
 //! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped.
 //! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
 //!   and rendered as JSON, Markdown, Discord messages and a chart.
-//! - [`store`]: the database — one implementation over SQLite and PostgreSQL, migrations,
-//!   append-only history.
-//! - [`services`]: what people do — import, export, update an action, close a recommendation.
+//! - [`store`]: the database — one implementation over typed SQLite and PostgreSQL pools,
+//!   migrations, append-only history; writes wait their turn and never fail on a lock upgrade.
+//! - [`services`]: what people do — import, export, update an action, close a recommendation,
+//!   configure a board (each settings change recorded in the settings history).
 //! - [`delivery`]: the senders — messages to a Discord channel (with nonces), the digest to Slack
 //!   and Teams webhooks — and the error saying whether to try again.
 //! - [`schedule`]: scheduled posts — cron in board time, exactly once across processes.
