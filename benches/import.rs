@@ -131,16 +131,16 @@ async fn baseline_insert(pool: &sqlx::AnyPool, board_id: i64, backend: &str) {
     let mut tx = pool.begin().await.unwrap();
     for i in 0..ACTIONS {
         sqlx::query(sql)
-        .bind(board_id)
-        .bind(format!("ACT-{i:05}"))
-        .bind(format!("Action {i}"))
-        .bind(format!("Owner {}", i % 40))
-        .bind("2010-06-01")
-        .bind("on_track")
-        .bind("2010-02-01T09:00:00.000000Z")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+            .bind(board_id)
+            .bind(format!("ACT-{i:05}"))
+            .bind(format!("Action {i}"))
+            .bind(format!("Owner {}", i % 40))
+            .bind("2010-06-01")
+            .bind("on_track")
+            .bind("2010-02-01T09:00:00.000000Z")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }

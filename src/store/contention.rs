@@ -45,11 +45,10 @@ pub(super) fn contention(err: &sqlx::Error) -> Option<StoreError> {
         "5" | "261" | "517" | "773" => Some(StoreError::Busy {
             waited_secs: SQLITE_BUSY_TIMEOUT.as_secs(),
         }),
-        // serialization_failure, deadlock_detected, lock_not_available, unique_violation: a
-        // concurrent change got there first; the whole change is tried again.
+        // PostgreSQL's serialization_failure, deadlock_detected, lock_not_available,
+        // unique_violation: a concurrent change got there first; the whole change is tried
+        // again. (On SQLite writers never overlap, so a unique violation there is not a race.)
         "40001" | "40P01" | "55P03" | "23505" => Some(StoreError::Conflict(db.message().into())),
-        // SQLite's UNIQUE constraint (2067) and primary key (1555) failures are the same race.
-        "2067" | "1555" => Some(StoreError::Conflict(db.message().into())),
         _ => None,
     }
 }
@@ -83,7 +82,7 @@ fn pause(attempt: u32) -> Duration {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0),
-    ) % (base + 1);
+    ) % base;
     Duration::from_millis(base + jitter)
 }
 
@@ -129,12 +128,67 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), ATTEMPTS);
     }
 
+    /// A real SQLite error for a write refused because another connection holds the lock.
+    #[tokio::test]
+    async fn a_locked_sqlite_database_is_busy_not_a_driver_message() {
+        use sqlx::{ConnectOptions, Connection};
+        let dir = tempfile::tempdir().unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("busy.db"))
+            .create_if_missing(true)
+            .busy_timeout(Duration::ZERO);
+        let mut holder = options.connect().await.unwrap();
+        sqlx::raw_sql("CREATE TABLE t (x INTEGER); BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let mut other = options.connect().await.unwrap();
+        let refused = sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            StoreError::from(refused),
+            StoreError::Busy { waited_secs: 10 }
+        ));
+        let _ = other.close().await;
+        let _ = holder.close().await;
+    }
+
+    /// A real PostgreSQL unique violation (two new records with one key at the same moment) is
+    /// a conflict to retry; other errors are not. Needs `TEST_POSTGRES_URL`.
+    #[tokio::test]
+    async fn a_postgres_unique_violation_is_a_conflict() {
+        use sqlx::Connection;
+        let Some(url) = std::env::var("TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!("TEST_POSTGRES_URL is not set: skipping");
+            return;
+        };
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        let duplicate = sqlx::raw_sql(
+            "CREATE TEMPORARY TABLE t (x INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (1)",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap_err();
+        assert!(StoreError::from(duplicate).is_conflict());
+        let syntax = sqlx::raw_sql("SELEKT 1")
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        assert!(matches!(StoreError::from(syntax), StoreError::Database(_)));
+        let _ = conn.close().await;
+    }
+
     #[test]
     fn pauses_grow_and_stay_short() {
         for attempt in 1..ATTEMPTS {
             let base = 5u64 << (attempt - 1);
             let p = pause(attempt).as_millis() as u64;
-            assert!((base..=2 * base).contains(&p), "attempt {attempt}: {p} ms");
+            assert!((base..2 * base).contains(&p), "attempt {attempt}: {p} ms");
         }
     }
 }

@@ -40,9 +40,6 @@ impl Type<Sqlite> for Day {
     fn type_info() -> SqliteTypeInfo {
         <str as Type<Sqlite>>::type_info()
     }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <str as Type<Sqlite>>::compatible(ty)
-    }
 }
 
 impl<'q> Encode<'q, Sqlite> for Day {
@@ -87,9 +84,6 @@ impl<'r> Decode<'r, Postgres> for Day {
 impl Type<Sqlite> for Instant {
     fn type_info() -> SqliteTypeInfo {
         <str as Type<Sqlite>>::type_info()
-    }
-    fn compatible(ty: &SqliteTypeInfo) -> bool {
-        <str as Type<Sqlite>>::compatible(ty)
     }
 }
 
@@ -146,6 +140,8 @@ mod tests {
             "2010-9-30",
             "2010-02-30",
             "2010/09/30",
+            "2010-09/30",
+            "2010/09-30",
             "20100930xx",
             "",
             "２０１０-09-30",

@@ -774,47 +774,41 @@ async fn refs_owners_and_areas_sort_and_match_the_same_way(db: TestDb) {
         .collect();
     assert_eq!(found, expected, "autocomplete in the same order");
 
+    // The distinct owners or boroughs of the actions a filter finds.
+    let matched = |filter: ActionFilter, by_owner: bool| async move {
+        let mut found: Vec<String> = store
+            .find_actions(board.id, &filter)
+            .await
+            .unwrap()
+            .iter()
+            .filter_map(|a| match by_owner {
+                true => Some(a.owner.clone()),
+                false => a.borough.clone(),
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
     let owned_by = |owner: &str| {
         let filter = ActionFilter {
             owner: Some(owner.into()),
             ..Default::default()
         };
-        async move {
-            let mut refs: Vec<String> = store
-                .find_actions(board.id, &filter)
-                .await
-                .unwrap()
-                .iter()
-                .map(|a| a.owner.clone())
-                .collect();
-            refs.sort();
-            refs.dedup();
-            refs
-        }
+        matched(filter, true)
+    };
+    let in_borough = |borough: &str| {
+        let filter = ActionFilter {
+            borough: Some(borough.into()),
+            ..Default::default()
+        };
+        matched(filter, false)
     };
     assert_eq!(
         owned_by("EALING").await,
         ["EALING Council", "ealing police"]
     );
     assert_eq!(owned_by("Éaling").await, ["Éaling Safety"]);
-    let in_borough = |borough: &str| {
-        let filter = ActionFilter {
-            borough: Some(borough.into()),
-            ..Default::default()
-        };
-        async move {
-            let mut found: Vec<String> = store
-                .find_actions(board.id, &filter)
-                .await
-                .unwrap()
-                .iter()
-                .filter_map(|a| a.borough.clone())
-                .collect();
-            found.sort();
-            found.dedup();
-            found
-        }
-    };
     assert_eq!(in_borough("ealing").await, ["Ealing", "ealing"]);
     assert_eq!(in_borough("ÉALING").await, ["ÉALING"]);
 }
