@@ -92,8 +92,7 @@ pub async fn send(
         .headers()
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map(Duration::from_secs_f64);
+        .and_then(super::RetryAfter::parse);
     let detail = format!(
         "the {} webhook {} answered {status}",
         webhook.kind.as_str(),

@@ -408,7 +408,7 @@ impl<P: Poster> Runner<P> {
                         .record_attempt(claim.post_id, worker, now, attempt_record, None)
                         .await?;
                     let wait = retry_after
-                        .and_then(|d| Duration::from_std(d).ok())
+                        .and_then(|r| Duration::from_std(r.wait_from(now)).ok())
                         .map(|d| d.max(Duration::milliseconds(1)))
                         .unwrap_or(backoff);
                     tracing::warn!(board = %board.slug, job = job.as_str(), destination, attempt, status, wait_ms = wait.num_milliseconds(), "scheduled post will be retried");

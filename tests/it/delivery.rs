@@ -141,6 +141,13 @@ async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time
 /// A local stand-in for Slack's and Teams' incoming webhooks: records bodies, answers from a
 /// script (then 200).
 async fn webhook_server(script: Vec<u16>) -> (String, Arc<Mutex<Vec<Value>>>) {
+    webhook_server_with(script.into_iter().map(|s| (s, None)).collect()).await
+}
+
+/// [`webhook_server`] whose scripted answers may carry a `Retry-After` header.
+async fn webhook_server_with(
+    script: Vec<(u16, Option<&'static str>)>,
+) -> (String, Arc<Mutex<Vec<Value>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!(
         "http://{}/services/T000/B000/s3cr3tpart",
@@ -169,16 +176,22 @@ async fn webhook_server(script: Vec<u16>) -> (String, Arc<Mutex<Vec<Value>>>) {
                             seen.lock().unwrap().push(
                                 serde_json::from_slice::<Value>(&body).unwrap_or(Value::Null),
                             );
-                            let status = {
+                            let (status, retry_after) = {
                                 let mut s = script.lock().unwrap();
                                 if s.is_empty() {
-                                    200
+                                    (200, None)
                                 } else {
                                     s.remove(0)
                                 }
                             };
                             let mut r = hyper::Response::new(Full::new(Bytes::from_static(b"ok")));
                             *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                            if let Some(value) = retry_after {
+                                r.headers_mut().insert(
+                                    hyper::header::RETRY_AFTER,
+                                    hyper::header::HeaderValue::from_static(value),
+                                );
+                            }
                             Ok::<_, Infallible>(r)
                         }
                     },
@@ -275,4 +288,58 @@ async fn the_digest_is_mirrored_to_slack_and_teams_once_each_and_urls_stay_secre
     assert!(recorded
         .iter()
         .all(|d| !d.last_error.as_deref().unwrap_or("").contains("s3cr3tpart")));
+}
+
+/// Whatever a webhook answers in `Retry-After` — negative, huge, not a number, an HTTP date —
+/// the real scheduler neither panics nor waits outside 0 to 60 minutes: it waits what was asked
+/// within those bounds (its own backoff when the value is unreadable), then posts.
+#[tokio::test]
+async fn a_webhooks_retry_after_is_obeyed_within_bounds_and_never_panics() {
+    // Log as the other scheduler tests do: tracing caches, per log statement, whether anyone
+    // listens, and a run with no subscriber would mute those statements for the test above
+    // that reads the logs.
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(std::io::sink)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // 1 October 2010, 08:00 UTC: 09:00 in London, when the Q2 digest is due.
+    let start = Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap();
+    let ms = chrono::Duration::milliseconds;
+    for (header, waited) in [
+        ("-1", ms(1)),
+        ("99999", chrono::Duration::hours(1)),
+        ("2.5", ms(2500)),
+        (
+            "Fri, 01 Oct 2010 08:02:00 GMT",
+            chrono::Duration::minutes(2),
+        ),
+        ("Thu, 30 Sep 2010 08:00:00 GMT", ms(1)),
+        ("NaN", ms(10)),
+        ("1e400", ms(10)),
+        ("in a while", ms(10)),
+    ] {
+        let (db, board) = linked_board().await;
+        let fake = FakeDiscord::start(vec![guild()]).await;
+        let (url, bodies) = webhook_server_with(vec![(429, Some(header))]).await;
+        let hook = Webhook {
+            name: "members-slack".into(),
+            kind: WebhookKind::Slack,
+            url: WebhookUrl::parse(&url).unwrap(),
+        };
+        crate::support::boards::webhook(&db.store, &board, &hook).await;
+        let clock = Arc::new(FixedClock::new(start));
+        let reports = runner(&db, &fake, &clock).run_due(start).await.unwrap();
+        let mirrored = reports
+            .iter()
+            .find(|p| p.job == Job::Digest && p.destination.starts_with("webhook:"))
+            .unwrap_or_else(|| panic!("Retry-After {header:?}: no webhook post in {reports:?}"));
+        assert_eq!(
+            mirrored.outcome,
+            PostOutcome::Sent,
+            "Retry-After {header:?}"
+        );
+        assert_eq!(bodies.lock().unwrap().len(), 2, "Retry-After {header:?}");
+        assert_eq!(clock.now() - start, waited, "Retry-After {header:?}");
+    }
 }

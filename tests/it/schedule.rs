@@ -346,7 +346,9 @@ async fn rate_limits_and_server_errors_are_retried_and_logged(db: TestDb) {
     poster.script.lock().unwrap().extend([
         Err(DeliveryError::Retry {
             status: Some(429),
-            retry_after: Some(std::time::Duration::from_millis(1500)),
+            retry_after: Some(briefing_bot::delivery::RetryAfter::Wait(
+                std::time::Duration::from_millis(1500),
+            )),
             detail: "rate limited".into(),
         }),
         Err(DeliveryError::Retry {
