@@ -36,97 +36,77 @@ pub const BOARD_CREATED: &str = "board created";
 pub const WEBHOOK: &str = "webhook";
 
 /// The settings that differ between `before` and `after`, in a fixed order, each as
-/// (setting, kind, old, new).
+/// (setting, old, new).
 pub fn changed_settings(
     before: &Board,
     after: &Board,
-) -> Vec<(&'static str, SettingKind, Option<String>, Option<String>)> {
-    use SettingKind::*;
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let mut changes = Vec::new();
+    let mut compare = |setting: &'static str, old: Option<String>, new: Option<String>| {
+        if old != new {
+            changes.push((setting, old, new));
+        }
+    };
     let id = |v: Option<u64>| v.map(|v| v.to_string());
     let text = |v: &dyn ToString| Some(v.to_string());
     let (b, a) = (&before.settings, &after.settings);
     let (bc, ac) = (&before.chat, &after.chat);
-    let candidates = [
-        (
-            "name",
-            Plain,
-            Some(before.name.clone()),
-            Some(after.name.clone()),
-        ),
-        ("time zone", Plain, text(&b.time_zone), text(&a.time_zone)),
-        (
-            "year start month",
-            Plain,
-            text(&b.year_start_month.get()),
-            text(&a.year_start_month.get()),
-        ),
-        (
-            "remind before days",
-            Plain,
-            text(&b.remind_before_days),
-            text(&a.remind_before_days),
-        ),
-        (
-            "escalate after days",
-            Plain,
-            text(&b.escalate_after_days),
-            text(&a.escalate_after_days),
-        ),
-        (
-            "digest schedule",
-            Plain,
-            text(&b.digest_schedule),
-            text(&a.digest_schedule),
-        ),
-        (
-            "reminder schedule",
-            Plain,
-            text(&b.reminder_schedule),
-            text(&a.reminder_schedule),
-        ),
-        (
-            "catch-up days",
-            Plain,
-            text(&b.catch_up_days),
-            text(&a.catch_up_days),
-        ),
-        (
-            "meeting brief days",
-            Plain,
-            text(&b.meeting_brief_days),
-            text(&a.meeting_brief_days),
-        ),
-        ("server", Server, id(bc.server_id), id(ac.server_id)),
-        (
-            "digest channel",
-            Channel,
-            id(bc.digest_channel),
-            id(ac.digest_channel),
-        ),
-        (
-            "reminder channel",
-            Channel,
-            id(bc.reminder_channel),
-            id(ac.reminder_channel),
-        ),
-        (
-            "officer role",
-            Role,
-            id(bc.officer_role),
-            id(ac.officer_role),
-        ),
-        ("admin role", Role, id(bc.admin_role), id(ac.admin_role)),
-        (
-            "officers update any action",
-            Plain,
-            text(&yes_no(bc.officers_update_any)),
-            text(&yes_no(ac.officers_update_any)),
-        ),
-    ];
-    candidates
-        .into_iter()
-        .filter(|(_, _, old, new)| old != new)
-        .collect()
+    compare("name", text(&before.name), text(&after.name));
+    compare("time zone", text(&b.time_zone), text(&a.time_zone));
+    compare(
+        "year start month",
+        text(&b.year_start_month.get()),
+        text(&a.year_start_month.get()),
+    );
+    compare(
+        "remind before days",
+        text(&b.remind_before_days),
+        text(&a.remind_before_days),
+    );
+    compare(
+        "escalate after days",
+        text(&b.escalate_after_days),
+        text(&a.escalate_after_days),
+    );
+    compare(
+        "digest schedule",
+        text(&b.digest_schedule),
+        text(&a.digest_schedule),
+    );
+    compare(
+        "reminder schedule",
+        text(&b.reminder_schedule),
+        text(&a.reminder_schedule),
+    );
+    compare(
+        "catch-up days",
+        text(&b.catch_up_days),
+        text(&a.catch_up_days),
+    );
+    compare(
+        "meeting brief days",
+        text(&b.meeting_brief_days),
+        text(&a.meeting_brief_days),
+    );
+    compare("server", id(bc.server_id), id(ac.server_id));
+    compare(
+        "digest channel",
+        id(bc.digest_channel),
+        id(ac.digest_channel),
+    );
+    compare(
+        "reminder channel",
+        id(bc.reminder_channel),
+        id(ac.reminder_channel),
+    );
+    compare("officer role", id(bc.officer_role), id(ac.officer_role));
+    compare("admin role", id(bc.admin_role), id(ac.admin_role));
+    compare(
+        "officers update any action",
+        text(&yes_no(bc.officers_update_any)),
+        text(&yes_no(ac.officers_update_any)),
+    );
+    changes
 }
 
 /// The kind of a recorded setting, from its name (for showing its values).
@@ -212,18 +192,24 @@ mod tests {
         );
         let tz = &changes[1];
         assert_eq!(
-            (tz.2.as_deref(), tz.3.as_deref()),
+            (tz.1.as_deref(), tz.2.as_deref()),
             (Some("Europe/London"), Some("Europe/Dublin"))
         );
         let channel = &changes[10];
-        assert_eq!(channel.1, SettingKind::Channel);
         assert_eq!(
-            (channel.2.as_deref(), channel.3.as_deref()),
+            (channel.1.as_deref(), channel.2.as_deref()),
             (None, Some("2"))
         );
-        assert_eq!(changes[14].3.as_deref(), Some("yes"));
-        for (name, kind, _, _) in &changes {
-            assert_eq!(setting_kind(name), *kind, "{name}");
-        }
+        assert_eq!(changes[14].2.as_deref(), Some("yes"));
+        // How each recorded setting's values are shown.
+        let kinds: Vec<SettingKind> = changes.iter().map(|c| setting_kind(c.0)).collect();
+        use SettingKind::*;
+        assert_eq!(
+            kinds,
+            [
+                Plain, Plain, Plain, Plain, Plain, Plain, Plain, Plain, Plain, Server, Channel,
+                Channel, Role, Role, Plain
+            ]
+        );
     }
 }

@@ -6,8 +6,8 @@
 use super::actions::Author;
 use super::ServiceError;
 use crate::domain::settings_history::{changed_settings, BOARD_CREATED, WEBHOOK};
+use crate::domain::Webhook;
 use crate::domain::{Board, BoardSettings, BoardSlug, SettingChange};
-use crate::domain::{Webhook, WebhookUrl};
 use crate::store::{retry_conflicts, Store, Transaction};
 
 /// A board before and after a change, and the entries recorded for it (none when the change
@@ -53,7 +53,7 @@ pub async fn change_board(
         edit(&mut after)?;
         let recorded: Vec<SettingChange> = changed_settings(&before, &after)
             .into_iter()
-            .map(|(setting, _, old, new)| entry(author, setting, old, new))
+            .map(|(setting, old, new)| entry(author, setting, old, new))
             .collect();
         if !recorded.is_empty() {
             tx.update_board(&after).await?;
@@ -112,8 +112,8 @@ pub async fn create_board(
 }
 
 /// How a webhook reads in the history: its kind and redacted URL, never the secret URL.
-fn describe_webhook(kind: &str, redacted_url: &str) -> String {
-    format!("{kind} {redacted_url}")
+fn describe_webhook(webhook: &Webhook) -> String {
+    format!("{} {}", webhook.kind.as_str(), webhook.url.redacted())
 }
 
 /// Add a webhook the digest is mirrored to; refuses a name the board already uses.
@@ -135,10 +135,7 @@ pub async fn add_webhook(
             author,
             &format!("{WEBHOOK} {}", webhook.name),
             None,
-            Some(describe_webhook(
-                webhook.kind.as_str(),
-                &webhook.url.redacted(),
-            )),
+            Some(describe_webhook(webhook)),
         );
         tx.append_setting_changes(board.id, &[added]).await?;
         tx.commit().await?;
@@ -156,18 +153,15 @@ pub async fn remove_webhook(
 ) -> Result<(), ServiceError> {
     retry_conflicts(move || async move {
         let mut tx = store.begin().await?;
-        let Some((kind, url)) = tx.remove_webhook(board.id, name).await? else {
+        let Some(removed) = tx.remove_webhook(board.id, name).await? else {
             return Err(ServiceError::rejected(format!(
                 "there is no webhook called {name}; /setup webhook list shows them"
             )));
         };
-        let redacted = WebhookUrl::parse(&url)
-            .map(|u| u.redacted())
-            .unwrap_or_else(|_| "(unreadable URL)".into());
         let removed = entry(
             author,
             &format!("{WEBHOOK} {name}"),
-            Some(describe_webhook(&kind, &redacted)),
+            Some(describe_webhook(&removed)),
             None,
         );
         tx.append_setting_changes(board.id, &[removed]).await?;

@@ -3,13 +3,15 @@
 //! The store holds a typed pool for one of the two (see [`Pool`]) and runs the same SQL on
 //! either through [`on_pool!`] and [`on_tx!`], which expand one expression once per backend;
 //! only the migrations differ (`migrations/sqlite`, `migrations/postgres`). Rows decode into
-//! one `FromRow` struct per record, the same for both. Dates and instants are stored as
-//! fixed-format text so ordering and comparison behave identically on both. One
+//! one `FromRow` struct per record, the same for both. Dates and instants are `date` and
+//! `timestamptz` columns on PostgreSQL and fixed-format, schema-checked ISO text on SQLite
+//! (text order is time order), bound and read through [`values`]'s `Day` and `Instant`. One
 //! implementation, tested on both backends by the same contract suite, is what keeps two
 //! backends from doubling the maintenance.
 
 /// Run `$body` with `$p` bound to the store's typed pool, whichever backend it is: the body is
-/// written once and type-checked for each.
+/// written once and type-checked for each. Both arms must give one type, so an `execute` is
+/// mapped to its `rows_affected()`.
 macro_rules! on_pool {
     ($pool:expr, |$p:ident| $body:expr) => {
         match $pool {
@@ -131,7 +133,7 @@ impl DatabaseUrl {
     /// it with its value and carry on, and such a parameter (`sslpassword`, say) may hold a
     /// secret: the error names the parameter only.
     fn check_parameters(&self) -> Result<(), StoreError> {
-        const UNDERSTOOD: [&str; 16] = [
+        const UNDERSTOOD: [&str; 18] = [
             "sslmode",
             "ssl-mode",
             "sslrootcert",
@@ -148,8 +150,9 @@ impl DatabaseUrl {
             "dbname",
             "user",
             "password",
+            "application_name",
+            "options",
         ];
-        const ALSO: [&str; 2] = ["application_name", "options"];
         if self.backend()? != Backend::Postgres {
             return Ok(());
         }
@@ -157,7 +160,7 @@ impl DatabaseUrl {
             return Ok(());
         };
         for (key, _) in parsed.query_pairs() {
-            if !UNDERSTOOD.contains(&key.as_ref()) && !ALSO.contains(&key.as_ref()) {
+            if !UNDERSTOOD.contains(&key.as_ref()) {
                 return Err(StoreError::UnsupportedParameter {
                     url: self.redacted(),
                     parameter: key.into_owned(),
@@ -264,12 +267,11 @@ impl From<sqlx::Error> for StoreError {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
-    backend: Backend,
     url: DatabaseUrl,
     /// SQLite: this process's writers take turns here, so the next one starts the moment the
-    /// last commits. Left to SQLite's busy handler alone they would sleep and poll, which put
-    /// tens of milliseconds on a burst of fifty updates; other processes still meet the busy
-    /// timeout.
+    /// last commits. Left to SQLite's busy handler alone they sleep and poll, which showed in
+    /// the tail of a burst of fifty updates (max 49 ms against 40 ms with the queue, see
+    /// BENCHMARKS.md); other processes still meet the busy timeout.
     write_turn: Arc<tokio::sync::Semaphore>,
 }
 
@@ -281,6 +283,15 @@ pub(crate) type WriteTurn = Option<tokio::sync::OwnedSemaphorePermit>;
 pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+impl Pool {
+    fn backend(&self) -> Backend {
+        match self {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
 }
 
 /// An open driver transaction on either backend.
@@ -336,7 +347,7 @@ where
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
-            .field("backend", &self.backend)
+            .field("backend", &self.backend())
             .field("url", &self.url)
             .finish()
     }
@@ -400,7 +411,6 @@ impl Store {
         };
         let store = Self {
             pool,
-            backend,
             url: url.clone(),
             write_turn: Arc::new(tokio::sync::Semaphore::new(1)),
         };
@@ -441,7 +451,7 @@ impl Store {
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.pool.backend()
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -453,6 +463,7 @@ impl Store {
     /// other writers, so reading then writing inside it can never fail on a lock upgrade; on
     /// PostgreSQL the reads that a change is based on lock their rows (see
     /// [`Transaction::action`]).
+    ///
     /// A transaction must not be begun while the same task holds another: on SQLite it would
     /// wait for its own turn.
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
@@ -460,7 +471,7 @@ impl Store {
             .begin_raw()
             .await
             .map_err(|e| StoreError::classify(e, &self.url))?;
-        Ok(Transaction::new(tx, turn, self.backend, self.url.clone()))
+        Ok(Transaction::new(tx, turn, self.url.clone()))
     }
 
     /// A driver transaction that writes safely beside other writers (see [`Store::begin`]),

@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::values::{stored_date, Day, Instant};
+use super::values::{Day, Instant};
 use super::{Backend, Store, StoreError};
 use crate::domain::{
-    parse_timestamp, Action, ActionStatus, ChangeKind, OfficerId, Priority, Recommendation,
-    RecommendationStatus, Ref, Response, Source, StatusUpdate, SubjectKind,
+    Action, ActionStatus, ChangeKind, OfficerId, Priority, Recommendation, RecommendationStatus,
+    Ref, Response, Source, StatusUpdate, SubjectKind,
 };
 
 pub(super) const RECOMMENDATION_SELECT: &str = "SELECT r.id, r.reference, r.title, r.body, \
@@ -84,39 +84,22 @@ pub(crate) struct StoredAction {
     pub action: Action,
 }
 
-/// An action's stored columns, however they were read: a row (dates as [`Day`]), or one
-/// element of the aggregated JSON array [`Store::actions`] reads (dates as text).
+/// An action's stored columns, however they were read: a row, or one element of the
+/// aggregated JSON array [`Store::actions`] reads.
 #[derive(serde::Deserialize)]
-struct ActionColumns<D>(
+struct ActionColumns(
     String,         // reference
     Option<String>, // recommendation ref
     String,         // title
     String,         // owner
     Option<String>, // borough
     Option<String>, // officer id
-    D,              // due
+    Day,            // due
     String,         // status
-    Option<D>,      // completed_on
+    Option<Day>,    // completed_on
 );
 
-/// A date column's value, as read.
-trait StoredDay {
-    fn day(self, column: &str) -> Result<NaiveDate, StoreError>;
-}
-
-impl StoredDay for Day {
-    fn day(self, _: &str) -> Result<NaiveDate, StoreError> {
-        Ok(self.0)
-    }
-}
-
-impl StoredDay for String {
-    fn day(self, column: &str) -> Result<NaiveDate, StoreError> {
-        stored_date(&self).ok_or_else(|| corrupt(format!("{column} {self:?}")))
-    }
-}
-
-fn action_from_columns<D: StoredDay>(c: ActionColumns<D>) -> Result<Action, StoreError> {
+fn action_from_columns(c: ActionColumns) -> Result<Action, StoreError> {
     let ActionColumns(reference, rec_ref, title, owner, borough, officer, due, status, completed) =
         c;
     Ok(Action {
@@ -129,9 +112,9 @@ fn action_from_columns<D: StoredDay>(c: ActionColumns<D>) -> Result<Action, Stor
         officer: officer
             .map(|o| OfficerId::parse(&o).map_err(corrupt))
             .transpose()?,
-        due: due.day("due")?,
+        due: due.0,
         status: ActionStatus::parse(&status).map_err(corrupt)?,
-        completed_on: completed.map(|d| d.day("completed_on")).transpose()?,
+        completed_on: completed.map(|d| d.0),
         reference: Ref::parse(&reference).map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
     })
 }
@@ -173,14 +156,13 @@ impl ActionRow {
     }
 }
 
-/// A history entry's stored columns, led by its id (which orders the history): a row (the
-/// time as an [`Instant`]) or one element of the aggregated JSON array
-/// [`Store::digest_history_between`] reads (the time as text).
+/// A history entry's stored columns, led by its id (which orders the history): a row, or one
+/// element of the aggregated JSON array [`Store::digest_history_between`] reads.
 #[derive(serde::Deserialize)]
-struct UpdateColumns<T>(
+struct UpdateColumns(
     i64,            // id
     String,         // subject_kind
-    T,              // recorded_at
+    Instant,        // recorded_at
     String,         // actor
     String,         // change_kind
     Option<String>, // old_value
@@ -190,31 +172,14 @@ struct UpdateColumns<T>(
     Option<String>, // subject ref
 );
 
-/// A time column's value, as read.
-trait StoredInstant {
-    fn instant(self) -> Result<DateTime<Utc>, StoreError>;
-}
-
-impl StoredInstant for Instant {
-    fn instant(self) -> Result<DateTime<Utc>, StoreError> {
-        Ok(self.0)
-    }
-}
-
-impl StoredInstant for String {
-    fn instant(self) -> Result<DateTime<Utc>, StoreError> {
-        parse_timestamp(&self).map_err(corrupt)
-    }
-}
-
-fn update_from_columns<T: StoredInstant>(c: UpdateColumns<T>) -> Result<StatusUpdate, StoreError> {
+fn update_from_columns(c: UpdateColumns) -> Result<StatusUpdate, StoreError> {
     let UpdateColumns(_, kind, at, by, change, old_value, new_value, note, evidence, subject_ref) =
         c;
     let subject_ref = subject_ref.ok_or_else(|| corrupt("history entry for a missing record"))?;
     Ok(StatusUpdate {
         subject: SubjectKind::parse(&kind).ok_or_else(|| corrupt(format!("subject {kind}")))?,
         reference: Ref::parse(&subject_ref).map_err(corrupt)?,
-        at: at.instant()?,
+        at: at.0,
         by,
         change: ChangeKind::parse(&change).ok_or_else(|| corrupt(format!("change {change}")))?,
         old_value,
@@ -374,7 +339,7 @@ impl Store {
         .bind(board_id)
         .fetch_one(p)
         .await)?;
-        let columns: Vec<ActionColumns<String>> = serde_json::from_str(&json)
+        let columns: Vec<ActionColumns> = serde_json::from_str(&json)
             .map_err(|e| corrupt(format!("actions of board {board_id}: {e}")))?;
         let mut actions = columns
             .into_iter()
@@ -469,7 +434,7 @@ impl Store {
         .bind(Instant(to))
         .fetch_one(p)
         .await)?;
-        let mut entries: Vec<UpdateColumns<String>> = serde_json::from_str(&json)
+        let mut entries: Vec<UpdateColumns> = serde_json::from_str(&json)
             .map_err(|e| corrupt(format!("history of board {board_id}: {e}")))?;
         // Oldest first, the order entries were appended in.
         entries.sort_by_key(|e| e.0);

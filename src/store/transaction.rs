@@ -8,7 +8,7 @@ use super::records::{
     ref_key, ActionRow, RecommendationRow, StoredAction, ACTION_SELECT, RECOMMENDATION_SELECT,
 };
 use super::values::{Day, Instant};
-use super::{Backend, DatabaseUrl, DriverTx, StoreError, WriteTurn};
+use super::{DatabaseUrl, DriverTx, StoreError, WriteTurn};
 use crate::domain::{Action, Recommendation, Source, StatusUpdate};
 
 /// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
@@ -16,7 +16,6 @@ pub struct Transaction {
     // Dropped before the turn, so the next writer starts after this one has ended.
     tx: DriverTx,
     _turn: WriteTurn,
-    backend: Backend,
     url: DatabaseUrl,
 }
 
@@ -27,31 +26,34 @@ pub(crate) struct StoredRecommendation {
 }
 
 impl Transaction {
-    pub(super) fn new(tx: DriverTx, turn: WriteTurn, backend: Backend, url: DatabaseUrl) -> Self {
+    pub(super) fn new(tx: DriverTx, turn: WriteTurn, url: DatabaseUrl) -> Self {
         Self {
             tx,
             _turn: turn,
-            backend,
             url,
         }
     }
 
-    /// The clause that locks the rows a change reads, so a concurrent change of the same rows
-    /// waits until this one commits and then reads what it wrote. PostgreSQL only: SQLite's
-    /// `BEGIN IMMEDIATE` already holds the whole database. `table` is the alias in the query.
-    /// Rows are locked in id order so two bulk changes cannot deadlock each other.
+    /// The clause that locks the board row an import or a settings change reads, so a
+    /// concurrent change waits until this one commits and then reads what it wrote.
+    /// PostgreSQL only: SQLite's `BEGIN IMMEDIATE` already holds the whole database.
     pub(super) fn lock_clause(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " FOR UPDATE",
+        match self.tx {
+            DriverTx::Sqlite(_) => "",
+            DriverTx::Postgres(_) => " FOR UPDATE",
         }
     }
 
+    /// The same for the rows a change of actions or recommendations reads (`table` is the
+    /// alias in the query), locked in id order so two bulk changes cannot deadlock each other.
     fn locking(&self, table: &str) -> String {
-        match self.backend {
-            Backend::Sqlite => format!(" ORDER BY {table}.id"),
-            Backend::Postgres => format!(" ORDER BY {table}.id FOR UPDATE OF {table}"),
-        }
+        format!(
+            " ORDER BY {table}.id{}",
+            match self.tx {
+                DriverTx::Sqlite(_) => String::new(),
+                DriverTx::Postgres(_) => format!(" FOR UPDATE OF {table}"),
+            }
+        )
     }
 
     /// The driver transaction, for [`on_tx!`].

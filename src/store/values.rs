@@ -36,6 +36,26 @@ pub(crate) fn stored_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
+// The one-JSON-array reads (`Store::actions`, the digest's history) carry the same text as
+// SQLite stores and PostgreSQL's JSON renders.
+impl<'de> serde::Deserialize<'de> for Day {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        stored_date(&text)
+            .map(Day)
+            .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not a stored date")))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Instant {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        parse_timestamp(&text)
+            .map(Instant)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 impl Type<Sqlite> for Day {
     fn type_info() -> SqliteTypeInfo {
         <str as Type<Sqlite>>::type_info()

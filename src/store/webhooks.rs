@@ -6,6 +6,17 @@ use super::values::Instant;
 use super::{Store, StoreError, Transaction};
 use crate::domain::{Webhook, WebhookKind, WebhookUrl};
 
+/// A stored webhook row: (name, kind, url).
+fn webhook_from_row((name, kind, url): (String, String, String)) -> Result<Webhook, StoreError> {
+    Ok(Webhook {
+        kind: WebhookKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("webhook {name}: kind {kind}")))?,
+        url: WebhookUrl::parse(&url)
+            .map_err(|e| StoreError::Corrupt(format!("webhook {name}: {e}")))?,
+        name,
+    })
+}
+
 impl Store {
     /// A board's webhooks, by name.
     pub async fn webhooks(&self, board_id: i64) -> Result<Vec<Webhook>, StoreError> {
@@ -15,18 +26,7 @@ impl Store {
         .bind(board_id)
         .fetch_all(p)
         .await)?;
-        rows.into_iter()
-            .map(|(name, kind, url)| {
-                Ok(Webhook {
-                    kind: WebhookKind::parse(&kind).ok_or_else(|| {
-                        StoreError::Corrupt(format!("webhook {name}: kind {kind}"))
-                    })?,
-                    url: WebhookUrl::parse(&url)
-                        .map_err(|e| StoreError::Corrupt(format!("webhook {name}: {e}")))?,
-                    name,
-                })
-            })
-            .collect()
+        rows.into_iter().map(webhook_from_row).collect()
     }
 }
 
@@ -53,20 +53,20 @@ impl Transaction {
         Ok(added == 1)
     }
 
-    /// Remove a webhook by name, returning its kind and URL; None if there was none.
+    /// Remove a webhook by name, returning it; None if there was none.
     pub(crate) async fn remove_webhook(
         &mut self,
         board_id: i64,
         name: &str,
-    ) -> Result<Option<(String, String)>, StoreError> {
-        let removed: Option<(String, String)> = on_tx!(self.driver(), |c| sqlx::query_as(
-            "DELETE FROM webhooks WHERE board_id = $1 AND name = $2 RETURNING kind, url",
+    ) -> Result<Option<Webhook>, StoreError> {
+        let removed: Option<(String, String, String)> = on_tx!(self.driver(), |c| sqlx::query_as(
+            "DELETE FROM webhooks WHERE board_id = $1 AND name = $2 RETURNING name, kind, url",
         )
         .bind(board_id)
         .bind(name)
         .fetch_optional(c)
         .await)
         .map_err(|e| self.classify(e))?;
-        Ok(removed)
+        removed.map(webhook_from_row).transpose()
     }
 }
