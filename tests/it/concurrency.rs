@@ -321,8 +321,15 @@ on_both_backends!(
     imports_in_one_process_at_once_all_land,
 );
 
-/// Start `briefing-bot import actions FILE --update` as its own process.
-fn spawn_import(dir: &Path, url: &str, file: &str) -> std::process::Child {
+/// Start `briefing-bot import actions FILE --board BOARD` (with `--update` when asked) as its
+/// own process.
+fn spawn_import(
+    dir: &Path,
+    url: &str,
+    file: &str,
+    board: &str,
+    update: bool,
+) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
         .args([
             "--database-url",
@@ -331,9 +338,9 @@ fn spawn_import(dir: &Path, url: &str, file: &str) -> std::process::Child {
             "actions",
             file,
             "--board",
-            "conc",
-            "--update",
+            board,
         ])
+        .args(update.then_some("--update"))
         .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("BRIEFING_CONFIG")
@@ -344,14 +351,16 @@ fn spawn_import(dir: &Path, url: &str, file: &str) -> std::process::Child {
         .expect("start briefing-bot")
 }
 
-fn wait_all(children: Vec<std::process::Child>) -> Vec<Output> {
-    children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect()
-}
-
-fn assert_all_succeeded(outputs: &[Output]) {
+/// Wait for every import process (off the test's runtime) and check that each succeeded.
+async fn all_succeed(children: Vec<std::process::Child>) {
+    let outputs: Vec<Output> = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect()
+    })
+    .await
+    .unwrap();
     for (n, out) in outputs.iter().enumerate() {
         assert!(
             out.status.success(),
@@ -381,12 +390,9 @@ async fn ten_cli_imports_at_once_all_succeed(db: TestDb) {
             },
         );
         std::fs::write(dir.path().join(&file), csv).unwrap();
-        children.push(spawn_import(dir.path(), &db.url, &file));
+        children.push(spawn_import(dir.path(), &db.url, &file, "conc", true));
     }
-    let outputs = tokio::task::spawn_blocking(move || wait_all(children))
-        .await
-        .unwrap();
-    assert_all_succeeded(&outputs);
+    all_succeed(children).await;
     for i in 1..=50 {
         let k = (i - 1) / 5;
         let action = current(&db.store, &board, i).await;
@@ -423,15 +429,12 @@ async fn overlapping_cli_imports_keep_a_true_history(db: TestDb) {
         let file = format!("overlap-{k}.csv");
         let csv = actions_csv(300, move |i| STATUSES[(i + k) % 4], |_| "2010-12-01".into());
         std::fs::write(dir.path().join(&file), csv).unwrap();
-        children.push(spawn_import(dir.path(), &db.url, &file));
+        children.push(spawn_import(dir.path(), &db.url, &file, "conc", true));
     }
     if let Some(gate) = gate {
         gate.open_when_waiting(8).await;
     }
-    let outputs = tokio::task::spawn_blocking(move || wait_all(children))
-        .await
-        .unwrap();
-    assert_all_succeeded(&outputs);
+    all_succeed(children).await;
     for i in 1..=300 {
         let action = current(&db.store, &board, i).await;
         let history = db
@@ -512,22 +515,7 @@ async fn the_bot_and_a_cli_import_share_one_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let plan: String = actions_csv(2000, |i| STATUSES[i % 4], |_| "2011-03-31".into());
     std::fs::write(dir.path().join("plan.csv"), plan).unwrap();
-    let import = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
-        .args([
-            "--database-url",
-            &bot.db.url,
-            "import",
-            "actions",
-            "plan.csv",
-            "--board",
-            "dsvb",
-        ])
-        .current_dir(dir.path())
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let import = spawn_import(dir.path(), &bot.db.url, "plan.csv", "dsvb", false);
     let updates = (0..20).map(|n| {
         // The status choices are numbered: 2 is at risk, 3 off track.
         let status = 2 + (n % 2) as u64;
@@ -542,14 +530,7 @@ async fn the_bot_and_a_cli_import_share_one_sqlite_file() {
         )
     });
     let replies = futures_util::future::join_all(updates).await;
-    let import = tokio::task::spawn_blocking(move || import.wait_with_output().unwrap())
-        .await
-        .unwrap();
-    assert!(
-        import.status.success(),
-        "the import failed beside the bot: {}",
-        String::from_utf8_lossy(&import.stderr)
-    );
+    all_succeed(vec![import]).await;
     for reply in &replies {
         let text = reply.text();
         assert!(
