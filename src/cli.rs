@@ -473,14 +473,17 @@ async fn dispatch(
                 for d in records {
                     writeln!(
                         stdout,
-                        "{}\t{}\t{}\t{}\t{}\t{} attempt{}{}",
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{} attempt{}, {} message{} confirmed{}",
                         d.due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                         d.board,
                         d.job,
+                        d.occasion,
                         d.destination,
                         d.state,
                         d.attempts,
                         if d.attempts == 1 { "" } else { "s" },
+                        d.messages_confirmed,
+                        if d.messages_confirmed == 1 { "" } else { "s" },
                         d.last_error.map(|e| format!("\t{e}")).unwrap_or_default()
                     )?;
                 }

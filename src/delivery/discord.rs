@@ -51,27 +51,56 @@ pub fn to_create_message(m: &Message) -> CreateMessage {
     )
 }
 
-/// Post `messages` to a channel, in order, and return the first one's id. Message `i` carries
-/// the nonce `{nonce}-{i}`, the same on every attempt, so a message Discord already has is not
-/// posted again when a later one failed and the whole post is retried.
-pub async fn send(
+/// Post one message to a channel with `nonce`, which Discord enforces: sent again with the
+/// same nonce within a few minutes, Discord answers with the message it already has instead of
+/// posting it twice. Returns the message's id.
+pub async fn send_one(
     http: &serenity::Http,
     channel: serenity::ChannelId,
-    messages: &[Message],
+    message: &Message,
     nonce: &str,
+) -> Result<String, DeliveryError> {
+    let request = to_create_message(message)
+        .nonce(serenity::Nonce::String(nonce.to_string()))
+        .enforce_nonce(true);
+    let sent = channel
+        .send_message(http, request)
+        .await
+        .map_err(classify)?;
+    Ok(sent.id.to_string())
+}
+
+/// How far back of `since` a message found in the channel may be stamped and still count:
+/// Discord's clock and ours can disagree by a little.
+const CLOCK_SLACK_SECONDS: i64 = 60;
+
+/// Look in the channel for `message`, posted by this bot since `since`: after a crash between
+/// sending and recording, Discord may have it, and a nonce no longer protects against posting
+/// it twice once its few minutes have passed. Compares what people see (the text and the
+/// embeds' titles and descriptions) among the bot's 50 most recent messages there.
+pub async fn find_sent(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    message: &Message,
+    since: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<String>, DeliveryError> {
-    let mut first_id = None;
-    for (i, message) in messages.iter().enumerate() {
-        let message = to_create_message(message)
-            .nonce(serenity::Nonce::String(format!("{nonce}-{i}")))
-            .enforce_nonce(true);
-        let sent = channel
-            .send_message(http, message)
-            .await
-            .map_err(classify)?;
-        first_id.get_or_insert(sent.id.to_string());
-    }
-    Ok(first_id)
+    let me = http.get_current_user().await.map_err(classify)?;
+    let recent = channel
+        .messages(http, serenity::GetMessages::new().limit(50))
+        .await
+        .map_err(classify)?;
+    let not_before = since - chrono::Duration::seconds(CLOCK_SLACK_SECONDS);
+    let found = recent.into_iter().find(|m| {
+        m.author.id == me.id
+            && m.timestamp.unix_timestamp() >= not_before.timestamp()
+            && m.content.trim() == message.content.trim()
+            && m.embeds.len() == message.embeds.len()
+            && m.embeds.iter().zip(&message.embeds).all(|(got, sent)| {
+                got.title.as_deref().unwrap_or_default() == sent.title
+                    && got.description.as_deref().unwrap_or_default() == sent.description
+            })
+    });
+    Ok(found.map(|m| m.id.to_string()))
 }
 
 /// Map a serenity error to "try again" or "give up".

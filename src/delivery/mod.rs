@@ -27,6 +27,17 @@ pub enum DeliveryError {
     Permanent { status: Option<u16>, detail: String },
 }
 
+impl DeliveryError {
+    /// The HTTP status the destination answered with, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            DeliveryError::Retry { status, .. } | DeliveryError::Permanent { status, .. } => {
+                *status
+            }
+        }
+    }
+}
+
 /// The longest wait a server's `Retry-After` can impose; a longer one is cut to this, so a
 /// misconfigured server cannot silence a board's posts for days.
 pub const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);

@@ -244,17 +244,6 @@ pub async fn run_until(
     let metrics = data.metrics.clone();
     let changed = data.schedule_changed.clone();
     let mut client = build_client(&connection, data, None).await?;
-    // Dropped (and so stopped) when this function returns.
-    let _ops = ops.map(|listener| {
-        let health = Arc::new(Health {
-            store: store.clone(),
-            gateway: Arc::new(ShardProbe::new(&client, connection.shards)),
-            metrics: metrics.clone(),
-        });
-        AbortOnDrop(tokio::spawn(crate::monitoring::server::serve(
-            listener, health,
-        )))
-    });
     let poster = Arc::new(BoardPoster::new(store.clone(), client.http.clone()));
     let worker = process_name();
     let settings = RunnerSettings {
@@ -268,15 +257,26 @@ pub async fn run_until(
         worker,
     ));
     // Scheduled posts are claimed one by one, so the scheduler is safe on a standby too.
-    let runner = Runner::new(store, clock, poster, settings)
-        .with_change_notifier(changed)
-        .with_metrics(metrics);
+    let runner = Arc::new(
+        Runner::new(store.clone(), clock, poster, settings)
+            .with_wakeup(changed)
+            .with_metrics(metrics.clone()),
+    );
+    // Dropped (and so stopped) when this function returns.
+    let _ops = ops.map(|listener| {
+        let health = Arc::new(Health {
+            store: store.clone(),
+            gateway: Arc::new(ShardProbe::new(&client, connection.shards)),
+            metrics: metrics.clone(),
+            scheduler: Some(runner.heartbeat()),
+        });
+        AbortOnDrop(tokio::spawn(crate::monitoring::server::serve(
+            listener, health,
+        )))
+    });
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let stop = Arc::new(stop);
-    let scheduler = tokio::spawn({
-        let stopped = stopped.clone();
-        async move { runner.run(stopped).await }
-    });
+    let scheduler = tokio::spawn(runner.supervise(stopped.clone()));
     let manager = client.shard_manager.clone();
     let stop_on_signal = stop.clone();
     tokio::spawn(async move {

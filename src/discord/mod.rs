@@ -39,7 +39,7 @@ pub struct Data {
     /// Settings a board starts with when `/setup board` creates it.
     pub new_board_settings: BoardSettings,
     /// Wakes the scheduler when a board's schedules or destinations change.
-    pub schedule_changed: Arc<tokio::sync::Notify>,
+    pub schedule_changed: crate::schedule::Wakeup,
     /// Commands handled, their latency and outcomes; shared with the scheduler and `/metrics`.
     pub metrics: Metrics,
 }
@@ -51,7 +51,7 @@ impl Data {
             store,
             clock,
             new_board_settings,
-            schedule_changed: Arc::new(tokio::sync::Notify::new()),
+            schedule_changed: crate::schedule::Wakeup::new(),
             metrics: Metrics::new(),
         }
     }

@@ -71,6 +71,7 @@ struct Inner {
     scheduled_posts: Family<PostLabels, Counter>,
     database_errors: Family<DatabaseLabels, Counter>,
     gateway_reconnects: Counter,
+    scheduler_restarts: Counter,
     shards_expected: Gauge,
     shards_connected: Gauge,
 }
@@ -131,6 +132,12 @@ impl Metrics {
              identified anew)",
             gateway_reconnects.clone(),
         );
+        let scheduler_restarts = Counter::default();
+        registry.register(
+            "scheduler_restarts",
+            "Times the scheduler stopped on a panic and was started again",
+            scheduler_restarts.clone(),
+        );
         let shards_expected = Gauge::default();
         registry.register(
             "gateway_shards",
@@ -150,6 +157,7 @@ impl Metrics {
             scheduled_posts,
             database_errors,
             gateway_reconnects,
+            scheduler_restarts,
             shards_expected,
             shards_connected,
         }))
@@ -200,6 +208,11 @@ impl Metrics {
     /// A shard connected again after having been connected.
     pub fn gateway_reconnected(&self) {
         self.0.gateway_reconnects.inc();
+    }
+
+    /// The scheduler died and was started again.
+    pub fn scheduler_restarted(&self) {
+        self.0.scheduler_restarts.inc();
     }
 
     /// The gateway's state as last seen.

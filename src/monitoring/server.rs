@@ -1,6 +1,6 @@
 //! The opt-in operations endpoint for the operator's monitoring (not for board members):
-//! `GET /healthz` answers 200 only while every gateway shard of this process is connected and
-//! the database answers, and 503 with the reasons otherwise (a readiness probe); `GET /livez`
+//! `GET /healthz` answers 200 only while every gateway shard of this process is connected, the
+//! database answers and the scheduler keeps completing passes, and 503 with the reasons otherwise (a readiness probe); `GET /livez`
 //! answers 200 while the process serves at all (a liveness probe: a standby waiting for its
 //! shards is alive but not ready, and must not be restarted for it); `GET /metrics` gives
 //! [`Metrics`] in the Prometheus text format. Nothing on it is secret, but nothing on it is authenticated
@@ -19,7 +19,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use serde_json::json;
 use tokio::net::TcpListener;
 
-use super::Metrics;
+use super::{Heartbeat, Metrics};
 use crate::store::Store;
 
 /// How long the health check waits for the database before calling it not answering: well
@@ -44,6 +44,8 @@ pub struct Health {
     pub store: Store,
     pub gateway: Arc<dyn GatewayProbe>,
     pub metrics: Metrics,
+    /// The scheduler's passes; None where no scheduler runs in this process.
+    pub scheduler: Option<Heartbeat>,
 }
 
 /// The answer of one health check.
@@ -52,6 +54,10 @@ pub struct Readiness {
     pub gateway: GatewayStatus,
     /// None when the database answered; otherwise why not.
     pub database_problem: Option<String>,
+    /// None while the scheduler keeps completing passes; otherwise why it counts as stopped.
+    pub scheduler_problem: Option<String>,
+    /// When the scheduler last completed a pass.
+    pub scheduler_last_pass: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Readiness {
@@ -59,6 +65,7 @@ impl Readiness {
         self.gateway.expected > 0
             && self.gateway.connected == self.gateway.expected
             && self.database_problem.is_none()
+            && self.scheduler_problem.is_none()
     }
 
     /// What is wrong, one line each, for the operator.
@@ -72,6 +79,9 @@ impl Readiness {
         }
         if let Some(problem) = &self.database_problem {
             problems.push(format!("database: {problem}"));
+        }
+        if let Some(problem) = &self.scheduler_problem {
+            problems.push(format!("scheduler: {problem}"));
         }
         problems
     }
@@ -110,6 +120,8 @@ impl Health {
         Readiness {
             gateway,
             database_problem,
+            scheduler_problem: self.scheduler.as_ref().and_then(Heartbeat::problem),
+            scheduler_last_pass: self.scheduler.as_ref().and_then(Heartbeat::last_pass),
         }
     }
 
@@ -128,6 +140,12 @@ impl Health {
                         "connected": readiness.gateway.connected,
                     },
                     "database": readiness.database_problem.as_deref().unwrap_or("ok"),
+                    "scheduler": {
+                        "status": readiness.scheduler_problem.as_deref().unwrap_or("ok"),
+                        "last_pass": readiness.scheduler_last_pass.map(|t| {
+                            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        }),
+                    },
                     "problems": readiness.problems(),
                 });
                 let status = if ready {

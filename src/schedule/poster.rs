@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use poise::serenity_prelude as serenity;
 
 use super::runner::{Job, Poster, PosterFuture};
+use super::sending::Sending;
 use crate::delivery::{self, DeliveryError};
 use crate::digest::render::chart::digest_chart;
 use crate::digest::render::discord::{
@@ -77,7 +78,11 @@ impl BoardPoster {
                 .collect();
             let notice = match board.chat.admin_role {
                 Some(role) => {
-                    first.ping_roles.push(role);
+                    // An escalating reminder pings the admin role already; Discord refuses a
+                    // role listed twice.
+                    if !first.ping_roles.contains(&role) {
+                        first.ping_roles.push(role);
+                    }
                     format!("<@&{role}> {}", lines.join("\n"))
                 }
                 None => lines.join("\n"),
@@ -186,7 +191,7 @@ impl Poster for BoardPoster {
         board: &'a Board,
         destination: &'a str,
         post: &'a Self::Post,
-        nonce: &'a str,
+        sending: &'a mut Sending,
     ) -> PosterFuture<'a, Result<Option<String>, DeliveryError>> {
         Box::pin(async move {
             if let Some(channel) = destination.strip_prefix("discord:") {
@@ -194,13 +199,46 @@ impl Poster for BoardPoster {
                     status: None,
                     detail: format!("bad channel id in {destination}"),
                 })?;
-                let first_id = delivery::discord::send(
-                    &self.http,
-                    serenity::ChannelId::new(channel),
-                    &post.discord,
-                    nonce,
-                )
-                .await?;
+                let channel = serenity::ChannelId::new(channel);
+                for (part, message) in post.discord.iter().enumerate() {
+                    let part = u32::try_from(part).unwrap_or(u32::MAX);
+                    if sending.confirmed(part).is_some() {
+                        continue;
+                    }
+                    // Started before but never confirmed: Discord may have it already.
+                    if let Some(since) = sending.maybe_sent_since(part) {
+                        match delivery::discord::find_sent(&self.http, channel, message, since)
+                            .await
+                        {
+                            Ok(Some(id)) => {
+                                tracing::info!(board = %board.slug, destination, part, "found a message sent before a crash or a lost answer; not sending it again");
+                                sending.confirm(part, &id).await?;
+                                continue;
+                            }
+                            Ok(None) => {}
+                            // Looking is a second safeguard after the nonce (the bot may not
+                            // be allowed to read the channel's history): send with the nonce.
+                            Err(e) => {
+                                tracing::warn!(board = %board.slug, destination, part, error = %e, "could not look for a message that may have been sent; sending it again with the same nonce")
+                            }
+                        }
+                    }
+                    sending.start(part).await?;
+                    let nonce = sending.nonce(part);
+                    match delivery::discord::send_one(&self.http, channel, message, &nonce).await
+                    {
+                        Ok(id) => sending.confirm(part, &id).await?,
+                        Err(e) => {
+                            // Discord refused it (rate limit, bad request): it has no such
+                            // message, so there is nothing to look for on the retry. A server
+                            // error or no answer leaves it uncertain.
+                            if e.status().is_some_and(|s| s < 500) {
+                                sending.not_sent(part);
+                            }
+                            return Err(e);
+                        }
+                    }
+                }
                 if !post.reports_failures.is_empty() {
                     if let Err(e) = self
                         .store
@@ -210,7 +248,7 @@ impl Poster for BoardPoster {
                         tracing::warn!(error = %e, "could not mark failures as reported; they may be reported again");
                     }
                 }
-                Ok(first_id)
+                Ok(sending.first_message_id())
             } else if let Some(name) = destination.strip_prefix("webhook:") {
                 let hooks =
                     self.store
@@ -227,6 +265,9 @@ impl Poster for BoardPoster {
                         detail: format!("the webhook {name} was removed"),
                     }
                 })?;
+                // A webhook cannot de-duplicate: a send that started and was never confirmed
+                // may have arrived, and is sent again (see docs/operations.md).
+                sending.start(0).await?;
                 delivery::webhook::send(&self.web, &hook, &post.title, &post.markdown).await?;
                 Ok(None)
             } else {

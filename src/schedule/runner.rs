@@ -1,17 +1,21 @@
 //! The scheduler's loop.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use tokio::sync::{watch, Notify};
+use futures_util::FutureExt as _;
+use tokio::sync::watch;
 
+use super::sending::Sending;
+use super::wakeup::Wakeup;
 use crate::clock::Clock;
 use crate::delivery::DeliveryError;
 use crate::digest::brief_due_at;
-use crate::domain::{Board, Meeting, Schedule};
-use crate::monitoring::Metrics;
+use crate::domain::{Board, Meeting, Period, Schedule};
+use crate::monitoring::{Heartbeat, Metrics};
 use crate::services::ServiceError;
 use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store, StoreError};
 
@@ -29,6 +33,16 @@ pub enum Job {
 /// Every job, in the order a pass handles them.
 pub const JOBS: [Job; 3] = [Job::Digest, Job::Reminder, Job::MeetingBrief];
 
+/// One occasion a job posts for, and when the schedule made it due.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub at: DateTime<Utc>,
+    /// What the post is, independent of when or where it goes: `period:<first day>` for the
+    /// digest of a reporting period, `day:<board-local date>` for a reminder,
+    /// `meeting:<date> <title>` for a pre-meeting brief.
+    pub occasion: String,
+}
+
 impl Job {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -36,6 +50,29 @@ impl Job {
             Job::Reminder => "reminder",
             Job::MeetingBrief => "meeting_brief",
         }
+    }
+
+    /// The job the delivery log names so.
+    pub fn from_name(name: &str) -> Option<Self> {
+        JOBS.into_iter().find(|job| job.as_str() == name)
+    }
+
+    /// The occasion a digest or reminder due at `at` is for: the period the digest reviews,
+    /// the board-local day of the reminder. Moving the schedule or the time zone moves the
+    /// instant but not the occasion, so an occasion already posted is not posted again.
+    fn occasion_at(self, board: &Board, at: DateTime<Utc>) -> String {
+        let day = board.settings.time_zone.today(at);
+        match self {
+            Job::Digest => {
+                let period = Period::reviewed_on(day, board.settings.year_start_month.get());
+                format!("period:{}", period.start)
+            }
+            Job::Reminder | Job::MeetingBrief => format!("day:{day}"),
+        }
+    }
+
+    fn meeting_occasion(meeting: &Meeting) -> String {
+        format!("meeting:{} {}", meeting.held_on, meeting.title)
     }
 
     fn schedule(self, board: &Board) -> Option<&Schedule> {
@@ -46,35 +83,39 @@ impl Job {
         }
     }
 
-    /// The brief times of the board's meetings.
-    fn brief_times<'a>(
-        board: &'a Board,
-        meetings: &'a [Meeting],
-    ) -> impl Iterator<Item = DateTime<Utc>> + 'a {
+    /// The brief times of the board's meetings, with the occasion of each.
+    fn briefs<'a>(board: &'a Board, meetings: &'a [Meeting]) -> impl Iterator<Item = Due> + 'a {
         meetings.iter().filter_map(|m| {
             brief_due_at(
                 &board.settings.time_zone,
                 m,
                 board.settings.meeting_brief_days,
             )
+            .map(|at| Due {
+                at,
+                occasion: Self::meeting_occasion(m),
+            })
         })
     }
 
-    /// The latest time this job was due at or before `now`, not before `not_before`.
+    /// The latest occasion this job was due at or before `now`, not before `not_before`.
     pub fn latest_due(
         self,
         board: &Board,
         meetings: &[Meeting],
         now: DateTime<Utc>,
         not_before: DateTime<Utc>,
-    ) -> Option<DateTime<Utc>> {
+    ) -> Option<Due> {
         match self.schedule(board) {
-            Some(schedule) => {
-                schedule.latest_at_or_before(&board.settings.time_zone, now, not_before)
-            }
-            None => Self::brief_times(board, meetings)
-                .filter(|t| *t <= now && *t >= not_before)
-                .max(),
+            Some(schedule) => schedule
+                .latest_at_or_before(&board.settings.time_zone, now, not_before)
+                .map(|at| Due {
+                    at,
+                    occasion: self.occasion_at(board, at),
+                }),
+            None => Self::briefs(board, meetings)
+                .filter(|due| due.at <= now && due.at >= not_before)
+                .max_by_key(|due| due.at),
         }
     }
 
@@ -87,7 +128,8 @@ impl Job {
     ) -> Option<DateTime<Utc>> {
         match self.schedule(board) {
             Some(schedule) => schedule.next_after(&board.settings.time_zone, now),
-            None => Self::brief_times(board, meetings)
+            None => Self::briefs(board, meetings)
+                .map(|due| due.at)
                 .filter(|t| *t > now)
                 .min(),
         }
@@ -115,14 +157,15 @@ pub trait Poster: Send + Sync {
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>>;
 
-    /// Send it once. `nonce` is the same on every attempt at one post, so a destination that
-    /// de-duplicates by nonce (Discord does) never shows it twice. Returns the message id.
+    /// Send it, message by message, through `sending`: skip the messages it says are
+    /// confirmed, look for one it says may already have arrived, call `start` before and
+    /// `confirm` after each. Returns the first message's id.
     fn deliver<'a>(
         &'a self,
         board: &'a Board,
         destination: &'a str,
         post: &'a Self::Post,
-        nonce: &'a str,
+        sending: &'a mut Sending,
     ) -> PosterFuture<'a, Result<Option<String>, DeliveryError>>;
 }
 
@@ -133,11 +176,16 @@ pub struct RunnerSettings {
     pub worker: String,
     /// How long a claim is held before another process may take it over.
     pub lease: Duration,
-    /// Attempts per post before giving up on temporary failures.
+    /// Attempts per post before giving up, on temporary failures to send or to build.
     pub max_attempts: u32,
-    /// First wait between attempts (doubles each time, unless the destination says how long).
+    /// First wait between attempts to send (doubles each time, unless the destination says
+    /// how long).
     pub first_backoff: Duration,
-    /// The longest the runner sleeps without re-reading the boards.
+    /// First wait before building a post again after it could not be built (doubles each
+    /// time): slow enough that a broken record is not rebuilt in a tight loop.
+    pub rebuild_after: Duration,
+    /// The longest the runner sleeps without re-reading the boards (settings changed by
+    /// another process, such as the command line, apply within this).
     pub max_sleep: Duration,
 }
 
@@ -148,7 +196,8 @@ impl Default for RunnerSettings {
             lease: Duration::minutes(5),
             max_attempts: 5,
             first_backoff: Duration::seconds(1),
-            max_sleep: Duration::hours(1),
+            rebuild_after: Duration::minutes(1),
+            max_sleep: Duration::minutes(5),
         }
     }
 }
@@ -160,6 +209,7 @@ pub struct PostReport {
     pub job: Job,
     pub destination: String,
     pub due_at: DateTime<Utc>,
+    pub occasion: String,
     pub outcome: PostOutcome,
 }
 
@@ -169,11 +219,22 @@ pub struct Runner<P: Poster> {
     clock: Arc<dyn Clock>,
     poster: Arc<P>,
     settings: RunnerSettings,
-    /// Notified when a board's schedule or destinations change, so the runner recomputes its
+    /// Changed when a board's schedule or destinations change, so the runner recomputes its
     /// next wake-up instead of sleeping through the change.
-    changed: Arc<Notify>,
-    /// Scheduled posts by outcome and database errors, for `/metrics`.
+    wakeup: Wakeup,
+    /// Scheduled posts by outcome, database errors and restarts, for `/metrics`.
     metrics: Metrics,
+    /// When the last pass completed, for `/healthz`.
+    heartbeat: Heartbeat,
+}
+
+/// What a panic said, for the log.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
 }
 
 impl<P: Poster> Runner<P> {
@@ -183,13 +244,15 @@ impl<P: Poster> Runner<P> {
         poster: Arc<P>,
         settings: RunnerSettings,
     ) -> Self {
+        let heartbeat = Heartbeat::new(clock.clone(), settings.max_sleep);
         Self {
             store,
             clock,
             poster,
             settings,
-            changed: Arc::new(Notify::new()),
+            wakeup: Wakeup::new(),
             metrics: Metrics::new(),
+            heartbeat,
         }
     }
 
@@ -197,6 +260,22 @@ impl<P: Poster> Runner<P> {
     pub fn with_metrics(mut self, metrics: Metrics) -> Self {
         self.metrics = metrics;
         self
+    }
+
+    /// Wake on this handle's changes (the one the bot's `/setup` commands signal).
+    pub fn with_wakeup(mut self, wakeup: Wakeup) -> Self {
+        self.wakeup = wakeup;
+        self
+    }
+
+    /// The handle that wakes this runner.
+    pub fn wakeup(&self) -> Wakeup {
+        self.wakeup.clone()
+    }
+
+    /// When this runner last completed a pass, for `/healthz`.
+    pub fn heartbeat(&self) -> Heartbeat {
+        self.heartbeat.clone()
     }
 
     /// Count a database error if `error` is one (directly, or inside a service's error).
@@ -213,47 +292,47 @@ impl<P: Poster> Runner<P> {
         }
     }
 
-    /// Share a wake-up handle with whoever changes schedules (the bot's `/setup` commands).
-    pub fn with_change_notifier(mut self, changed: Arc<Notify>) -> Self {
-        self.changed = changed;
-        self
-    }
-
-    /// A handle to wake the runner when schedules change.
-    pub fn change_notifier(&self) -> Arc<Notify> {
-        self.changed.clone()
-    }
-
     /// Run until `shutdown` turns true.
     pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+        let mut changes = self.wakeup.subscribe();
         loop {
             if *shutdown.borrow() {
                 return;
             }
+            // Mark every change so far as seen before reading the boards: a change made
+            // during the pass then ends the wait below at once.
+            changes.borrow_and_update();
             let now = self.clock.now();
             if let Err(e) = self.run_due(now).await {
                 self.count_database_error(&e);
-                tracing::error!(error = %e, "scheduler pass failed; will retry at the next wake-up");
+                tracing::error!(error = format!("{e:#}"), "scheduler pass failed; will retry at the next wake-up");
             }
             let next = match self.next_wake(now).await {
                 Ok(next) => next,
                 Err(e) => {
                     self.count_database_error(&e);
-                    tracing::error!(error = %e, "could not read schedules");
+                    tracing::error!(error = format!("{e:#}"), "could not read schedules");
                     now + Duration::minutes(1)
                 }
             };
+            self.heartbeat.pass_completed();
             tokio::select! {
                 _ = self.clock.sleep_until(next) => {}
-                _ = self.changed.notified() => {}
+                _ = changes.changed() => {}
                 _ = shutdown.changed() => {}
             }
         }
     }
 
-    /// The earliest next fire time across every board and job, capped at `max_sleep`.
+    /// The earliest next fire time across every board and job, or the moment a claim that
+    /// could not be finished lapses, capped at `max_sleep`.
     pub async fn next_wake(&self, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
         let mut next = now + self.settings.max_sleep;
+        if let Some(lapse) = self.store.next_lapse().await? {
+            if lapse > now {
+                next = next.min(lapse);
+            }
+        }
         for board in self.store.boards().await? {
             let meetings = self.meetings_if_needed(&board).await?;
             for job in JOBS {
@@ -283,72 +362,211 @@ impl<P: Poster> Runner<P> {
     }
 
     /// Post everything that is due at `now` and not yet posted: for each board and job, the
-    /// latest scheduled time within the board's catch-up window. Older missed times are never
-    /// replayed, so downtime produces at most one catch-up post per job.
+    /// latest occasion within the board's catch-up window. Older missed occasions are never
+    /// replayed, so downtime produces at most one catch-up post per job. Then finish or give
+    /// up the claims that lapsed for any other occasion. One board's trouble — an error or a
+    /// panic — is logged and counted, and never holds up the other boards.
     pub async fn run_due(&self, now: DateTime<Utc>) -> anyhow::Result<Vec<PostReport>> {
         let mut reports = Vec::new();
-        for board in self.store.boards().await? {
-            let meetings = self.meetings_if_needed(&board).await?;
-            for job in JOBS {
-                let destinations = self.poster.destinations(&board, job).await;
-                if destinations.is_empty() {
-                    continue;
+        let boards = self.store.boards().await?;
+        for board in &boards {
+            let pass = AssertUnwindSafe(self.board_due(board, now, &mut reports))
+                .catch_unwind()
+                .await;
+            match pass {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    self.count_database_error(&e);
+                    self.metrics.scheduled_post("any", "error");
+                    tracing::error!(board = %board.slug, error = format!("{e:#}"), "could not work out this board's scheduled posts; the others go on");
                 }
-                let window = Duration::days(i64::from(board.settings.catch_up_days));
-                let Some(due_at) = job.latest_due(&board, &meetings, now, now - window) else {
-                    continue;
-                };
-                for destination in destinations {
-                    let key = PostKey {
-                        board_id: board.id,
-                        job: job.as_str().to_string(),
-                        destination: destination.clone(),
-                        due_at,
-                    };
-                    let Some(claim) = self
-                        .store
-                        .claim_post(&key, &self.settings.worker, now, self.settings.lease)
-                        .await?
-                    else {
-                        continue;
-                    };
-                    let outcome = match self.deliver(&board, job, &destination, due_at, claim).await
-                    {
-                        Ok(outcome) => outcome,
-                        Err(e) => {
-                            // One board's trouble must not hold up the others' posts. The
-                            // claim lapses, so a later pass (or another process) tries again.
-                            self.count_database_error(&e);
-                            self.metrics.scheduled_post(job.as_str(), "error");
-                            tracing::error!(board = %board.slug, job = job.as_str(), destination, outcome = "error", error = format!("{e:#}"), "scheduled post not sent; it will be tried again once its claim lapses");
-                            continue;
-                        }
-                    };
-                    self.metrics.scheduled_post(job.as_str(), outcome.as_str());
-                    reports.push(PostReport {
-                        board: board.slug.to_string(),
-                        job,
-                        destination,
-                        due_at,
-                        outcome,
-                    });
+                Err(panic) => {
+                    self.metrics.scheduled_post("any", "error");
+                    tracing::error!(board = %board.slug, error = panic_message(panic.as_ref()), "the scheduler hit a bug on this board's posts; the others go on");
                 }
             }
         }
+        self.lapsed_due(&boards, now, &mut reports).await?;
         Ok(reports)
     }
 
-    /// Build and send one claimed post, retrying temporary failures with backoff.
-    async fn deliver(
+    /// One board's due posts.
+    async fn board_due(
+        &self,
+        board: &Board,
+        now: DateTime<Utc>,
+        reports: &mut Vec<PostReport>,
+    ) -> anyhow::Result<()> {
+        let meetings = self.meetings_if_needed(board).await?;
+        for job in JOBS {
+            let destinations = self.poster.destinations(board, job).await;
+            if destinations.is_empty() {
+                continue;
+            }
+            let window = Duration::days(i64::from(board.settings.catch_up_days));
+            let Some(due) = job.latest_due(board, &meetings, now, now - window) else {
+                continue;
+            };
+            for destination in destinations {
+                let key = PostKey {
+                    board_id: board.id,
+                    job: job.as_str().to_string(),
+                    occasion: due.occasion.clone(),
+                    destination,
+                    due_at: due.at,
+                };
+                self.claim_and_deliver(board, job, &key, now, reports)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Claims that lapsed for occasions this pass did not reach (an older occasion, a
+    /// destination since removed): taken over and finished while the occasion is within the
+    /// catch-up window, given up as failed (and so reported to the admins) after it.
+    async fn lapsed_due(
+        &self,
+        boards: &[Board],
+        now: DateTime<Utc>,
+        reports: &mut Vec<PostReport>,
+    ) -> anyhow::Result<()> {
+        for lapsed in self.store.lapsed_posts(now).await? {
+            let board = boards.iter().find(|b| b.id == lapsed.key.board_id);
+            let job = Job::from_name(&lapsed.key.job);
+            let (Some(board), Some(job)) = (board, job) else {
+                continue;
+            };
+            let window = Duration::days(i64::from(board.settings.catch_up_days));
+            if lapsed.key.due_at < now - window {
+                let reason = format!(
+                    "not posted: it could not be finished within the {}-day catch-up window",
+                    board.settings.catch_up_days
+                );
+                if self
+                    .store
+                    .abandon_post(lapsed.post_id, now, &reason)
+                    .await?
+                {
+                    tracing::error!(board = %board.slug, job = job.as_str(), occasion = lapsed.key.occasion, outcome = "failed", "{reason}");
+                }
+                continue;
+            }
+            let pass = AssertUnwindSafe(self.claim_and_deliver(
+                board,
+                job,
+                &lapsed.key,
+                now,
+                reports,
+            ))
+            .catch_unwind()
+            .await;
+            match pass {
+                Ok(result) => result?,
+                Err(panic) => {
+                    tracing::error!(board = %board.slug, error = panic_message(panic.as_ref()), "the scheduler hit a bug on a post taken over");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Claim one post and, if this process got it, deliver it.
+    async fn claim_and_deliver(
         &self,
         board: &Board,
         job: Job,
-        destination: &str,
-        due_at: DateTime<Utc>,
-        claim: Claim,
-    ) -> anyhow::Result<PostOutcome> {
+        key: &PostKey,
+        now: DateTime<Utc>,
+        reports: &mut Vec<PostReport>,
+    ) -> anyhow::Result<()> {
+        let Some(claim) = self
+            .store
+            .claim_post(key, &self.settings.worker, now, self.settings.lease)
+            .await?
+        else {
+            return Ok(());
+        };
+        let destination = claim.destination.clone();
+        let due_at = claim.due_at;
+        let outcome = match self.deliver(board, job, claim).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                // The claim lapses (at a bounded rate of retries), so a later pass or another
+                // process tries again.
+                self.count_database_error(&e);
+                self.metrics.scheduled_post(job.as_str(), "error");
+                tracing::error!(board = %board.slug, job = job.as_str(), destination, occasion = key.occasion, outcome = "error", error = format!("{e:#}"), "scheduled post not sent; it will be tried again once its claim lapses");
+                return Ok(());
+            }
+        };
+        self.metrics.scheduled_post(job.as_str(), outcome.as_str());
+        reports.push(PostReport {
+            board: board.slug.to_string(),
+            job,
+            destination,
+            due_at,
+            occasion: key.occasion.clone(),
+            outcome,
+        });
+        Ok(())
+    }
+
+    /// Build the post; a failure (or a panic) is recorded as an attempt and retried later at
+    /// a doubling interval, and after `max_attempts` the post is given up as failed, so the
+    /// admins are told and it is never left claimed for ever.
+    async fn build(
+        &self,
+        board: &Board,
+        job: Job,
+        claim: &Claim,
+    ) -> anyhow::Result<Result<Option<P::Post>, PostOutcome>> {
+        let built = AssertUnwindSafe(self.poster.prepare(board, job, claim.due_at))
+            .catch_unwind()
+            .await;
+        let error = match built {
+            Ok(Ok(post)) => return Ok(Ok(post)),
+            Ok(Err(e)) => format!("could not build the post: {e:#}"),
+            Err(panic) => format!(
+                "could not build the post (a bug: {})",
+                panic_message(panic.as_ref())
+            ),
+        };
         let worker = &self.settings.worker;
-        let post = match self.poster.prepare(board, job, due_at).await {
+        let now = self.clock.now();
+        let attempt = u32::try_from(claim.earlier_attempts).unwrap_or(u32::MAX).saturating_add(1);
+        let record = AttemptRecord {
+            outcome: if attempt < self.settings.max_attempts { "retry" } else { "failed" },
+            http_status: None,
+            detail: Some(&error),
+        };
+        if attempt >= self.settings.max_attempts {
+            let finish = Finish {
+                outcome: PostOutcome::Failed,
+                message_id: None,
+                error: Some(&error),
+            };
+            self.store
+                .record_attempt(claim.post_id, worker, now, record, Some(finish))
+                .await?;
+            tracing::error!(board = %board.slug, job = job.as_str(), attempt, outcome = "failed", error, "scheduled post given up");
+            return Ok(Err(PostOutcome::Failed));
+        }
+        self.store
+            .record_attempt(claim.post_id, worker, now, record, None)
+            .await?;
+        let wait = self.settings.rebuild_after * 2_i32.saturating_pow(attempt - 1).min(64);
+        self.store
+            .extend_lease(claim.post_id, worker, now + wait)
+            .await?;
+        anyhow::bail!("{error}; building it again in {} s", wait.num_seconds())
+    }
+
+    /// Build and send one claimed post, retrying temporary failures with backoff, and
+    /// resuming after the messages already confirmed.
+    async fn deliver(&self, board: &Board, job: Job, claim: Claim) -> anyhow::Result<PostOutcome> {
+        let worker = &self.settings.worker;
+        let post = match self.build(board, job, &claim).await? {
             Ok(Some(post)) => post,
             Ok(None) => {
                 self.store
@@ -364,20 +582,42 @@ impl<P: Poster> Runner<P> {
                 tracing::info!(board = %board.slug, job = job.as_str(), outcome = "nothing_to_post", "scheduled post");
                 return Ok(PostOutcome::NothingToPost);
             }
-            Err(e) => {
-                // Leave the claim to expire so a later pass (or another process) retries.
-                return Err(e.context("could not build the post"));
-            }
+            Err(outcome) => return Ok(outcome),
         };
-        let nonce = format!("bb{}", claim.post_id);
+        let destination = claim.destination.as_str();
+        let parts = self.store.post_parts(claim.post_id).await?;
+        let mut sending = Sending::new(
+            self.store.clone(),
+            self.clock.clone(),
+            claim.post_id,
+            worker.clone(),
+            self.settings.lease,
+            parts,
+        );
         let mut backoff = self.settings.first_backoff;
-        let mut attempt = claim.earlier_attempts as u32;
+        let mut attempt = u32::try_from(claim.earlier_attempts).unwrap_or(u32::MAX);
         loop {
-            attempt += 1;
-            let result = self.poster.deliver(board, destination, &post, &nonce).await;
+            attempt = attempt.saturating_add(1);
+            let result = AssertUnwindSafe(self.poster.deliver(board, destination, &post, &mut sending))
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|panic| {
+                    Err(DeliveryError::Permanent {
+                        status: None,
+                        detail: format!(
+                            "the scheduler hit a bug while sending: {}",
+                            panic_message(panic.as_ref())
+                        ),
+                    })
+                });
             let now = self.clock.now();
+            if sending.lost_claim() {
+                tracing::warn!(board = %board.slug, job = job.as_str(), destination, attempt, outcome = "failed", "scheduled post: lost the claim to another process; leaving the post to it");
+                return Ok(PostOutcome::Failed);
+            }
             match result {
                 Ok(message_id) => {
+                    let message_id = message_id.or_else(|| sending.first_message_id());
                     let attempt_record = AttemptRecord {
                         outcome: "sent",
                         http_status: Some(200),
@@ -426,11 +666,9 @@ impl<P: Poster> Runner<P> {
                     backoff = backoff * 2;
                 }
                 Err(error) => {
-                    let status = match &error {
-                        DeliveryError::Retry { status, .. }
-                        | DeliveryError::Permanent { status, .. } => *status,
-                    };
+                    let status = error.status();
                     let detail = error.to_string();
+                    let first_message = sending.first_message_id();
                     let attempt_record = AttemptRecord {
                         outcome: "failed",
                         http_status: status,
@@ -438,7 +676,7 @@ impl<P: Poster> Runner<P> {
                     };
                     let finish = Finish {
                         outcome: PostOutcome::Failed,
-                        message_id: None,
+                        message_id: first_message.as_deref(),
                         error: Some(&detail),
                     };
                     self.store
@@ -447,6 +685,35 @@ impl<P: Poster> Runner<P> {
                     tracing::error!(board = %board.slug, job = job.as_str(), destination, attempt, error = %detail, outcome = "failed", "scheduled post failed");
                     return Ok(PostOutcome::Failed);
                 }
+            }
+        }
+    }
+}
+
+impl<P: Poster + 'static> Runner<P> {
+    /// Run until `shutdown` turns true, starting the runner again whenever it dies of a
+    /// panic (counted in `/metrics`), so one bug never stops every board's posts for good.
+    pub async fn supervise(self: Arc<Self>, shutdown: watch::Receiver<bool>) {
+        loop {
+            let runner = self.clone();
+            let stopped = shutdown.clone();
+            let ended = tokio::spawn(async move { runner.run(stopped).await }).await;
+            match ended {
+                Ok(()) => return,
+                Err(e) if e.is_panic() => {
+                    self.metrics.scheduler_restarted();
+                    tracing::error!(error = panic_message(e.into_panic().as_ref()), "the scheduler stopped on a bug; starting it again");
+                    if *shutdown.borrow() {
+                        return;
+                    }
+                    // A pause, so a bug that strikes at once does not spin a core.
+                    let mut shutdown = shutdown.clone();
+                    tokio::select! {
+                        _ = self.clock.sleep_until(self.clock.now() + Duration::seconds(1)) => {}
+                        _ = shutdown.changed() => return,
+                    }
+                }
+                Err(_) => return,
             }
         }
     }

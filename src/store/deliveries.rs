@@ -1,33 +1,81 @@
 //! Claims and the delivery log behind "each scheduled post happens exactly once".
 //!
-//! A post is identified by (board, job, destination, scheduled instant). Claiming inserts that
-//! row; the unique key makes the insert succeed for exactly one process, on SQLite and
-//! PostgreSQL alike. A claim holds a lease: if its holder dies before finishing, another
-//! process may take it over once the lease has run out (the Discord poster sends a nonce, so
-//! a message the dead process did manage to send is not sent twice).
+//! A post is identified by what it is: (board, job, route, occasion) — the digest for a
+//! reporting period, the reminder for a board-local day, the brief for a meeting — so moving a
+//! board's time zone, schedule or channel never makes an occasion due a second time. Claiming
+//! inserts that row; the unique key makes the insert succeed for exactly one process, on SQLite
+//! and PostgreSQL alike. A claim holds a lease: if its holder dies before finishing, another
+//! process may take it over once the lease has run out.
+//!
+//! Each message of a post is recorded twice: when its sending starts (which also renews the
+//! claim and proves the sender still holds it) and when Discord confirms it. A takeover skips
+//! the confirmed messages and, for one started but never confirmed, looks for it before
+//! sending again.
 
 use chrono::{DateTime, Duration, Utc};
 
 use super::values::Instant;
 use super::{Store, StoreError};
 
-/// One scheduled post's identity.
+/// One scheduled post's identity, and where and when it falls due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostKey {
     pub board_id: i64,
     /// `digest`, `reminder`, `meeting_brief` …
     pub job: String,
-    /// `discord:<channel id>` or `webhook:<name>`.
+    /// What the post is: `period:2026-07-01`, `day:2026-12-02`, `meeting:2027-01-14 …`.
+    pub occasion: String,
+    /// `discord:<channel id>` or `webhook:<name>`. Part of the identity only through its
+    /// route (`discord` or `webhook:<name>`), so a new channel does not make a new post.
     pub destination: String,
+    /// When the schedule made it due (what the post is built as of).
     pub due_at: DateTime<Utc>,
 }
 
+impl PostKey {
+    /// The destination without the channel: the board's Discord channel for the job is one
+    /// route whichever channel that is.
+    pub fn route(&self) -> &str {
+        route_of(&self.destination)
+    }
+}
+
+/// `discord` for any Discord channel, the destination itself otherwise.
+pub fn route_of(destination: &str) -> &str {
+    if destination.starts_with("discord:") {
+        "discord"
+    } else {
+        destination
+    }
+}
+
 /// A claim this process holds on a post.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     pub post_id: i64,
     /// Attempts already made by earlier holders (non-zero after a takeover).
     pub earlier_attempts: i64,
+    /// Where and as of when the first holder claimed it: a takeover finishes that post, in
+    /// that channel, even if the board's settings have moved since.
+    pub destination: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A claim whose holder stopped without finishing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LapsedPost {
+    pub post_id: i64,
+    pub key: PostKey,
+}
+
+/// What is recorded of one message of a post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartRecord {
+    pub part: u32,
+    /// When its sending last started.
+    pub started_at: DateTime<Utc>,
+    /// Discord's id for it, once Discord confirmed it.
+    pub message_id: Option<String>,
 }
 
 /// How a post ended.
@@ -72,10 +120,15 @@ pub struct DeliveryRecord {
     pub post_id: i64,
     pub board: String,
     pub job: String,
+    /// What the post is (`period:…`, `day:…`, `meeting:…`; `at:…` for posts claimed before
+    /// occasions were recorded).
+    pub occasion: String,
     pub destination: String,
     pub due_at: DateTime<Utc>,
     pub state: String,
     pub attempts: i64,
+    /// Messages Discord has confirmed (a digest may take several).
+    pub messages_confirmed: i64,
     pub finished_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
 }
@@ -86,10 +139,12 @@ struct DeliveryRow {
     id: i64,
     slug: String,
     job: String,
+    occasion: String,
     destination: String,
     due_at: Instant,
     state: String,
     attempts: i64,
+    messages_confirmed: i64,
     finished_at: Option<Instant>,
     last_error: Option<String>,
 }
@@ -103,51 +158,205 @@ impl Store {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> Result<Option<Claim>, StoreError> {
-        let due = Instant(key.due_at);
         let lease_until = Instant(now + lease);
+        // No conflict target: the occasion's key decides, and so does the earlier release's
+        // key on the instant, which keeps a post claimed before an upgrade from going twice.
         let inserted: Option<i64> = on_pool!(self.pool(), |p| {
             sqlx::query_scalar(
-            "INSERT INTO scheduled_posts (board_id, job, destination, due_at, state, claimed_by, \
-             lease_until) VALUES ($1, $2, $3, $4, 'claimed', $5, $6) \
-             ON CONFLICT (board_id, job, destination, due_at) DO NOTHING RETURNING id",
-        )
-        .bind(key.board_id)
-        .bind(&key.job)
-        .bind(&key.destination)
-        .bind(due)
-        .bind(worker)
-        .bind(lease_until)
-        .fetch_optional(p)
-        .await
+                "INSERT INTO scheduled_posts (board_id, job, route, occasion, destination, due_at, \
+                 state, claimed_by, lease_until) VALUES ($1, $2, $3, $4, $5, $6, 'claimed', $7, $8) \
+                 ON CONFLICT DO NOTHING RETURNING id",
+            )
+            .bind(key.board_id)
+            .bind(&key.job)
+            .bind(key.route())
+            .bind(&key.occasion)
+            .bind(&key.destination)
+            .bind(Instant(key.due_at))
+            .bind(worker)
+            .bind(lease_until)
+            .fetch_optional(p)
+            .await
         })
         .map_err(|e| StoreError::classify(e, self.url()))?;
         if let Some(post_id) = inserted {
             return Ok(Some(Claim {
                 post_id,
                 earlier_attempts: 0,
+                destination: key.destination.clone(),
+                due_at: key.due_at,
             }));
         }
         // Take over a claim whose holder stopped before finishing and whose lease ran out.
         // The conditional update succeeds for one process only.
-        let taken: Option<(i64, i64)> = on_pool!(self.pool(), |p| sqlx::query_as(
+        let taken: Option<(i64, i64, String, Instant)> = on_pool!(self.pool(), |p| sqlx::query_as(
             "UPDATE scheduled_posts SET claimed_by = $1, lease_until = $2 \
-             WHERE board_id = $3 AND job = $4 AND destination = $5 AND due_at = $6 \
-             AND state = 'claimed' AND lease_until < $7 RETURNING id, attempts",
+             WHERE board_id = $3 AND job = $4 AND route = $5 AND occasion = $6 \
+             AND state = 'claimed' AND lease_until < $7 \
+             RETURNING id, attempts, destination, due_at",
         )
         .bind(worker)
         .bind(lease_until)
         .bind(key.board_id)
         .bind(&key.job)
-        .bind(&key.destination)
-        .bind(due)
+        .bind(key.route())
+        .bind(&key.occasion)
         .bind(Instant(now))
         .fetch_optional(p)
         .await)
         .map_err(|e| StoreError::classify(e, self.url()))?;
-        Ok(taken.map(|(post_id, attempts)| Claim {
+        Ok(taken.map(|(post_id, attempts, destination, due_at)| Claim {
             post_id,
             earlier_attempts: attempts,
+            destination,
+            due_at: due_at.0,
         }))
+    }
+
+    /// The recorded messages of a post, in order.
+    pub async fn post_parts(&self, post_id: i64) -> Result<Vec<PartRecord>, StoreError> {
+        let rows: Vec<(i64, Instant, Option<String>)> = on_pool!(self.pool(), |p| sqlx::query_as(
+            "SELECT CAST(part AS BIGINT), started_at, message_id FROM posted_messages \
+             WHERE post_id = $1 ORDER BY part",
+        )
+        .bind(post_id)
+        .fetch_all(p)
+        .await)?;
+        rows.into_iter()
+            .map(|(part, started_at, message_id)| {
+                Ok(PartRecord {
+                    part: u32::try_from(part)
+                        .map_err(|_| StoreError::Corrupt(format!("message part {part}")))?,
+                    started_at: started_at.0,
+                    message_id,
+                })
+            })
+            .collect()
+    }
+
+    /// Record that `worker` starts sending message `part` of a post, and renew its claim until
+    /// `lease_until`, in one transaction. False when the claim is no longer `worker`'s (it ran
+    /// out and another process took it over): the caller must not send.
+    pub async fn start_part(
+        &self,
+        post_id: i64,
+        part: u32,
+        worker: &str,
+        at: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let classify = |e| StoreError::classify(e, self.url());
+        let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
+        let held = on_tx!(&mut tx, |c| sqlx::query(
+            "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 \
+             AND state = 'claimed'",
+        )
+        .bind(Instant(lease_until))
+        .bind(post_id)
+        .bind(worker)
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))
+        .map_err(classify)?;
+        if held != 1 {
+            return Ok(false);
+        }
+        on_tx!(&mut tx, |c| sqlx::query(
+            "INSERT INTO posted_messages (post_id, part, started_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (post_id, part) DO UPDATE SET started_at = excluded.started_at",
+        )
+        .bind(post_id)
+        .bind(i64::from(part))
+        .bind(Instant(at))
+        .execute(c)
+        .await
+        .map(|done| done.rows_affected()))
+        .map_err(classify)?;
+        tx.commit().await.map_err(classify)?;
+        Ok(true)
+    }
+
+    /// Record Discord's id for message `part` of a post, now that Discord has confirmed it.
+    pub async fn confirm_part(
+        &self,
+        post_id: i64,
+        part: u32,
+        message_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_pool!(self.pool(), |p| sqlx::query(
+            "UPDATE posted_messages SET message_id = $1, confirmed_at = $2 \
+             WHERE post_id = $3 AND part = $4",
+        )
+        .bind(message_id)
+        .bind(Instant(at))
+        .bind(post_id)
+        .bind(i64::from(part))
+        .execute(p)
+        .await
+        .map(|done| done.rows_affected()))
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(())
+    }
+
+    /// Claimed posts whose holder did not finish them and whose lease has run out at `now`,
+    /// oldest first: a scheduler takes them over or gives them up.
+    pub async fn lapsed_posts(&self, now: DateTime<Utc>) -> Result<Vec<LapsedPost>, StoreError> {
+        let rows: Vec<(i64, i64, String, String, String, Instant)> =
+            on_pool!(self.pool(), |p| sqlx::query_as(
+                "SELECT id, board_id, job, COALESCE(occasion, ''), destination, due_at \
+                 FROM scheduled_posts WHERE state = 'claimed' AND lease_until < $1 \
+                 ORDER BY due_at, id",
+            )
+            .bind(Instant(now))
+            .fetch_all(p)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(post_id, board_id, job, occasion, destination, due_at)| LapsedPost {
+                post_id,
+                key: PostKey {
+                    board_id,
+                    job,
+                    occasion,
+                    destination,
+                    due_at: due_at.0,
+                },
+            })
+            .collect())
+    }
+
+    /// Give up a lapsed claim as failed, saying why (its admins are told, like any failed
+    /// post). False if it is no longer lapsed (another process took it over meanwhile).
+    pub async fn abandon_post(
+        &self,
+        post_id: i64,
+        now: DateTime<Utc>,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let done = on_pool!(self.pool(), |p| sqlx::query(
+            "UPDATE scheduled_posts SET state = 'failed', finished_at = $1, last_error = $2 \
+             WHERE id = $3 AND state = 'claimed' AND lease_until < $1",
+        )
+        .bind(Instant(now))
+        .bind(reason)
+        .bind(post_id)
+        .execute(p)
+        .await
+        .map(|done| done.rows_affected()))
+        .map_err(|e| StoreError::classify(e, self.url()))?;
+        Ok(done == 1)
+    }
+
+    /// The earliest time a claimed, unfinished post may be taken over (its lease runs out):
+    /// when the scheduler should look again at a post that could not be built or sent.
+    pub async fn next_lapse(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<Instant> = on_pool!(self.pool(), |p| sqlx::query_scalar(
+            "SELECT MIN(lease_until) FROM scheduled_posts WHERE state = 'claimed'"
+        )
+        .fetch_one(p)
+        .await)?;
+        Ok(at.map(|t| t.0))
     }
 
     /// Hold a claim longer (before a long wait between attempts). False if it was lost.
@@ -267,7 +476,9 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
         let rows: Vec<DeliveryRow> = on_pool!(self.pool(), |p| sqlx::query_as(
-            "SELECT p.id, b.slug, p.job, p.destination, p.due_at, p.state, p.attempts, \
+            "SELECT p.id, b.slug, p.job, COALESCE(p.occasion, '') AS occasion, p.destination, p.due_at, p.state, \
+             p.attempts, (SELECT COUNT(*) FROM posted_messages m WHERE m.post_id = p.id \
+             AND m.message_id IS NOT NULL) AS messages_confirmed, \
              p.finished_at, p.last_error FROM scheduled_posts p JOIN boards b ON b.id = p.board_id \
              WHERE ($1 < 0 OR p.board_id = $1) ORDER BY p.due_at DESC, p.id DESC LIMIT $2",
         )
@@ -281,10 +492,12 @@ impl Store {
                     post_id: row.id,
                     board: row.slug,
                     job: row.job,
+                    occasion: row.occasion,
                     destination: row.destination,
                     due_at: row.due_at.0,
                     state: row.state,
                     attempts: row.attempts,
+                    messages_confirmed: row.messages_confirmed,
                     finished_at: row.finished_at.map(|t| t.0),
                     last_error: row.last_error,
                 })

@@ -547,6 +547,7 @@ async fn health_is_not_ready_while_the_database_does_not_answer() {
         store: db.store.clone(),
         gateway: gateway.clone(),
         metrics: metrics.clone(),
+        scheduler: None,
     });
     let listener = briefing_bot::monitoring::server::bind("127.0.0.1:0")
         .await

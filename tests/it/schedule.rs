@@ -10,7 +10,7 @@ use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::delivery::DeliveryError;
 use briefing_bot::domain::{Board, BoardSettings, BoardSlug, TimeZone as BoardTimeZone};
 use briefing_bot::schedule::runner::{PostReport, PosterFuture};
-use briefing_bot::schedule::{Job, Poster, Runner, RunnerSettings};
+use briefing_bot::schedule::{Job, Poster, Runner, RunnerSettings, Sending};
 use briefing_bot::store::{PostKey, PostOutcome, Store};
 
 use crate::on_both_backends;
@@ -90,21 +90,25 @@ impl Poster for RecordingPoster {
         board: &'a Board,
         _destination: &'a str,
         post: &'a Self::Post,
-        nonce: &'a str,
+        sending: &'a mut Sending,
     ) -> PosterFuture<'a, Result<Option<String>, DeliveryError>> {
         Box::pin(async move {
             *self.attempts.lock().unwrap() += 1;
+            sending.start(0).await?;
             if let Some(answer) = self.script.lock().unwrap().pop_front() {
                 answer?;
             }
+            let nonce = sending.nonce(0);
             self.delivered.lock().unwrap().push(Delivered {
                 board: board.slug.to_string(),
                 job: post.0,
                 due_at: post.1,
                 delivered_at: self.clock.now(),
-                nonce: nonce.to_string(),
+                nonce: nonce.clone(),
             });
-            Ok(Some(format!("message-{nonce}")))
+            let id = format!("message-{nonce}");
+            sending.confirm(0, &id).await?;
+            Ok(Some(id))
         })
     }
 }
@@ -298,6 +302,7 @@ async fn a_claim_left_by_a_crashed_runner_is_taken_over_once(db: TestDb) {
     let key = PostKey {
         board_id: board.id,
         job: "reminder".into(),
+        occasion: "day:2026-11-23".into(),
         destination: "test:channel".into(),
         due_at: due,
     };
@@ -324,7 +329,7 @@ async fn a_claim_left_by_a_crashed_runner_is_taken_over_once(db: TestDb) {
         .filter(|d| d.job == Job::Reminder)
         .collect();
     assert_eq!(reminders.len(), 1);
-    assert_eq!(reminders[0].nonce, format!("bb{}", claim.post_id));
+    assert_eq!(reminders[0].nonce, format!("bb{}-0", claim.post_id));
     // And never again.
     clock.set(due + Duration::hours(1));
     b.run_due(clock.now()).await.unwrap();

@@ -61,7 +61,7 @@ pub async fn add(
             short_date(held_on)
         )));
     }
-    ctx.data().schedule_changed.notify_waiters();
+    ctx.data().schedule_changed.wake();
     ctx.send(private(format!(
         "Added {} on {} with {} presenting. The brief goes out {} days before.",
         escape(&meeting.title),

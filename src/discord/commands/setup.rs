@@ -51,6 +51,9 @@ async fn save(
         Ok(())
     })
     .await?;
+    // Channels, the time zone, schedules and the catch-up window all change when or where a
+    // post goes; waking costs one pass over the boards, so wake on every saved change.
+    ctx.data().schedule_changed.wake();
     Ok(change.after)
 }
 
@@ -303,7 +306,7 @@ pub async fn schedule(
         }
     })
     .await?;
-    ctx.data().schedule_changed.notify_waiters();
+    ctx.data().schedule_changed.wake();
     ctx.send(private(format!(
         "Schedules saved.\n{}",
         describe_with_times(&board, ctx.data().clock.now())
@@ -367,7 +370,7 @@ pub async fn webhook_add(
         at: ctx.data().clock.now(),
     };
     settings::add_webhook(&ctx.data().store, &board, &hook, &author).await?;
-    ctx.data().schedule_changed.notify_waiters();
+    ctx.data().schedule_changed.wake();
     ctx.send(private(format!(
         "Added {} webhook {name} ({shown}). The digest will be mirrored there.",
         kind.as_str()
@@ -391,6 +394,7 @@ pub async fn webhook_remove(
         at: ctx.data().clock.now(),
     };
     settings::remove_webhook(&ctx.data().store, &board, &name, &author).await?;
+    ctx.data().schedule_changed.wake();
     ctx.send(private(format!("Removed webhook {name}.")))
         .await?;
     Ok(())
