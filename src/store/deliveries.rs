@@ -192,7 +192,7 @@ impl Store {
         let taken: Option<(i64, i64, String, Instant)> = on_pool!(self.pool(), |p| sqlx::query_as(
             "UPDATE scheduled_posts SET claimed_by = $1, lease_until = $2 \
              WHERE board_id = $3 AND job = $4 AND route = $5 AND occasion = $6 \
-             AND state = 'claimed' AND lease_until < $7 \
+             AND state = 'claimed' AND lease_until <= $7 \
              RETURNING id, attempts, destination, due_at",
         )
         .bind(worker)
@@ -305,7 +305,7 @@ impl Store {
         let rows: Vec<(i64, i64, String, String, String, Instant)> =
             on_pool!(self.pool(), |p| sqlx::query_as(
                 "SELECT id, board_id, job, COALESCE(occasion, ''), destination, due_at \
-                 FROM scheduled_posts WHERE state = 'claimed' AND lease_until < $1 \
+                 FROM scheduled_posts WHERE state = 'claimed' AND lease_until <= $1 \
                  ORDER BY due_at, id",
             )
             .bind(Instant(now))
@@ -336,7 +336,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let done = on_pool!(self.pool(), |p| sqlx::query(
             "UPDATE scheduled_posts SET state = 'failed', finished_at = $1, last_error = $2 \
-             WHERE id = $3 AND state = 'claimed' AND lease_until < $1",
+             WHERE id = $3 AND state = 'claimed' AND lease_until <= $1",
         )
         .bind(Instant(now))
         .bind(reason)

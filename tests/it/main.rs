@@ -6,6 +6,7 @@ mod concurrency;
 mod delivery;
 mod digest;
 mod discord;
+mod exactly_once;
 mod import;
 mod layering;
 mod operations;
