@@ -643,3 +643,69 @@ impl briefing_bot::monitoring::GatewayProbe for AllConnected {
         })
     }
 }
+
+#[tokio::test]
+async fn every_setup_command_that_moves_a_post_wakes_the_scheduler() {
+    use crate::support::bot::{TestBot, ADMIN, DIGEST_CHANNEL, REMINDER_CHANNEL};
+    use serde_json::json;
+    let text = |name: &str, value: &str| json!({"name": name, "type": 3, "value": value});
+    let bot = TestBot::start().await;
+    let channels = json!({"channels": {
+        REMINDER_CHANNEL.to_string(): {"id": REMINDER_CHANNEL.to_string(), "type": 0, "name": "reminders", "permissions": "0"}
+    }});
+    let commands: Vec<(&str, serde_json::Value, serde_json::Value, &str)> = vec![
+        (
+            "setup channels",
+            json!([{"name": "reminders", "type": 7, "value": REMINDER_CHANNEL.to_string()}]),
+            channels,
+            "Channels saved",
+        ),
+        ("setup timezone", json!([text("zone", "Europe/Paris")]), json!({}), "Europe/Paris"),
+        (
+            "setup schedule",
+            json!([text("reminders", "0 30 8 * * Tue")]),
+            json!({}),
+            "Schedules saved",
+        ),
+        (
+            "setup reminders",
+            json!([{"name": "due_within_days", "type": 4, "value": 21}]),
+            json!({}),
+            "due within 21 days",
+        ),
+        (
+            "setup webhook add",
+            json!([
+                text("name", "members-slack"),
+                {"name": "kind", "type": 4, "value": 0},
+                text("url", "https://hooks.slack.com/services/T1/B1/secretvalue")
+            ]),
+            json!({}),
+            "Added slack webhook",
+        ),
+        (
+            "setup webhook remove",
+            json!([text("name", "members-slack")]),
+            json!({}),
+            "Removed webhook",
+        ),
+        (
+            "meeting add",
+            json!([text("date", "2010-10-14"), text("boroughs", "Bexley")]),
+            json!({}),
+            "",
+        ),
+    ];
+    for (command, options, resolved, saved) in commands {
+        let before = bot.wakeup.changes();
+        let reply = bot
+            .run_in(ADMIN, DIGEST_CHANNEL, command, options, resolved)
+            .await;
+        assert!(reply.text().contains(saved), "/{command}: {}", reply.text());
+        assert!(
+            bot.wakeup.changes() > before,
+            "/{command} did not wake the scheduler"
+        );
+    }
+    bot.stop().await;
+}

@@ -196,6 +196,8 @@ pub struct TestBot {
     pub clock: Arc<FixedClock>,
     /// The bot's metrics, as `/metrics` would show them.
     pub metrics: Metrics,
+    /// What the bot's commands signal when they change when or where a post goes.
+    pub wakeup: briefing_bot::schedule::Wakeup,
     unknown: Arc<UnknownEvents>,
     shards: Arc<serenity::ShardManager>,
     task: tokio::task::JoinHandle<()>,
@@ -225,6 +227,7 @@ impl TestBot {
             Default::default(),
         );
         let metrics = data.metrics.clone();
+        let wakeup = data.schedule_changed.clone();
         let mut client = build_client(
             &connection,
             data,
@@ -243,6 +246,7 @@ impl TestBot {
             board,
             clock,
             metrics,
+            wakeup,
             unknown,
             shards,
             task,
