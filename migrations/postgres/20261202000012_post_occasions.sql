@@ -13,7 +13,7 @@ ALTER TABLE scheduled_posts ADD COLUMN route TEXT COLLATE "C";
 ALTER TABLE scheduled_posts ADD COLUMN occasion TEXT COLLATE "C";
 UPDATE scheduled_posts SET
     route = CASE WHEN destination LIKE 'discord:%' THEN 'discord' ELSE destination END,
-    occasion = 'at:' || to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+    occasion = 'at:' || to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 CREATE UNIQUE INDEX scheduled_posts_by_occasion
     ON scheduled_posts (board_id, job, route, occasion);
 

@@ -709,3 +709,61 @@ async fn every_setup_command_that_moves_a_post_wakes_the_scheduler() {
     }
     bot.stop().await;
 }
+
+/// What release 0.1 recorded when it posted the Monday reminder: keyed by its instant.
+const POSTED_BY_RELEASE_0_1: &str = "
+    UPDATE boards SET reminder_channel_id = '501', digest_channel_id = '502' WHERE slug = 'dsvb';
+    INSERT INTO scheduled_posts (board_id, job, destination, due_at, state, claimed_by,
+        lease_until, attempts, finished_at)
+    VALUES ((SELECT id FROM boards WHERE slug = 'dsvb'), 'reminder', 'discord:501',
+        '2026-11-02T09:00:00.000000Z', 'sent', 'old-release', '2026-11-02T09:05:00.000000Z', 1,
+        '2026-11-02T09:00:01.000000Z');
+";
+
+/// After an upgrade, the first pass does not post again what the earlier release posted.
+async fn the_upgraded_database_keeps_what_was_posted(url: &str) {
+    let store = Store::connect(&briefing_bot::store::DatabaseUrl::new(url))
+        .await
+        .unwrap();
+    let clock = Arc::new(FixedClock::new(utc(2026, 11, 2, 9, 30)));
+    let poster = Arc::new(ChannelPoster::default());
+    let r = runner(&store, &clock, &poster, "new-release");
+    let reports = r.run_due(clock.now()).await.unwrap();
+    assert!(reports.is_empty(), "{reports:?}");
+    assert!(poster.sent().is_empty());
+    let log = store.deliveries(None, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].occasion, "at:2026-11-02T09:00:00.000000Z");
+    // The next Monday is posted as an occasion.
+    clock.set(utc(2026, 11, 9, 9, 0));
+    let next = r.run_due(clock.now()).await.unwrap();
+    assert_eq!(sent_reports(&next, Job::Reminder), 1, "{next:?}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_post_made_by_release_0_1_is_not_made_again_after_the_upgrade_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("briefing.db");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/release-0.1/briefing.db");
+    std::fs::copy(fixture, &file).unwrap();
+    let url = format!("sqlite://{}", file.display());
+    sqlx::any::install_default_drivers();
+    let old = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::raw_sql(POSTED_BY_RELEASE_0_1).execute(&old).await.unwrap();
+    old.close().await;
+    the_upgraded_database_keeps_what_was_posted(&url).await;
+}
+
+#[tokio::test]
+async fn a_post_made_by_release_0_1_is_not_made_again_after_the_upgrade_on_postgres() {
+    let Some(db) = crate::support::db::empty_postgres().await else {
+        return;
+    };
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/release-0.1/postgres.sql");
+    db.load_sql(&std::fs::read_to_string(fixture).unwrap()).await;
+    db.load_sql(POSTED_BY_RELEASE_0_1).await;
+    the_upgraded_database_keeps_what_was_posted(&db.url).await;
+}
