@@ -360,10 +360,14 @@ async fn run_bot(
         std::sync::Arc::new(SystemClock),
         settings.board_settings()?,
     );
+    let scheduler = crate::discord::client::SchedulerOptions {
+        claim_lease: settings.schedule.claim_lease()?,
+    };
     let result = crate::discord::client::run_until(
         connection,
         data,
         ops,
+        scheduler,
         crate::discord::client::shutdown_signal(),
     )
     .await;

@@ -28,6 +28,7 @@ pub struct Settings {
     pub board_defaults: BoardDefaults,
     pub log: LogSettings,
     pub ops: OpsSettings,
+    pub schedule: ScheduleSettings,
 }
 
 #[derive(Deserialize)]
@@ -207,6 +208,34 @@ impl OpsSettings {
     }
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ScheduleSettings {
+    /// How long a process holds a scheduled post it claimed before another may take it over.
+    claim_lease_seconds: u64,
+}
+
+impl ScheduleSettings {
+    /// The shortest claim lease: a post's sending renews its claim before each message, and a
+    /// lease shorter than one slow message would hand a live post to another process.
+    pub const MIN_CLAIM_LEASE_SECONDS: u64 = 2;
+    /// The longest: a crashed post waits this long for another process to take it over.
+    pub const MAX_CLAIM_LEASE_SECONDS: u64 = 3600;
+
+    /// `schedule.claim_lease_seconds`, checked.
+    pub fn claim_lease(&self) -> Result<chrono::Duration, ConfigError> {
+        let seconds = self.claim_lease_seconds;
+        if !(Self::MIN_CLAIM_LEASE_SECONDS..=Self::MAX_CLAIM_LEASE_SECONDS).contains(&seconds) {
+            return Err(ConfigError(format!(
+                "schedule.claim_lease_seconds is {seconds}; use {} to {} seconds (default 300)",
+                Self::MIN_CLAIM_LEASE_SECONDS,
+                Self::MAX_CLAIM_LEASE_SECONDS
+            )));
+        }
+        // In range, so the conversion cannot fail.
+        Ok(chrono::Duration::seconds(seconds as i64))
+    }
+}
+
 impl Settings {
     /// Load the layers. `file` is `--config`; without it `BRIEFING_CONFIG` is tried.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
@@ -258,6 +287,7 @@ impl Settings {
         settings.board_settings()?;
         settings.discord.shard_range()?;
         settings.log.format()?;
+        settings.schedule.claim_lease()?;
         Ok(settings)
     }
 
@@ -329,6 +359,29 @@ mod tests {
             ShardRange::ALL_OF_ONE
         );
         assert_eq!(settings.ops.listen(), None, "the ops endpoint is opt-in");
+        assert_eq!(
+            settings.schedule.claim_lease().unwrap(),
+            chrono::Duration::minutes(5)
+        );
+    }
+
+    #[test]
+    fn a_claim_lease_outside_its_bounds_is_refused_with_the_range() {
+        for (seconds, ok) in [(1, false), (2, true), (3600, true), (3601, false)] {
+            let schedule = ScheduleSettings {
+                claim_lease_seconds: seconds,
+            };
+            match schedule.claim_lease() {
+                Ok(lease) => {
+                    assert!(ok, "{seconds} accepted");
+                    assert_eq!(lease.num_seconds(), seconds as i64);
+                }
+                Err(e) => {
+                    assert!(!ok, "{seconds} refused: {e}");
+                    assert!(e.to_string().contains("use 2 to 3600 seconds"), "{e}");
+                }
+            }
+        }
     }
 
     #[test]

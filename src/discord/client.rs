@@ -231,12 +231,28 @@ impl serenity::RawEventHandler for ForwardRawEvents {
     }
 }
 
+/// How this process's scheduler behaves (from the `schedule` configuration section).
+#[derive(Debug, Clone, Copy)]
+pub struct SchedulerOptions {
+    /// How long a claimed post is held before another process may take it over.
+    pub claim_lease: chrono::Duration,
+}
+
+impl Default for SchedulerOptions {
+    fn default() -> Self {
+        Self {
+            claim_lease: RunnerSettings::default().lease,
+        }
+    }
+}
+
 /// Run the bot and its scheduler until `shutdown` completes, then disconnect cleanly. With an
 /// `ops` listener, `/healthz` and `/metrics` are served on it meanwhile.
 pub async fn run_until(
     connection: Connection,
     data: Data,
     ops: Option<tokio::net::TcpListener>,
+    scheduler: SchedulerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let store = data.store.clone();
@@ -248,6 +264,7 @@ pub async fn run_until(
     let worker = process_name();
     let settings = RunnerSettings {
         worker: worker.clone(),
+        lease: scheduler.claim_lease,
         ..Default::default()
     };
     let lease = Arc::new(GatewayLease::new(

@@ -161,10 +161,24 @@ impl Store {
         let lease_until = Instant(now + lease);
         // No conflict target: the occasion's key decides, and so does the earlier release's
         // key on the instant, which keeps a post claimed before an upgrade from going twice.
+        //
+        // Nor is an occasion claimed that is older than one already claimed for the same job
+        // and route (`day:2026-11-23` after `day:2026-11-30`): a time zone moved west can make
+        // last week's reminder the latest due, and it was never meant to be posted late.
+        let kind = format!(
+            "{}%",
+            key.occasion
+                .split_inclusive(':')
+                .next()
+                .unwrap_or(&key.occasion)
+        );
         let inserted: Option<i64> = on_pool!(self.pool(), |p| {
             sqlx::query_scalar(
                 "INSERT INTO scheduled_posts (board_id, job, route, occasion, destination, due_at, \
-                 state, claimed_by, lease_until) VALUES ($1, $2, $3, $4, $5, $6, 'claimed', $7, $8) \
+                 state, claimed_by, lease_until) \
+                 SELECT $1, $2, $3, $4, $5, $6, 'claimed', $7, $8 WHERE NOT EXISTS ( \
+                 SELECT 1 FROM scheduled_posts WHERE board_id = $1 AND job = $2 AND route = $3 \
+                 AND occasion LIKE $9 AND occasion > $4) \
                  ON CONFLICT DO NOTHING RETURNING id",
             )
             .bind(key.board_id)
@@ -175,6 +189,7 @@ impl Store {
             .bind(Instant(key.due_at))
             .bind(worker)
             .bind(lease_until)
+            .bind(&kind)
             .fetch_optional(p)
             .await
         })

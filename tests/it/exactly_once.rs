@@ -246,6 +246,13 @@ async fn moving_the_zone_schedule_or_channel_never_posts_an_occasion_twice(db: T
     assert!(occasions.contains(&"day:2026-11-02"), "{occasions:?}");
     assert!(occasions.contains(&"period:2026-07-01"), "{occasions:?}");
 
+    // Honolulu: 09:00 on this Monday is still ahead (19:00 UTC), so the latest reminder due
+    // there is last Monday's — older than the one posted, and never posted late.
+    edit(&db.store, &b, |s| s.time_zone = Zone::parse("Pacific/Honolulu").unwrap()).await;
+    clock.set(utc(2026, 11, 2, 9, 45));
+    let after_west = r.run_due(clock.now()).await.unwrap();
+    assert!(after_west.is_empty(), "{after_west:?}");
+
     // New York: 09:00 there on the same Monday is 14:00 UTC, a new instant for the same day.
     edit(&db.store, &b, |s| s.time_zone = Zone::parse("America/New_York").unwrap()).await;
     clock.set(utc(2026, 11, 2, 14, 30));

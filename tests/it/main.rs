@@ -3,6 +3,7 @@
 
 mod cli;
 mod concurrency;
+mod crash_safety;
 mod delivery;
 mod digest;
 mod discord;

@@ -29,7 +29,7 @@ fn s(name: &str, value: &str) -> Value {
 }
 
 /// `briefing-bot run` in its own process, its standard error collected line by line.
-struct RunningBot {
+pub(crate) struct RunningBot {
     child: Child,
     log: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
@@ -38,7 +38,12 @@ struct RunningBot {
 impl RunningBot {
     /// Start `briefing-bot run` with JSON logs against the fake, with these extra arguments
     /// and environment.
-    fn start(fake: &FakeDiscord, database_url: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start(
+        fake: &FakeDiscord,
+        database_url: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
         command
@@ -78,12 +83,12 @@ impl RunningBot {
         }
     }
 
-    fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
 
     /// The log lines as JSON objects, failing on any line that is not one.
-    fn json_lines(&self) -> Vec<Value> {
+    pub(crate) fn json_lines(&self) -> Vec<Value> {
         self.lines()
             .iter()
             .map(|line| {
@@ -94,7 +99,11 @@ impl RunningBot {
     }
 
     /// Wait (up to 20 s) for a log line that `wanted` accepts.
-    async fn wait_for_line(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_for_line(
+        &self,
+        what: &str,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(line) = self.json_lines().into_iter().find(|l| wanted(l)) {
@@ -110,8 +119,17 @@ impl RunningBot {
         }
     }
 
+    /// Kill it with SIGKILL (`kill -9`): no cleanup of any kind, as in a power cut or an OOM
+    /// kill.
+    pub(crate) async fn kill9(&mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        assert!(sent.success(), "kill -KILL {pid}");
+        let _ = self.wait_exit().await;
+    }
+
     /// Send SIGTERM, as systemd and Docker do to stop it, and return whether it then exited 0.
-    async fn terminate(&mut self) -> bool {
+    pub(crate) async fn terminate(&mut self) -> bool {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(sent.success(), "kill -TERM {pid}");
@@ -119,7 +137,7 @@ impl RunningBot {
     }
 
     /// Wait (up to 20 s) for the process to exit, and return whether it succeeded.
-    async fn wait_exit(&mut self) -> bool {
+    pub(crate) async fn wait_exit(&mut self) -> bool {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -172,7 +190,7 @@ async fn health_command(address: &str) -> (bool, String) {
 }
 
 /// GET a path on the ops endpoint: (status, content type, body).
-async fn get(address: &str, path: &str) -> (u16, String, String) {
+pub(crate) async fn get(address: &str, path: &str) -> (u16, String, String) {
     let response = reqwest::get(format!("http://{address}{path}"))
         .await
         .expect("the ops endpoint answers");
