@@ -110,11 +110,13 @@ pub fn may_change_action(
     }))
 }
 
-/// What the bot needs in a channel it posts briefings to.
+/// What the bot needs in a channel it posts briefings to. Read Message History lets a process
+/// that takes over a crashed post look for a message already sent before sending it again.
 pub const POSTING: Permissions = Permissions::VIEW_CHANNEL
     .union(Permissions::SEND_MESSAGES)
     .union(Permissions::EMBED_LINKS)
-    .union(Permissions::ATTACH_FILES);
+    .union(Permissions::ATTACH_FILES)
+    .union(Permissions::READ_MESSAGE_HISTORY);
 
 /// The posting permissions in `missing`, named as Discord's channel settings name them.
 pub fn permission_names(missing: Permissions) -> String {
@@ -124,6 +126,7 @@ pub fn permission_names(missing: Permissions) -> String {
         (Permissions::SEND_MESSAGES, "Send Messages"),
         (Permissions::EMBED_LINKS, "Embed Links"),
         (Permissions::ATTACH_FILES, "Attach Files"),
+        (Permissions::READ_MESSAGE_HISTORY, "Read Message History"),
     ] {
         if missing.contains(flag) {
             names.push(name);
