@@ -6,6 +6,7 @@ mod concurrency;
 mod delivery;
 mod digest;
 mod discord;
+mod fake_discord;
 mod import;
 mod layering;
 mod operations;
