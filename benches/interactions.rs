@@ -6,6 +6,7 @@
 //! idle resident memory is read from /proc. Run with `cargo bench --bench interactions`.
 
 #[path = "../tests/it/support/schema.rs"]
+#[allow(dead_code)]
 mod schema;
 
 #[path = "../tests/it/support/fake_discord.rs"]

@@ -1,5 +1,6 @@
 //! Posting to a Discord channel: the renderers' plain messages as Discord requests, with
-//! allowed mentions set to exactly the users and roles each message may ping.
+//! allowed mentions set to exactly the users and roles each message may ping (each once:
+//! Discord refuses a list that names someone twice).
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -27,13 +28,15 @@ pub fn embed(e: &Embed) -> CreateEmbed {
     out
 }
 
-/// Allowed mentions for a message: its listed users and roles, never everyone or here.
+/// Allowed mentions for a message: its listed users and roles, each once (a reminder that
+/// escalates and also reports a failed post names the admin role twice, and Discord refuses
+/// the whole message for that), never everyone or here.
 pub fn mentions(m: &Message) -> CreateAllowedMentions {
     CreateAllowedMentions::new()
         .everyone(false)
         .replied_user(false)
-        .users(m.ping_users.iter().map(|id| serenity::UserId::new(*id)))
-        .roles(m.ping_roles.iter().map(|id| serenity::RoleId::new(*id)))
+        .users(each_once(&m.ping_users).map(serenity::UserId::new))
+        .roles(each_once(&m.ping_roles).map(serenity::RoleId::new))
 }
 
 /// A channel message.
@@ -131,5 +134,31 @@ fn classify(error: serenity::Error) -> DeliveryError {
             status: None,
             detail: other.to_string(),
         },
+    }
+}
+
+/// Each id once, in the order first listed.
+fn each_once(ids: &[u64]) -> impl Iterator<Item = u64> + '_ {
+    let mut seen = std::collections::HashSet::new();
+    ids.iter().copied().filter(move |id| seen.insert(*id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_user_and_role_is_allowed_once_in_the_order_first_listed() {
+        let message = Message {
+            content: "<@&10> ⚠ The reminder could not be posted\n<@&10>: some are overdue".into(),
+            ping_users: vec![3, 1, 3, 2, 1],
+            ping_roles: vec![10, 10],
+            ..Default::default()
+        };
+        let body = serde_json::to_value(mentions(&message)).unwrap();
+        assert_eq!(body["users"], serde_json::json!(["3", "1", "2"]));
+        assert_eq!(body["roles"], serde_json::json!(["10"]));
+        assert_eq!(body["parse"], serde_json::json!([]));
+        assert_eq!(body["replied_user"], false);
     }
 }

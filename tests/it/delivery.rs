@@ -120,7 +120,7 @@ async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time
     clock.set(Utc.with_ymd_and_hms(2010, 9, 27, 8, 0, 0).unwrap());
     r.run_due(clock.now()).await.unwrap();
     let posted = fake.channel_messages(REMINDER_CHANNEL);
-    assert_eq!(posted.len(), 1);
+    assert_eq!(posted.len(), 1, "{posted:#?}");
     let content = posted[0]["content"].as_str().unwrap();
     assert!(
         content.contains("could not be posted") && content.contains("Missing Permissions"),
@@ -136,6 +136,89 @@ async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Tried as a new board would: a reminder that escalates to the admin role and also reports
+/// an earlier failed post names the admin role twice. Discord refuses a mention list with a
+/// repeat, and every later reminder would carry the same report, so one failed post would
+/// stop reminders for good. Against the strict fake: the reminder goes out pinging the role
+/// once, and so does the one after.
+#[tokio::test]
+async fn after_a_failed_post_the_next_reminders_go_out_pinging_the_admin_role_once() {
+    let (db, board) = linked_board().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap(),
+    ));
+    let r = runner(&db, &fake, &clock);
+    // Friday 1 October: the quarter's digest goes out, and the reminder of Monday 27
+    // September is caught up; neither has anything to report.
+    r.run_due(clock.now()).await.unwrap();
+    assert!(!fake.channel_messages(DIGEST_CHANNEL).is_empty());
+    assert_eq!(fake.channel_messages(REMINDER_CHANNEL).len(), 1);
+    // Monday 4 October: the reminder (ACT-001 is 33 days overdue: escalated) is refused.
+    let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
+    fake.queue(
+        &route,
+        403,
+        json!({"message": "Missing Permissions", "code": 50013}),
+    );
+    clock.set(Utc.with_ymd_and_hms(2010, 10, 4, 8, 0, 0).unwrap());
+    let reports = r.run_due(clock.now()).await.unwrap();
+    assert!(reports
+        .iter()
+        .any(|p| p.job == Job::Reminder && p.outcome == PostOutcome::Failed));
+    // Monday 11 October: the reminder escalates and reports the failure.
+    clock.set(Utc.with_ymd_and_hms(2010, 10, 11, 8, 0, 0).unwrap());
+    let reports = r.run_due(clock.now()).await.unwrap();
+    let sent = |reports: &[briefing_bot::schedule::runner::PostReport]| {
+        reports
+            .iter()
+            .any(|p| p.job == Job::Reminder && p.outcome == PostOutcome::Sent)
+    };
+    assert!(sent(&reports), "{reports:?}\n{:?}", fake.violations());
+    let posted = fake.channel_messages(REMINDER_CHANNEL);
+    assert_eq!(posted.len(), 2, "{posted:#?}");
+    let content = posted[1]["content"].as_str().unwrap();
+    assert!(
+        content.contains("could not be posted") && content.contains("Missing Permissions"),
+        "{content}"
+    );
+    assert!(
+        content.contains("overdue by more than 28 days"),
+        "{content}"
+    );
+    assert_eq!(
+        posted[1]["allowed_mentions"]["roles"],
+        json!([ADMIN_ROLE.to_string()])
+    );
+    assert_eq!(
+        posted[1]["allowed_mentions"]["users"],
+        json!([OFFICER.to_string()])
+    );
+    assert!(db
+        .store
+        .unreported_failures(board.id)
+        .await
+        .unwrap()
+        .is_empty());
+    // Monday 18 October: the next reminder goes out too, still escalating, with no report.
+    clock.set(Utc.with_ymd_and_hms(2010, 10, 18, 8, 0, 0).unwrap());
+    let reports = r.run_due(clock.now()).await.unwrap();
+    assert!(sent(&reports), "{reports:?}");
+    let posted = fake.channel_messages(REMINDER_CHANNEL);
+    assert_eq!(posted.len(), 3);
+    let content = posted[2]["content"].as_str().unwrap();
+    assert!(!content.contains("could not be posted"), "{content}");
+    assert!(
+        content.contains("overdue by more than 28 days"),
+        "{content}"
+    );
+    assert_eq!(
+        posted[2]["allowed_mentions"]["roles"],
+        json!([ADMIN_ROLE.to_string()])
+    );
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
 
 /// A local stand-in for Slack's and Teams' incoming webhooks: records bodies, answers from a

@@ -8,6 +8,7 @@ mod delivery;
 mod digest;
 mod discord;
 mod exactly_once;
+mod fake_discord;
 mod import;
 mod layering;
 mod operations;

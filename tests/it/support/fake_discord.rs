@@ -3,9 +3,50 @@
 //! reply. Tests drive it: configure servers (guilds) with roles, channels and members; send an
 //! interaction as a given member and await the bot's answer; read the messages the bot posted.
 //!
+//! # As strict as Discord
 //! Every request body the bot sends is checked against Discord's own schemas (see
-//! `tests/fixtures/discord-openapi`) and documented limits, and every message must set allowed
-//! mentions explicitly; problems are collected as violations for the test to assert on.
+//! `tests/fixtures/discord-openapi` and [`super::schema`]) and documented limits (content
+//! 2,000 characters, 10 embeds, 6,000 embed characters in all, 25 fields, 10 MiB of files),
+//! and the fake **refuses** what Discord refuses, as Discord does: HTTP 400 with
+//! `{"code": 50035, "message": "Invalid Form Body", "errors": {…}}` (a role listed twice in
+//! `allowed_mentions.roles`, a field without a value, …), 400 code 50006 for an empty message,
+//! 403 code 50013 when the bot's role may not send (or attach files) in the channel, 404 code
+//! 10003 for an unknown channel. Everything wrong is also kept as a violation, with our own
+//! rules Discord does not enforce (every message sets allowed mentions and never parses
+//! everyone, roles or users; no unknown fields), for the test to assert on.
+//!
+//! # Clock, nonces and ids
+//! The fake has its own clock: real time plus an offset the test moves with
+//! [`FakeDiscord::advance_clock`]. Ids are snowflakes of that clock
+//! (`((unix_ms - 1420070400000) << 22) | counter`), so they sort by time, and messages carry
+//! its `timestamp`. A message sent with `nonce` and `enforce_nonce` returns the message
+//! already created with that nonce in that channel for [`NONCE_WINDOW`] (five minutes) on
+//! that clock, as Discord does for "a few minutes"; after that the nonce is forgotten and the
+//! same request creates a second message.
+//!
+//! # Reading a channel
+//! `GET /channels/{id}/messages` answers as Discord does: `limit` 1 to 100 (default 50; out of
+//! range is a 400), one of `before`, `after` or `around` (Discord documents them as mutually
+//! exclusive; the fake refuses a request that gives two, so the bot cannot come to depend on
+//! which one Discord would honour), newest first, without nonces; an empty list when the
+//! bot's role lacks Read Message History there.
+//!
+//! # Scripting failures
+//! - [`FakeDiscord::queue`] / [`FakeDiscord::queue_with_headers`]: answer the next request to a
+//!   route with a canned status and body (and headers); [`FakeDiscord::queue_rate_limit`]
+//!   queues a 429 in Discord's shape (`retry_after` in the body, `Retry-After`,
+//!   `X-RateLimit-Reset-After` and `X-RateLimit-Scope` headers).
+//! - [`FakeDiscord::hold_post`]: hold the `nth` message POST to a channel (0 = the next one)
+//!   mid-flight, so a test can kill the bot process at a precise step.
+//!   [`HoldAt::BeforeCreate`] holds the request before any message exists;
+//!   [`HoldAt::AfterCreate`] creates the message (it is in the channel, with its nonce
+//!   remembered) and then never answers. [`Held::arrived`] resolves once the held request got
+//!   that far. A held request stays unanswered until the client goes away (its connection
+//!   closes and the request is dropped: a `BeforeCreate` hold then never creates anything) or
+//!   until [`Held::release`], which lets it carry on as if nothing had happened;
+//!   [`Held::abandoned`] resolves when the client went away. Holds count every POST to the
+//!   channel, canned answers included.
+//!
 //! Payloads follow `shared/FAKE_DISCORD.md` (the keys serenity needs to deserialize them).
 
 use std::collections::{HashMap, VecDeque};
@@ -13,7 +54,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
@@ -21,10 +62,10 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::schema::Schemas;
+use super::schema::{invalid_form_body, Problem, Schemas};
 
 /// The bot token the fake accepts.
 pub const TOKEN: &str = "fake.bot.token";
@@ -32,6 +73,12 @@ pub const TOKEN: &str = "fake.bot.token";
 pub const APP_ID: u64 = 900_000_000_000_000_001;
 /// The bot's own role in every guild.
 pub const BOT_ROLE: u64 = 900_000_000_000_000_002;
+/// How long Discord remembers a message's nonce (it documents "a few minutes").
+pub const NONCE_WINDOW: Duration = Duration::from_secs(5 * 60);
+/// The first millisecond of 2015, from which Discord's snowflakes count.
+pub const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
+/// The most files Discord takes in one request, in bytes (a server without boosts).
+pub const MAX_UPLOAD: usize = 10 * 1024 * 1024;
 
 /// Discord permission bits the tests use.
 pub mod perms {
@@ -39,11 +86,16 @@ pub mod perms {
     pub const SEND_MESSAGES: u64 = 1 << 11;
     pub const EMBED_LINKS: u64 = 1 << 14;
     pub const ATTACH_FILES: u64 = 1 << 15;
+    pub const READ_MESSAGE_HISTORY: u64 = 1 << 16;
     pub const MANAGE_GUILD: u64 = 1 << 5;
     pub const USE_APPLICATION_COMMANDS: u64 = 1 << 31;
-    /// What @everyone has in the test servers.
-    pub const EVERYONE: u64 =
-        VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | USE_APPLICATION_COMMANDS;
+    /// What @everyone has in the test servers (Discord's defaults for the bits the bot uses).
+    pub const EVERYONE: u64 = VIEW_CHANNEL
+        | SEND_MESSAGES
+        | EMBED_LINKS
+        | ATTACH_FILES
+        | READ_MESSAGE_HISTORY
+        | USE_APPLICATION_COMMANDS;
 }
 
 /// A role in a test guild.
@@ -188,19 +240,108 @@ pub fn message_text(m: &Value, out: &mut String) {
     }
 }
 
+/// Where [`FakeDiscord::hold_post`] holds a message POST.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldAt {
+    /// Before anything happens: no message exists while it is held.
+    BeforeCreate,
+    /// After the message is created (and its nonce remembered): only the answer is held.
+    AfterCreate,
+}
+
+/// What a held request and its test share.
+struct HoldSignals {
+    /// Set when the held request has got as far as its [`HoldAt`].
+    arrived: watch::Sender<bool>,
+    /// Set by [`Held::release`].
+    released: watch::Sender<bool>,
+    /// Set when the held request was dropped unanswered: its client went away.
+    abandoned: watch::Sender<bool>,
+}
+
+/// A message POST the fake will hold (or is holding); see [`FakeDiscord::hold_post`].
+#[derive(Clone)]
+pub struct Held {
+    signals: Arc<HoldSignals>,
+}
+
+impl Held {
+    /// Resolves once the held request arrived (and, for [`HoldAt::AfterCreate`], its message
+    /// was created).
+    pub async fn arrived(&self) {
+        let mut arrived = self.signals.arrived.subscribe();
+        let _ = arrived.wait_for(|a| *a).await;
+    }
+
+    /// Let the held request carry on (it is answered as if it had never been held), if its
+    /// client is still waiting.
+    pub fn release(&self) {
+        self.signals.released.send_replace(true);
+    }
+
+    /// Resolves once the held request was dropped unanswered because its client went away
+    /// (a killed bot's connection closes; the fake then drops the request).
+    pub async fn abandoned(&self) {
+        let mut abandoned = self.signals.abandoned.subscribe();
+        let _ = abandoned.wait_for(|a| *a).await;
+    }
+
+    async fn wait_for_release(&self) {
+        let mut released = self.signals.released.subscribe();
+        let _ = released.wait_for(|r| *r).await;
+    }
+}
+
+/// Marks a held request abandoned if it is dropped before it is answered.
+struct Unanswered(Option<Held>);
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if let Some(held) = &self.0 {
+            held.signals.abandoned.send_replace(true);
+        }
+    }
+}
+
+/// A hold waiting for its request.
+struct PendingHold {
+    channel: u64,
+    /// POSTs to the channel still to let through before the held one.
+    skip: usize,
+    at: HoldAt,
+    held: Held,
+}
+
+/// A canned answer: status, body and extra headers.
+struct Canned {
+    status: u16,
+    body: Value,
+    headers: Vec<(String, String)>,
+}
+
+/// A message the fake remembers by its nonce, and when (on the fake's clock) it was created.
+struct Remembered {
+    at_ms: u64,
+    message: Value,
+}
+
 #[derive(Default)]
 struct State {
     guilds: Vec<Guild>,
     /// Messages posted to channels: channel id → bodies (with files noted).
     channel_messages: HashMap<u64, Vec<Value>>,
+    /// The same messages as Discord returns them (without their nonce), oldest first.
+    posted: HashMap<u64, Vec<Value>>,
     /// Replies to interactions, by interaction token.
     replies: HashMap<String, Reply>,
     registered_commands: Vec<Value>,
     violations: Vec<String>,
     /// Canned answers for the next requests to a path (method and path prefix).
-    queued: HashMap<String, VecDeque<(u16, Value)>>,
-    /// Messages by (channel, nonce), for enforce_nonce.
-    nonces: HashMap<(u64, String), Value>,
+    queued: HashMap<String, VecDeque<Canned>>,
+    /// Messages by (channel, nonce), for enforce_nonce, forgotten after [`NONCE_WINDOW`].
+    nonces: HashMap<(u64, String), Remembered>,
+    /// Holds not yet triggered, in the order they were asked for.
+    holds: Vec<PendingHold>,
     attachments: HashMap<u64, Vec<u8>>,
     requests: Vec<String>,
     /// Every IDENTIFY's shard, as [shard, total], in order.
@@ -231,7 +372,10 @@ struct Inner {
     /// Notified on every reply, follow-up or posted message.
     activity: Notify,
     identified: Notify,
+    /// The low bits of the next snowflake: unique within a millisecond.
     next_id: AtomicU64,
+    /// How far the fake's clock is ahead of real time, in nanoseconds.
+    clock_offset_ns: AtomicU64,
     schemas: Schemas,
 }
 
@@ -239,6 +383,18 @@ struct Inner {
 #[derive(Clone)]
 pub struct FakeDiscord {
     inner: Arc<Inner>,
+}
+
+/// Discord's answer when the bot's role lacks a permission in the channel.
+fn missing_permissions() -> Response<Full<Bytes>> {
+    response(
+        403,
+        json!({"code": 50013, "message": "Missing Permissions"}),
+    )
+}
+
+fn unknown_channel() -> Response<Full<Bytes>> {
+    response(404, json!({"code": 10003, "message": "Unknown Channel"}))
 }
 
 fn response(status: u16, body: Value) -> Response<Full<Bytes>> {
@@ -314,7 +470,8 @@ impl FakeDiscord {
             gateway_down: Default::default(),
             activity: Notify::new(),
             identified: Notify::new(),
-            next_id: AtomicU64::new(1_100_000_000_000_000_000),
+            next_id: AtomicU64::new(0),
+            clock_offset_ns: AtomicU64::new(0),
             schemas: Schemas::load(),
         });
         let fake = Self { inner };
@@ -357,8 +514,31 @@ impl FakeDiscord {
         format!("http://{}", self.inner.http_addr)
     }
 
+    /// A new snowflake of the fake's clock: later ids are later in time.
     fn id(&self) -> u64 {
-        self.inner.next_id.fetch_add(1, Ordering::Relaxed)
+        let low = self.inner.next_id.fetch_add(1, Ordering::Relaxed) & 0x3F_FFFF;
+        ((self.now_ms() - DISCORD_EPOCH_MS) << 22) | low
+    }
+
+    /// Milliseconds since 1970 on the fake's clock.
+    fn now_ms(&self) -> u64 {
+        let real = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("the system clock is after 1970");
+        let offset = Duration::from_nanos(self.inner.clock_offset_ns.load(Ordering::SeqCst));
+        (real + offset).as_millis() as u64
+    }
+
+    /// The fake's clock: real time plus every [`FakeDiscord::advance_clock`] so far.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.now_ms() as i64).expect("a representable time")
+    }
+
+    /// Move the fake's clock forward: nonces older than [`NONCE_WINDOW`] on it are forgotten,
+    /// and later messages' ids and timestamps follow it.
+    pub fn advance_clock(&self, by: Duration) {
+        let by = u64::try_from(by.as_nanos()).expect("an advance of under 500 years");
+        self.inner.clock_offset_ns.fetch_add(by, Ordering::SeqCst);
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -390,13 +570,126 @@ impl FakeDiscord {
     }
 
     /// Answer the next request whose "METHOD /path" starts with `route` with this status and
-    /// body, instead of handling it (queue several to script a sequence).
+    /// body, instead of handling it (queue several to script a sequence). A 429 gets
+    /// `Retry-After` and `X-RateLimit-Reset-After` headers from the body's `retry_after`.
     pub fn queue(&self, route: &str, status: u16, body: Value) {
+        let mut headers = Vec::new();
+        if status == 429 {
+            let after = body["retry_after"].as_f64().unwrap_or(0.05).to_string();
+            headers.push(("retry-after".to_string(), after.clone()));
+            headers.push(("x-ratelimit-reset-after".to_string(), after));
+        }
+        self.push_canned(
+            route,
+            Canned {
+                status,
+                body,
+                headers,
+            },
+        );
+    }
+
+    /// [`FakeDiscord::queue`] with exactly these headers added.
+    pub fn queue_with_headers(
+        &self,
+        route: &str,
+        status: u16,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.push_canned(
+            route,
+            Canned {
+                status,
+                body,
+                headers,
+            },
+        );
+    }
+
+    /// Queue a 429 as Discord sends one for a route's bucket: the body
+    /// `{"message": "You are being rate limited.", "retry_after": …, "global": false}`, and the
+    /// headers `Retry-After` (whole seconds, rounded up), `X-RateLimit-Reset-After` (seconds,
+    /// to the millisecond) and `X-RateLimit-Scope: user`, with the bucket's other headers.
+    pub fn queue_rate_limit(&self, route: &str, retry_after: f64) {
+        let body = json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false});
+        let whole = retry_after.ceil().max(0.0).to_string();
+        let precise = format!("{retry_after:.3}");
+        let reset = (self.now_ms() as f64 / 1000.0 + retry_after).to_string();
+        self.queue_with_headers(
+            route,
+            429,
+            body,
+            &[
+                ("Retry-After", &whole),
+                ("X-RateLimit-Limit", "5"),
+                ("X-RateLimit-Remaining", "0"),
+                ("X-RateLimit-Reset", &reset),
+                ("X-RateLimit-Reset-After", &precise),
+                ("X-RateLimit-Bucket", "fake-channel-messages"),
+                ("X-RateLimit-Scope", "user"),
+            ],
+        );
+    }
+
+    fn push_canned(&self, route: &str, canned: Canned) {
         self.state()
             .queued
             .entry(route.to_string())
             .or_default()
-            .push_back((status, body));
+            .push_back(canned);
+    }
+
+    /// Hold the `nth` message POST to `channel` from now (0 = the next one) at `at`; see the
+    /// module documentation. Await [`Held::arrived`] before killing the bot.
+    pub fn hold_post(&self, channel: u64, nth: usize, at: HoldAt) -> Held {
+        let held = Held {
+            signals: Arc::new(HoldSignals {
+                arrived: watch::channel(false).0,
+                released: watch::channel(false).0,
+                abandoned: watch::channel(false).0,
+            }),
+        };
+        self.state().holds.push(PendingHold {
+            channel,
+            skip: nth,
+            at,
+            held: held.clone(),
+        });
+        held
+    }
+
+    /// Count a message POST to `channel` against the pending holds and take the one that
+    /// holds it, if any.
+    fn hold_for(&self, method: &str, path: &str) -> Option<(HoldAt, Held)> {
+        let channel: u64 = match path.split('/').collect::<Vec<_>>().as_slice() {
+            ["", "api", "v10", "channels", channel, "messages"] if method == "POST" => {
+                channel.parse().ok()?
+            }
+            _ => return None,
+        };
+        let mut state = self.state();
+        let mut taken = None;
+        state.holds.retain_mut(|hold| {
+            if hold.channel != channel {
+                return true;
+            }
+            if hold.skip > 0 {
+                hold.skip -= 1;
+                return true;
+            }
+            if taken.is_some() {
+                // Two holds on one request: the later one waits for the next POST.
+                return true;
+            }
+            taken = Some((hold.at, hold.held.clone()));
+            false
+        });
+        taken
     }
 
     /// Make an attachment downloadable and return its URL.
@@ -426,78 +719,137 @@ impl FakeDiscord {
         self.state().violations.push(what);
     }
 
-    /// Check one message body against the schema, Discord's limits and our mention rule.
-    fn check_message(&self, schema: &str, route: &str, body: &Value) {
-        for p in self.inner.schemas.check(schema, body) {
-            self.violation(format!("{route}: {p}"));
-        }
-        let content = body["content"].as_str().unwrap_or("");
-        if content.chars().count() > 2000 {
-            self.violation(format!(
-                "{route}: content has {} characters",
-                content.chars().count()
+    /// Check one message body against its schema (if not already checked as part of a larger
+    /// body), Discord's limits and our mention rule. Returns what Discord would refuse, placed
+    /// under `prefix` (`["data"]` for a callback's message); everything wrong is also kept as
+    /// a violation.
+    fn check_message(
+        &self,
+        schema: Option<&str>,
+        route: &str,
+        body: &Value,
+        prefix: &[&str],
+        files: &[(String, Vec<u8>)],
+    ) -> Vec<Problem> {
+        let mut problems = schema.map_or_else(Vec::new, |s| self.inner.schemas.check(s, body));
+        let at = |rest: &[&str]| -> Vec<String> { rest.iter().map(|s| s.to_string()).collect() };
+        let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+        // Bots get 2,000 characters (the schema's 4,000 is for Nitro users).
+        let content = len(&body["content"]);
+        if content > 2000 {
+            problems.push(Problem::new(
+                &at(&["content"]),
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 2000 or fewer in length.",
             ));
         }
         let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
-        if embeds.len() > 10 {
-            self.violation(format!("{route}: {} embeds", embeds.len()));
-        }
         let mut total = 0;
-        for e in &embeds {
-            let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
-            let fields = e["fields"].as_array().cloned().unwrap_or_default();
-            if fields.len() > 25 {
-                self.violation(format!("{route}: {} fields", fields.len()));
-            }
-            let mut size = len(&e["title"])
+        for (i, e) in embeds.iter().enumerate() {
+            let i = i.to_string();
+            total += len(&e["title"])
                 + len(&e["description"])
                 + len(&e["footer"]["text"])
                 + len(&e["author"]["name"]);
-            for f in &fields {
-                if len(&f["name"]) > 256 || len(&f["value"]) > 1024 || len(&f["value"]) == 0 {
-                    self.violation(format!("{route}: field {:?} breaks the limits", f["name"]));
+            for (j, f) in e["fields"].as_array().into_iter().flatten().enumerate() {
+                let j = j.to_string();
+                // The schema only requires the keys; Discord also refuses them empty.
+                for key in ["name", "value"] {
+                    if f[key].as_str() == Some("") {
+                        problems.push(Problem::new(
+                            &at(&["embeds", &i, "fields", &j, key]),
+                            "BASE_TYPE_REQUIRED",
+                            "This field is required",
+                        ));
+                    }
                 }
-                size += len(&f["name"]) + len(&f["value"]);
+                total += len(&f["name"]) + len(&f["value"]);
             }
-            if len(&e["footer"]["text"]) > 2048 {
-                self.violation(format!("{route}: footer too long"));
-            }
-            total += size;
         }
         if total > 6000 {
-            self.violation(format!("{route}: {total} characters across embeds"));
+            problems.push(Problem::new(
+                &at(&["embeds"]),
+                "BASE_TYPE_MAX_LENGTH",
+                "Embed size exceeds maximum size of 6000",
+            ));
+        }
+        if files.len() > 10 {
+            problems.push(Problem::new(
+                &at(&["files"]),
+                "BASE_TYPE_MAX_LENGTH",
+                "Must be 10 or fewer in length.",
+            ));
         }
         let mentions = &body["allowed_mentions"];
-        if !mentions.is_object() {
-            self.violation(format!("{route}: no allowed_mentions set"));
-        } else {
-            let parse: Vec<&str> = mentions["parse"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            if parse.contains(&"everyone") || parse.contains(&"roles") || parse.contains(&"users") {
-                self.violation(format!("{route}: allowed_mentions parses {parse:?}"));
+        let parse: Vec<&str> = mentions["parse"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for kind in ["users", "roles"] {
+            let listed = mentions[kind].as_array().is_some_and(|l| !l.is_empty());
+            if parse.contains(&kind) && listed {
+                problems.push(Problem::new(
+                    &at(&["allowed_mentions"]),
+                    "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                    format!("parse:[\"{kind}\"] and {kind}: [ids...] are mutually exclusive."),
+                ));
             }
         }
+        for p in &mut problems {
+            let mut path = at(prefix);
+            path.append(&mut p.path);
+            p.path = path;
+        }
+        for p in &problems {
+            self.violation(format!("{route}: {p}"));
+        }
+        // Our own rules, which Discord does not enforce: recorded, not refused.
+        if !mentions.is_object() {
+            self.violation(format!("{route}: no allowed_mentions set"));
+        } else if parse.contains(&"everyone")
+            || parse.contains(&"roles")
+            || parse.contains(&"users")
+        {
+            self.violation(format!("{route}: allowed_mentions parses {parse:?}"));
+        }
+        problems.retain(Problem::refused);
+        problems
+    }
+
+    /// The 400 Discord answers to a body it refuses.
+    fn refuse(&self, problems: &[Problem]) -> Response<Full<Bytes>> {
+        response(400, invalid_form_body(problems))
+    }
+
+    /// What the bot's role may do in a channel: the server's defaults less the channel's
+    /// overwrites for the bot.
+    fn bot_permissions(&self, channel: u64) -> Option<u64> {
+        self.state().guilds.iter().find_map(|g| {
+            g.channels
+                .iter()
+                .find(|c| c.id == channel)
+                .map(|c| perms::EVERYONE & !c.deny_bot)
+        })
     }
 
     fn message_object(&self, channel: u64, body: &Value, files: &[(String, Vec<u8>)]) -> Value {
         let id = self.id();
+        let timestamp = self.now().format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string();
         json!({
             "id": id.to_string(),
             "channel_id": channel.to_string(),
-            "author": { "id": APP_ID.to_string(), "username": "briefing-bot", "discriminator": "0000", "bot": true, "avatar": null, "global_name": null },
+            "author": bot_user_json(),
             "content": body["content"].as_str().unwrap_or(""),
-            "timestamp": "2026-11-23T09:00:00.000000+00:00",
+            "timestamp": timestamp,
             "edited_timestamp": null,
             "tts": false,
             "mention_everyone": false,
             "mentions": [],
             "mention_roles": [],
-            "attachments": files.iter().enumerate().map(|(i, (name, bytes))| json!({
-                "id": (id + 1 + i as u64).to_string(), "filename": name, "size": bytes.len(),
+            "attachments": files.iter().map(|(name, bytes)| json!({
+                "id": self.id().to_string(), "filename": name, "size": bytes.len(),
                 "url": format!("{}/attachments/x/{name}", self.api_url()), "proxy_url": format!("{}/attachments/x/{name}", self.api_url())
             })).collect::<Vec<_>>(),
             "embeds": body["embeds"].clone().as_array().cloned().unwrap_or_default(),
@@ -508,9 +860,29 @@ impl FakeDiscord {
         })
     }
 
+    /// Answer one request, holding it first if a test asked to ([`FakeDiscord::hold_post`]).
+    /// A held request whose client hangs up is dropped here, unanswered and unprocessed.
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let hold = self.hold_for(req.method().as_str(), req.uri().path());
+        // Hyper drops this future when the client hangs up mid-request; the guard says so.
+        let mut unanswered = Unanswered(hold.as_ref().map(|(_, held)| held.clone()));
+        if let Some((HoldAt::BeforeCreate, held)) = &hold {
+            held.signals.arrived.send_replace(true);
+            held.wait_for_release().await;
+        }
+        let answer = self.answer(req).await;
+        if let Some((HoldAt::AfterCreate, held)) = &hold {
+            held.signals.arrived.send_replace(true);
+            held.wait_for_release().await;
+        }
+        unanswered.0 = None;
+        answer
+    }
+
+    async fn answer(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let method = req.method().to_string();
         let path = req.uri().path().to_string();
+        let query = req.uri().query().unwrap_or("").to_string();
         let content_type = req
             .headers()
             .get("content-type")
@@ -574,15 +946,12 @@ impl FakeDiscord {
                 .cloned();
             key.and_then(|k| state.queued.get_mut(&k).and_then(VecDeque::pop_front))
         };
-        if let Some((status, body)) = queued {
-            let mut r = response(status, body.clone());
-            if status == 429 {
-                let after = body["retry_after"].as_f64().unwrap_or(0.05);
-                r.headers_mut()
-                    .insert("retry-after", after.to_string().parse().unwrap());
+        if let Some(canned) = queued {
+            let mut r = response(canned.status, canned.body);
+            for (name, value) in canned.headers {
                 r.headers_mut().insert(
-                    "x-ratelimit-reset-after",
-                    after.to_string().parse().unwrap(),
+                    hyper::header::HeaderName::from_bytes(name.as_bytes()).expect("a header name"),
+                    value.parse().expect("a header value"),
                 );
             }
             return r;
@@ -594,10 +963,7 @@ impl FakeDiscord {
                 json!({"url": format!("ws://{}", self.inner.ws_addr), "shards": 1,
                        "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}),
             ),
-            ("GET", ["users", "@me"]) => response(
-                200,
-                json!({"id": APP_ID.to_string(), "username": "briefing-bot", "discriminator": "0000", "bot": true, "avatar": null, "global_name": null}),
-            ),
+            ("GET", ["users", "@me"]) => response(200, bot_user_json()),
             ("PUT", ["applications", _, "commands"])
             | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
                 let commands: Vec<Value> = json_body
@@ -630,19 +996,34 @@ impl FakeDiscord {
                     9 => "ModalInteractionCallbackRequest",
                     _ => "",
                 };
+                let mut problems = Vec::new();
                 if schema.is_empty() {
                     self.violation(format!("{route}: unknown callback type {kind}"));
+                    problems.push(Problem::new(
+                        &["type".to_string()],
+                        "ENUM_TYPE_COERCE",
+                        format!("Value \"{kind}\" is not a valid enum value."),
+                    ));
                 } else {
                     for p in self.inner.schemas.check(schema, &json_body) {
                         self.violation(format!("{route}: {p}"));
+                        problems.push(p);
                     }
                 }
                 if kind == 4 {
-                    self.check_message(
-                        "IncomingWebhookInteractionRequest",
+                    // The callback's schema has checked its message; the limits remain.
+                    problems.extend(self.check_message(
+                        None,
                         &route,
                         &json_body["data"],
-                    );
+                        &["data"],
+                        &files,
+                    ));
+                }
+                problems.retain(Problem::refused);
+                if !problems.is_empty() {
+                    // Discord refuses the callback: the interaction stays unanswered.
+                    return self.refuse(&problems);
                 }
                 let mut state = self.state();
                 let reply = state.replies.entry(token.to_string()).or_default();
@@ -659,11 +1040,16 @@ impl FakeDiscord {
                 no_content()
             }
             ("POST", ["webhooks", _, token]) | ("PATCH", ["webhooks", _, token, "messages", _]) => {
-                self.check_message(
-                    "IncomingWebhookUpdateForInteractionCallbackRequestPartial",
+                let problems = self.check_message(
+                    Some("IncomingWebhookUpdateForInteractionCallbackRequestPartial"),
                     &route,
                     &json_body,
+                    &[],
+                    &files,
                 );
+                if !problems.is_empty() {
+                    return self.refuse(&problems);
+                }
                 let message = self.message_object(0, &json_body, &files);
                 let mut state = self.state();
                 let reply = state.replies.entry(token.to_string()).or_default();
@@ -678,42 +1064,11 @@ impl FakeDiscord {
             }
             ("POST", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
-                self.check_message("MessageCreateRequest", &route, &json_body);
-                let nonce = json_body["nonce"].as_str().map(str::to_string);
-                let enforce = json_body["enforce_nonce"].as_bool().unwrap_or(false);
-                let state = self.state();
-                if let (Some(nonce), true) = (&nonce, enforce) {
-                    if let Some(existing) = state.nonces.get(&(channel, nonce.clone())) {
-                        // Discord returns the message it already has for this nonce.
-                        return response(200, existing.clone());
-                    }
-                }
-                let exists = state
-                    .guilds
-                    .iter()
-                    .any(|g| g.channels.iter().any(|c| c.id == channel));
-                if !exists {
-                    return response(404, json!({"code": 10003, "message": "Unknown Channel"}));
-                }
-                drop(state);
-                let message = self.message_object(channel, &json_body, &files);
-                let mut state = self.state();
-                let mut stored = json_body.clone();
-                stored["files"] = json!(files
-                    .iter()
-                    .map(|(n, b)| json!({"name": n, "size": b.len()}))
-                    .collect::<Vec<_>>());
-                state
-                    .channel_messages
-                    .entry(channel)
-                    .or_default()
-                    .push(stored);
-                if let (Some(nonce), true) = (nonce, enforce) {
-                    state.nonces.insert((channel, nonce), message.clone());
-                }
-                drop(state);
-                self.inner.activity.notify_waiters();
-                response(200, message)
+                self.create_message(channel, &route, json_body, files)
+            }
+            ("GET", ["channels", channel, "messages"]) => {
+                let channel: u64 = channel.parse().unwrap_or(0);
+                self.read_messages(channel, &query)
             }
             ("GET", ["channels", channel]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
@@ -726,7 +1081,7 @@ impl FakeDiscord {
                 });
                 match found {
                     Some((guild, c)) => response(200, channel_json(guild, &c)),
-                    None => response(404, json!({"code": 10003, "message": "Unknown Channel"})),
+                    None => unknown_channel(),
                 }
             }
             ("GET", ["guilds", guild]) => {
@@ -761,6 +1116,217 @@ impl FakeDiscord {
                 response(404, json!({"code": 0, "message": "404: Not Found"}))
             }
         }
+    }
+
+    /// `POST /channels/{id}/messages`, checked in Discord's order: the channel, the bot's
+    /// permissions there, the body, then the nonce.
+    fn create_message(
+        &self,
+        channel: u64,
+        route: &str,
+        body: Value,
+        files: Vec<(String, Vec<u8>)>,
+    ) -> Response<Full<Bytes>> {
+        let Some(allowed) = self.bot_permissions(channel) else {
+            return unknown_channel();
+        };
+        let needed = perms::VIEW_CHANNEL
+            | perms::SEND_MESSAGES
+            | if files.is_empty() {
+                0
+            } else {
+                perms::ATTACH_FILES
+            };
+        if allowed & needed != needed {
+            self.violation(format!("{route}: the bot may not post there"));
+            return missing_permissions();
+        }
+        let problems = self.check_message(Some("MessageCreateRequest"), route, &body, &[], &files);
+        if !problems.is_empty() {
+            return self.refuse(&problems);
+        }
+        if files.iter().map(|(_, b)| b.len()).sum::<usize>() > MAX_UPLOAD {
+            self.violation(format!("{route}: more than {MAX_UPLOAD} bytes of files"));
+            return response(
+                413,
+                json!({"code": 40005, "message": "Request entity too large"}),
+            );
+        }
+        let empty = body["content"].as_str().unwrap_or("").is_empty()
+            && body["embeds"].as_array().is_none_or(|e| e.is_empty())
+            && body["sticker_ids"].as_array().is_none_or(|s| s.is_empty())
+            && body["components"].as_array().is_none_or(|c| c.is_empty())
+            && body["poll"].is_null()
+            && files.is_empty();
+        if empty {
+            self.violation(format!("{route}: an empty message"));
+            return response(
+                400,
+                json!({"code": 50006, "message": "Cannot send an empty message"}),
+            );
+        }
+        let nonce = body["nonce"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| body["nonce"].as_i64().map(|n| n.to_string()));
+        let enforce = body["enforce_nonce"].as_bool().unwrap_or(false);
+        let now = self.now_ms();
+        let window = NONCE_WINDOW.as_millis() as u64;
+        let mut state = self.state();
+        state
+            .nonces
+            .retain(|_, m| now.saturating_sub(m.at_ms) < window);
+        if let (Some(nonce), true) = (&nonce, enforce) {
+            if let Some(existing) = state.nonces.get(&(channel, nonce.clone())) {
+                // Discord returns the message it already has for this nonce.
+                return response(200, existing.message.clone());
+            }
+        }
+        drop(state);
+        let message = self.message_object(channel, &body, &files);
+        let mut state = self.state();
+        let mut stored = body.clone();
+        stored["files"] = json!(files
+            .iter()
+            .map(|(n, b)| json!({"name": n, "size": b.len()}))
+            .collect::<Vec<_>>());
+        state
+            .channel_messages
+            .entry(channel)
+            .or_default()
+            .push(stored);
+        let mut fetched = message.clone();
+        // Discord keeps a nonce only for the answer to the request that sent it.
+        if let Some(object) = fetched.as_object_mut() {
+            object.remove("nonce");
+        }
+        state.posted.entry(channel).or_default().push(fetched);
+        if let (Some(nonce), true) = (nonce, enforce) {
+            state.nonces.insert(
+                (channel, nonce),
+                Remembered {
+                    at_ms: now,
+                    message: message.clone(),
+                },
+            );
+        }
+        drop(state);
+        self.inner.activity.notify_waiters();
+        response(200, message)
+    }
+
+    /// `GET /channels/{id}/messages?limit=&before=|after=|around=`, newest first.
+    fn read_messages(&self, channel: u64, query: &str) -> Response<Full<Bytes>> {
+        let Some(allowed) = self.bot_permissions(channel) else {
+            return unknown_channel();
+        };
+        if allowed & perms::VIEW_CHANNEL == 0 {
+            return response(403, json!({"code": 50001, "message": "Missing Access"}));
+        }
+        let mut problems = Vec::new();
+        let mut limit = 50;
+        let mut anchor: Option<(&str, u64)> = None;
+        for (key, value) in query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.split_once('=').unwrap_or((p, "")))
+        {
+            let at = [key.to_string()];
+            match key {
+                "limit" => match value.parse::<i64>() {
+                    Ok(n) if n < 1 => problems.push(Problem::new(
+                        &at,
+                        "NUMBER_TYPE_MIN",
+                        "int value should be greater than or equal to 1.",
+                    )),
+                    Ok(n) if n > 100 => problems.push(Problem::new(
+                        &at,
+                        "NUMBER_TYPE_MAX",
+                        "int value should be less than or equal to 100.",
+                    )),
+                    Ok(n) => limit = n as usize,
+                    Err(_) => problems.push(Problem::new(
+                        &at,
+                        "NUMBER_TYPE_COERCE",
+                        format!("Value \"{value}\" is not int."),
+                    )),
+                },
+                "before" | "after" | "around" => match value.parse::<u64>() {
+                    Ok(id) if anchor.is_none() => anchor = Some((key, id)),
+                    Ok(_) => problems.push(Problem::new(
+                        &at,
+                        "BASE_TYPE_INVALID",
+                        "before, after and around are mutually exclusive; give one",
+                    )),
+                    Err(_) => problems.push(Problem::new(
+                        &at,
+                        "NUMBER_TYPE_COERCE",
+                        format!("Value \"{value}\" is not snowflake."),
+                    )),
+                },
+                // Discord ignores parameters it does not know.
+                _ => {}
+            }
+        }
+        if !problems.is_empty() {
+            return self.refuse(&problems);
+        }
+        if allowed & perms::READ_MESSAGE_HISTORY == 0 {
+            // Discord answers, with nothing, when the bot may not read the history.
+            return response(200, json!([]));
+        }
+        let id_of = |m: &Value| {
+            m["id"]
+                .as_str()
+                .and_then(|i| i.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        // Oldest first, as stored.
+        let all = self
+            .state()
+            .posted
+            .get(&channel)
+            .cloned()
+            .unwrap_or_default();
+        let chosen: Vec<Value> = match anchor {
+            None => all.iter().rev().take(limit).cloned().collect(),
+            Some(("before", id)) => all
+                .iter()
+                .rev()
+                .filter(|m| id_of(m) < id)
+                .take(limit)
+                .cloned()
+                .collect(),
+            Some(("after", id)) => {
+                // The `limit` messages right after `id`, still newest first.
+                let mut after: Vec<Value> = all
+                    .iter()
+                    .filter(|m| id_of(m) > id)
+                    .take(limit)
+                    .cloned()
+                    .collect();
+                after.reverse();
+                after
+            }
+            Some((_, id)) => {
+                // Around: the message itself and those nearest it, half on each side.
+                let older: Vec<&Value> = all
+                    .iter()
+                    .rev()
+                    .filter(|m| id_of(m) < id)
+                    .take(limit / 2)
+                    .collect();
+                let newer_room = limit - older.len();
+                let mut newer: Vec<&Value> = all
+                    .iter()
+                    .filter(|m| id_of(m) >= id)
+                    .take(newer_room)
+                    .collect();
+                newer.reverse();
+                newer.into_iter().chain(older).cloned().collect()
+            }
+        };
+        response(200, Value::Array(chosen))
     }
 
     async fn gateway_session(&self, stream: tokio::net::TcpStream) {
@@ -1059,6 +1625,11 @@ fn all_roles(g: &Guild) -> Vec<Value> {
     ));
     roles.extend(g.roles.iter().enumerate().map(|(i, r)| role_json(r, i + 2)));
     roles
+}
+
+/// The bot's own user, as `GET /users/@me` and its messages' `author` show it.
+fn bot_user_json() -> Value {
+    json!({"id": APP_ID.to_string(), "username": "briefing-bot", "discriminator": "0000", "bot": true, "avatar": null, "global_name": null})
 }
 
 fn user_json(id: u64, name: &str, bot: bool) -> Value {
