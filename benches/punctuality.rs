@@ -8,6 +8,7 @@
 //! (`cargo bench` builds it). Run with `cargo bench --bench punctuality`.
 
 #[path = "../tests/it/support/schema.rs"]
+#[allow(dead_code)]
 mod schema;
 
 #[path = "../tests/it/support/fake_discord.rs"]

@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use chrono::Datelike;
+
 use serde_json::Value;
 
 use briefing_bot::domain::{Board, BoardSettings, BoardSlug, Schedule, TimeZone};
@@ -34,16 +36,17 @@ async fn board_on_postgres(settings: impl FnOnce(&mut BoardSettings)) -> Option<
     Some((db, board))
 }
 
-/// A digest long enough to take several messages: many open actions with long titles.
-async fn many_actions(db: &TestDb) {
+/// A digest long enough to take several messages: many overdue actions with long titles,
+/// from many boroughs. Returns how many messages the digest due now takes.
+async fn many_actions(db: &TestDb, board: &Board) -> usize {
     let mut csv = String::from("ref,title,owner,borough,officer,due,status\n");
-    for i in 0..120 {
+    for i in 0..300 {
         csv.push_str(&format!(
             "ACT-{:03},Review the referral pathway for case conferences in area {i} and report \
-             back to the board with findings,Owner {},Borough {},{OFFICER},2030-0{}-01,on_track\n",
+             back to the board with findings,Owner {},Borough {},{OFFICER},2020-0{}-01,at_risk\n",
             i + 100,
             i % 9,
-            i % 7,
+            i % 30,
             i % 9 + 1
         ));
     }
@@ -62,6 +65,12 @@ async fn many_actions(db: &TestDb) {
     )
     .await
     .unwrap();
+    let today = board.settings.time_zone.today(chrono::Utc::now());
+    let as_of = today.with_day(1).unwrap();
+    let digest = briefing_bot::digest::load_digest(&db.store, board, as_of)
+        .await
+        .unwrap();
+    briefing_bot::digest::render::discord::digest_messages(&digest, None).len()
 }
 
 fn is_sent(job: &'static str) -> impl Fn(&Value) -> bool {
@@ -154,7 +163,7 @@ async fn killed_between_send_and_record_a_takeover_after_the_nonce_window_finds_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_the_messages_of_a_digest_each_message_appears_once() {
-    let Some((db, _board)) = board_on_postgres(|s| {
+    let Some((db, board)) = board_on_postgres(|s| {
         // A digest on the first of every month, caught up within a month: one is always due.
         s.digest_schedule = Schedule::parse("0 0 9 1 * *").unwrap();
         s.catch_up_days = 31;
@@ -163,7 +172,8 @@ async fn killed_between_the_messages_of_a_digest_each_message_appears_once() {
     else {
         return;
     };
-    many_actions(&db).await;
+    let parts = many_actions(&db, &board).await;
+    assert!(parts >= 2, "the digest takes {parts} messages");
     let fake = FakeDiscord::start(vec![guild()]).await;
     // The first message goes; the process dies while the second is on its way.
     let held = fake.hold_post(DIGEST_CHANNEL, 1, HoldAt::BeforeCreate);

@@ -430,8 +430,8 @@ async fn a_lapsed_claim_is_finished_within_the_catch_up_window_and_given_up_afte
     // Claims left by a process that died: last week's reminder (an older occasion than the
     // one due now, but inside the 7-day window) and one from a month ago.
     for (occasion, due) in [
-        ("day:2026-11-02", utc(2026, 11, 2, 9, 0)),
         ("day:2026-10-05", utc(2026, 10, 5, 8, 0)),
+        ("day:2026-11-02", utc(2026, 11, 2, 9, 0)),
     ] {
         let key = PostKey {
             board_id: b.id,
