@@ -359,7 +359,8 @@ async fn run_bot(
         store.clone(),
         std::sync::Arc::new(SystemClock),
         settings.board_settings()?,
-    );
+    )
+    .with_schedule_settings(settings.schedule.clone());
     let result = crate::discord::client::run_until(
         connection,
         data,
