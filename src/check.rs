@@ -9,7 +9,7 @@ use anyhow::Result;
 use poise::serenity_prelude as serenity;
 use secrecy::SecretString;
 
-use crate::config::Settings;
+use crate::config::{ScheduleSettings, Settings};
 use crate::discord::access::{permission_names, POSTING};
 use crate::discord::client::{http_client, Connection};
 use crate::domain::Board;
@@ -88,6 +88,7 @@ pub async fn run(
         Some(store) => linked_boards(&mut list, store).await?,
         None => Vec::new(),
     };
+    frequent_schedules(&mut list, &boards, &settings.schedule)?;
     if let Some(login) = discord_login(&mut list, settings, false).await? {
         channels(&mut list, &login, &boards).await?;
     }
@@ -122,6 +123,7 @@ pub async fn before_run(settings: &Settings, url: &DatabaseUrl) -> Result<ReadyT
         Some(store) => linked_boards(&mut list, store).await?,
         None => Vec::new(),
     };
+    frequent_schedules(&mut list, &boards, &settings.schedule)?;
     let login = discord_login(&mut list, settings, true).await?;
     list.verdict("check")?;
     match (store, login) {
@@ -203,6 +205,44 @@ async fn linked_boards(list: &mut Checklist<'_>, store: &Store) -> Result<Vec<Bo
         }
     }
     Ok(boards)
+}
+
+/// Schedules that post more than once an hour. Today they cannot be saved (unless
+/// `schedule.allow_frequent` is on), but a board saved by an earlier release may have one, and
+/// it keeps posting on it: a warning with the schedule probably meant, not a failure, since
+/// the board's posts still go out and every other board must not wait for it.
+fn frequent_schedules(
+    list: &mut Checklist<'_>,
+    boards: &[Board],
+    rules: &ScheduleSettings,
+) -> Result<()> {
+    for board in boards {
+        for (what, option, schedule) in [
+            ("digest", "digest", &board.settings.digest_schedule),
+            ("reminder", "reminders", &board.settings.reminder_schedule),
+        ] {
+            let Some(frequent) = schedule.frequent() else {
+                continue;
+            };
+            let line = format!(
+                "board {}: the {what} schedule fires more than once an hour: {frequent}",
+                board.slug
+            );
+            if rules.refuses(schedule).is_some() {
+                list.warn(
+                    &line,
+                    &format!(
+                        "`/setup schedule {option}:{}` if that is what was meant; until it is \
+                         changed, the bot posts on this schedule",
+                        frequent.guess
+                    ),
+                )?;
+            } else {
+                list.pass(&format!("{line} (allowed: schedule.allow_frequent is on)"))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The token, and whether Discord accepts it. Without a token that is a warning for `check`

@@ -359,7 +359,8 @@ async fn run_bot(
         store.clone(),
         std::sync::Arc::new(SystemClock),
         settings.board_settings()?,
-    );
+    )
+    .with_schedule_settings(settings.schedule.clone());
     let scheduler = crate::discord::client::SchedulerOptions {
         claim_lease: settings.schedule.claim_lease()?,
     };

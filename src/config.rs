@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::domain::{BoardSettings, Schedule, TimeZone, YearStartMonth};
+use crate::domain::{BoardSettings, Frequent, Schedule, TimeZone, YearStartMonth};
 use crate::monitoring::logging::LogFormat;
 use crate::store::DatabaseUrl;
 
@@ -208,10 +208,23 @@ impl OpsSettings {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// How the bot treats the boards' posting schedules.
+#[derive(Debug, Clone, Deserialize)]
 pub struct ScheduleSettings {
+    /// Allow digest and reminder schedules that post more than once an hour (for
+    /// demonstrations and tests); off, such a schedule is refused with what was probably meant.
+    pub allow_frequent: bool,
     /// How long a process holds a scheduled post it claimed before another may take it over.
     claim_lease_seconds: u64,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        Self {
+            allow_frequent: false,
+            claim_lease_seconds: 300,
+        }
+    }
 }
 
 impl ScheduleSettings {
@@ -233,6 +246,16 @@ impl ScheduleSettings {
         }
         // In range, so the conversion cannot fail.
         Ok(chrono::Duration::seconds(seconds as i64))
+    }
+
+    /// What is wrong with `schedule` as a board's posting schedule, if anything: it would post
+    /// more than once an hour, and that is not allowed here.
+    pub fn refuses(&self, schedule: &Schedule) -> Option<Frequent> {
+        if self.allow_frequent {
+            None
+        } else {
+            schedule.frequent()
+        }
     }
 }
 
@@ -314,6 +337,18 @@ impl Settings {
     /// The settings a new board starts with, checked.
     pub fn board_settings(&self) -> Result<BoardSettings, ConfigError> {
         let d = &self.board_defaults;
+        let schedule = |key: &str, text: &str| {
+            let schedule = Schedule::parse(text)
+                .map_err(|e| ConfigError(format!("board_defaults.{key}: {e}")))?;
+            match self.schedule.refuses(&schedule) {
+                Some(frequent) => Err(ConfigError(format!(
+                    "board_defaults.{key}: {frequent} Schedules that post more than once an \
+                     hour are refused unless schedule.allow_frequent is true \
+                     (BRIEFING__SCHEDULE__ALLOW_FREQUENT=true)"
+                ))),
+                None => Ok(schedule),
+            }
+        };
         Ok(BoardSettings {
             time_zone: TimeZone::parse(&d.time_zone)
                 .map_err(|e| ConfigError(format!("board_defaults.time_zone: {e}")))?,
@@ -321,10 +356,8 @@ impl Settings {
                 .map_err(|e| ConfigError(format!("board_defaults.year_start_month: {e}")))?,
             remind_before_days: d.remind_before_days,
             escalate_after_days: d.escalate_after_days,
-            digest_schedule: Schedule::parse(&d.digest_schedule)
-                .map_err(|e| ConfigError(format!("board_defaults.digest_schedule: {e}")))?,
-            reminder_schedule: Schedule::parse(&d.reminder_schedule)
-                .map_err(|e| ConfigError(format!("board_defaults.reminder_schedule: {e}")))?,
+            digest_schedule: schedule("digest_schedule", &d.digest_schedule)?,
+            reminder_schedule: schedule("reminder_schedule", &d.reminder_schedule)?,
             catch_up_days: d.catch_up_days,
             meeting_brief_days: d.meeting_brief_days,
         })
@@ -363,6 +396,10 @@ mod tests {
             settings.schedule.claim_lease().unwrap(),
             chrono::Duration::minutes(5)
         );
+        assert!(
+            !settings.schedule.allow_frequent,
+            "frequent schedules are refused unless a deployment allows them"
+        );
     }
 
     #[test]
@@ -370,6 +407,7 @@ mod tests {
         for (seconds, ok) in [(1, false), (2, true), (3600, true), (3601, false)] {
             let schedule = ScheduleSettings {
                 claim_lease_seconds: seconds,
+                ..Default::default()
             };
             match schedule.claim_lease() {
                 Ok(lease) => {
@@ -382,6 +420,43 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn frequent_default_schedules_are_refused_unless_allowed() {
+        let load = |allow: bool| -> Result<Settings, ConfigError> {
+            let settings: Settings = config::Config::builder()
+                .add_source(config::File::from_str(
+                    DEFAULT_CONFIG,
+                    config::FileFormat::Toml,
+                ))
+                .set_override("board_defaults.reminder_schedule", "* 9 * * 1")
+                .unwrap()
+                .set_override("schedule.allow_frequent", allow)
+                .unwrap()
+                .build()
+                .unwrap()
+                .try_deserialize()
+                .unwrap();
+            settings.board_settings().map(|_| settings)
+        };
+        let refused = load(false).unwrap_err().to_string();
+        assert!(
+            refused.contains(
+                "board_defaults.reminder_schedule: `* 9 * * 1` fires every minute from 09:00 \
+                 to 09:59; did you mean `0 9 * * 1`?"
+            ),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("BRIEFING__SCHEDULE__ALLOW_FREQUENT=true"),
+            "{refused}"
+        );
+        let allowed = load(true).unwrap();
+        assert_eq!(
+            allowed.board_settings().unwrap().reminder_schedule,
+            Schedule::parse("0 * 9 * * 1").unwrap()
+        );
     }
 
     #[test]

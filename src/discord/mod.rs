@@ -26,6 +26,7 @@ pub mod telemetry;
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::config::ScheduleSettings;
 use crate::domain::{Board, BoardSettings};
 use crate::monitoring::Metrics;
 use crate::store::Store;
@@ -38,6 +39,8 @@ pub struct Data {
     pub clock: Arc<dyn Clock>,
     /// Settings a board starts with when `/setup board` creates it.
     pub new_board_settings: BoardSettings,
+    /// Which posting schedules may be saved (`schedule.allow_frequent`).
+    pub schedule: ScheduleSettings,
     /// Wakes the scheduler when a board's schedules or destinations change.
     pub schedule_changed: crate::schedule::Wakeup,
     /// Commands handled, their latency and outcomes; shared with the scheduler and `/metrics`.
@@ -51,9 +54,18 @@ impl Data {
             store,
             clock,
             new_board_settings,
+            schedule: ScheduleSettings::default(),
             schedule_changed: crate::schedule::Wakeup::new(),
             metrics: Metrics::new(),
         }
+    }
+}
+
+impl Data {
+    /// The same, with the deployment's schedule settings instead of the defaults.
+    pub fn with_schedule_settings(mut self, schedule: ScheduleSettings) -> Self {
+        self.schedule = schedule;
+        self
     }
 }
 

@@ -22,7 +22,7 @@ pub use records::{
     Action, Board, ChangeKind, Meeting, Recommendation, Source, StatusUpdate, SubjectKind,
 };
 pub use refs::{BoardSlug, OfficerId, Ref, RefError};
-pub use schedule::Schedule;
+pub use schedule::{Frequent, Schedule};
 pub use settings_history::SettingChange;
 pub use status::{ActionStatus, Priority, Rag, RecommendationStatus, Response, StatusError};
 pub use text::{Text, TextError};

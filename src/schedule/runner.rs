@@ -39,7 +39,8 @@ pub struct Due {
     pub at: DateTime<Utc>,
     /// What the post is, independent of when or where it goes: `period:<first day>` for the
     /// digest of a reporting period, `day:<board-local date>` for a reminder,
-    /// `meeting:<date> <title>` for a pre-meeting brief.
+    /// `meeting:<date> <title>` for a pre-meeting brief; followed by the board-local time it
+    /// fires at when its schedule fires more than once for one period or day.
     pub occasion: String,
 }
 
@@ -57,10 +58,9 @@ impl Job {
         JOBS.into_iter().find(|job| job.as_str() == name)
     }
 
-    /// The occasion a digest or reminder due at `at` is for: the period the digest reviews,
-    /// the board-local day of the reminder. Moving the schedule or the time zone moves the
-    /// instant but not the occasion, so an occasion already posted is not posted again.
-    fn occasion_at(self, board: &Board, at: DateTime<Utc>) -> String {
+    /// What a digest or reminder due at `at` is about: the period the digest reviews, the
+    /// board-local day of the reminder.
+    fn subject_at(self, board: &Board, at: DateTime<Utc>) -> String {
         let day = board.settings.time_zone.today(at);
         match self {
             Job::Digest => {
@@ -68,6 +68,38 @@ impl Job {
                 format!("period:{}", period.start)
             }
             Job::Reminder | Job::MeetingBrief => format!("day:{day}"),
+        }
+    }
+
+    /// The occasion a digest or reminder due at `at` is for: its subject (see
+    /// [`Job::subject_at`]), so moving the schedule or the time zone moves the instant but not
+    /// the occasion, and an occasion already posted is not posted again. A schedule that
+    /// fires more than once for one subject (reminders twice a day, a monthly digest, a
+    /// demonstration every 5 seconds) means each of those posts: the occasion then also
+    /// names the board-local time it fires at, which a time-zone change does not move.
+    fn occasion_at(self, board: &Board, schedule: &Schedule, at: DateTime<Utc>) -> String {
+        let subject = self.subject_at(board, at);
+        let tz = &board.settings.time_zone;
+        // A quarter is the longest subject: look no further back than that.
+        let before = schedule.latest_at_or_before(
+            tz,
+            at - Duration::seconds(1),
+            at - Duration::days(93),
+        );
+        let after = schedule.next_after(tz, at);
+        let shared = [before, after]
+            .into_iter()
+            .flatten()
+            .any(|t| self.subject_at(board, t) == subject);
+        if shared {
+            // The day's own subject already names the date.
+            let format = match self {
+                Job::Digest => "%Y-%m-%d %H:%M:%S",
+                Job::Reminder | Job::MeetingBrief => "%H:%M:%S",
+            };
+            format!("{subject} {}", at.with_timezone(&tz.0).format(format))
+        } else {
+            subject
         }
     }
 
@@ -111,7 +143,7 @@ impl Job {
                 .latest_at_or_before(&board.settings.time_zone, now, not_before)
                 .map(|at| Due {
                     at,
-                    occasion: self.occasion_at(board, at),
+                    occasion: self.occasion_at(board, schedule, at),
                 }),
             None => Self::briefs(board, meetings)
                 .filter(|due| due.at <= now && due.at >= not_before)

@@ -1,13 +1,20 @@
 //! Configuring a board — creating it, its channels, roles, time zone, schedules, reminder days
 //! and webhooks — with an append-only audit entry for every setting that changes: who, when,
 //! which setting, old → new. Each change reads the board inside its own transaction, so two
-//! secretaries changing different settings at once both keep their change.
+//! secretaries changing different settings at once both keep their change. Posting schedules
+//! are checked before they are saved: none that posts more than once an hour (unless the
+//! deployment allows it) and none that never fires again.
+
+use chrono::{DateTime, Utc};
 
 use super::actions::Author;
 use super::ServiceError;
+use crate::config::ScheduleSettings;
 use crate::domain::settings_history::{changed_settings, BOARD_CREATED, WEBHOOK};
 use crate::domain::Webhook;
-use crate::domain::{Board, BoardSettings, BoardSlug, SettingChange};
+use crate::domain::{
+    format_long_date, Board, BoardSettings, BoardSlug, Schedule, SettingChange, TimeZone,
+};
 use crate::store::{retry_conflicts, Store, Transaction};
 
 /// A board before and after a change, and the entries recorded for it (none when the change
@@ -65,6 +72,75 @@ pub async fn change_board(
             after,
             recorded,
         })
+    })
+    .await
+}
+
+/// New posting schedules for a board; `None` keeps the one it has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewSchedules {
+    pub digest: Option<Schedule>,
+    pub reminder: Option<Schedule>,
+}
+
+impl NewSchedules {
+    /// Each schedule given, with the post it is for ("digest", "reminder").
+    pub fn given(&self) -> impl Iterator<Item = (&'static str, &Schedule)> {
+        [("digest", &self.digest), ("reminder", &self.reminder)]
+            .into_iter()
+            .filter_map(|(what, schedule)| schedule.as_ref().map(|s| (what, s)))
+    }
+}
+
+/// Whether `schedule` may be the board's `what` ("digest", "reminder") schedule, for a board
+/// in `zone` at `now`. Refused, with what it would do and what was probably meant: one that
+/// would post more than once an hour (each post can ping every officer), unless
+/// `schedule.allow_frequent` is on; and one that never fires again, which would silently end
+/// the board's posts.
+pub fn check_schedule(
+    what: &str,
+    schedule: &Schedule,
+    zone: &TimeZone,
+    now: DateTime<Utc>,
+    rules: &ScheduleSettings,
+) -> Result<(), ServiceError> {
+    if let Some(frequent) = rules.refuses(schedule) {
+        return Err(ServiceError::rejected(format!(
+            "the {what} schedule {frequent} A {what} may be posted at most once an hour."
+        )));
+    }
+    if schedule.next_after(zone, now).is_none() {
+        return Err(ServiceError::rejected(format!(
+            "the {what} schedule `{}` never fires after {}: no date to come matches its day, \
+             month, weekday (and year) fields; check them, e.g. `0 0 9 * * Mon` for Mondays \
+             09:00",
+            schedule.written(),
+            format_long_date(zone.today(now)),
+        )));
+    }
+    Ok(())
+}
+
+/// Set the board's digest and reminder schedules, each checked by [`check_schedule`] in the
+/// board's time zone as it is when the change is saved.
+pub async fn change_schedules(
+    store: &Store,
+    board_id: i64,
+    author: &Author<'_>,
+    schedules: &NewSchedules,
+    rules: &ScheduleSettings,
+) -> Result<BoardChange, ServiceError> {
+    change_board(store, board_id, author, |board| {
+        for (what, schedule) in schedules.given() {
+            check_schedule(what, schedule, &board.settings.time_zone, author.at, rules)?;
+        }
+        if let Some(digest) = &schedules.digest {
+            board.settings.digest_schedule = digest.clone();
+        }
+        if let Some(reminder) = &schedules.reminder {
+            board.settings.reminder_schedule = reminder.clone();
+        }
+        Ok(())
     })
     .await
 }

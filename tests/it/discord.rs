@@ -934,13 +934,14 @@ async fn setup_meetings_and_edits_through_the_secretariat() {
         )
         .await;
     assert!(cron.text().contains("cron"), "{}", cron.text());
-    let schedule = bot
+    let preview = bot
         .run(
             ADMIN,
             "setup schedule",
             json!([s("reminders", "0 30 8 * * Tue")]),
         )
         .await;
+    let schedule = bot.press(ADMIN, &preview, "Save").await;
     assert!(
         schedule.text().contains("Schedules saved") && schedule.text().contains("Tue"),
         "{}",

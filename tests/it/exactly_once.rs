@@ -415,8 +415,36 @@ async fn a_post_that_cannot_be_built_is_retried_at_a_bounded_rate_then_reported(
     assert!(poster.sent().is_empty());
 }
 
+async fn a_schedule_that_fires_twice_a_day_posts_twice_and_a_zone_move_repeats_neither(db: TestDb) {
+    let b = board(&db.store, "north", "Europe/London").await;
+    let b = edit(&db.store, &b, |s| {
+        s.reminder_schedule = Schedule::parse("0 0 9,17 * * *").unwrap();
+    })
+    .await;
+    let clock = Arc::new(FixedClock::new(utc(2026, 11, 2, 9, 0)));
+    let poster = Arc::new(ChannelPoster::default());
+    let r = runner(&db.store, &clock, &poster, "one");
+    let morning = r.run_due(clock.now()).await.unwrap();
+    clock.set(utc(2026, 11, 2, 17, 0));
+    let evening = r.run_due(clock.now()).await.unwrap();
+    let occasions: Vec<String> = morning
+        .iter()
+        .chain(&evening)
+        .filter(|r| r.job == Job::Reminder)
+        .map(|r| r.occasion.clone())
+        .collect();
+    assert_eq!(occasions, ["day:2026-11-02 09:00:00", "day:2026-11-02 17:00:00"]);
+    // Paris: 17:00 there was 16:00 UTC, already past; it is the same occasion.
+    edit(&db.store, &b, |s| s.time_zone = Zone::parse("Europe/Paris").unwrap()).await;
+    clock.set(utc(2026, 11, 2, 17, 30));
+    let after = r.run_due(clock.now()).await.unwrap();
+    assert!(after.is_empty(), "{after:?}");
+    assert_eq!(poster.sent_of(Job::Reminder).len(), 2);
+}
+
 on_both_backends!(
     moving_the_zone_schedule_or_channel_never_posts_an_occasion_twice,
+    a_schedule_that_fires_twice_a_day_posts_twice_and_a_zone_move_repeats_neither,
     a_post_that_fails_part_way_resumes_from_the_first_unconfirmed_message,
     a_post_that_cannot_be_built_is_retried_at_a_bounded_rate_then_reported,
 );
@@ -669,12 +697,6 @@ async fn every_setup_command_that_moves_a_post_wakes_the_scheduler() {
         ),
         ("setup timezone", json!([text("zone", "Europe/Paris")]), json!({}), "Europe/Paris"),
         (
-            "setup schedule",
-            json!([text("reminders", "0 30 8 * * Tue")]),
-            json!({}),
-            "Schedules saved",
-        ),
-        (
             "setup reminders",
             json!([{"name": "due_within_days", "type": 4, "value": 21}]),
             json!({}),
@@ -714,6 +736,15 @@ async fn every_setup_command_that_moves_a_post_wakes_the_scheduler() {
             "/{command} did not wake the scheduler"
         );
     }
+    // A schedule is saved when its preview's Save is pressed; that wakes it too.
+    let preview = bot
+        .run(ADMIN, "setup schedule", json!([text("reminders", "0 30 8 * * Tue")]))
+        .await;
+    let before = bot.wakeup.changes();
+    assert_eq!(bot.wakeup.changes(), before, "a preview changes nothing");
+    let saved = bot.press(ADMIN, &preview, "Save").await;
+    assert!(saved.text().starts_with("Schedules saved."), "{}", saved.text());
+    assert!(bot.wakeup.changes() > before, "saving a schedule did not wake the scheduler");
     bot.stop().await;
 }
 

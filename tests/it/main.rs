@@ -13,6 +13,7 @@ mod import;
 mod layering;
 mod operations;
 mod schedule;
+mod schedules_meant;
 mod settings_history;
 mod store_contract;
 mod support;

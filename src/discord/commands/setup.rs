@@ -5,12 +5,12 @@ use poise::serenity_prelude as serenity;
 use super::{author_tag, private};
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::format::{list_reply, no_pings, setting_line};
-use crate::discord::{current_board, BotError, Context};
+use crate::discord::{current_board, telemetry, BotError, Context};
 use crate::domain::{
     Board, BoardSlug, Schedule, TimeZone, Webhook, WebhookKind, WebhookUrl, YearStartMonth,
 };
 use crate::services::actions::Author;
-use crate::services::settings::{self, change_board};
+use crate::services::settings::{self, change_board, NewSchedules};
 use crate::services::ServiceError;
 
 /// Configure the board for this server: which board, channels, roles, time zone, reminders.
@@ -273,7 +273,15 @@ pub async fn officers(
     Ok(())
 }
 
+/// How long a schedule preview waits for Save or Cancel: well inside the 15 minutes Discord
+/// lets the bot edit its reply.
+const CONFIRM_WAIT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
 /// Set when the digest and reminders are posted (cron in the board's time zone).
+///
+/// Nothing is saved at once: a schedule that cannot be saved is refused with the reason and
+/// what was probably meant, and one that can is shown as its next three times in board time,
+/// with Save and Cancel buttons.
 #[poise::command(slash_command, guild_only)]
 pub async fn schedule(
     ctx: Context<'_>,
@@ -296,23 +304,155 @@ pub async fn schedule(
             .transpose()
             .map_err(|e| BotError::user(format!("{e}.")))
     };
-    let (digest, reminders) = (parse(&digest)?, parse(&reminders)?);
-    let board = save(ctx, &board, |b| {
-        if let Some(schedule) = &digest {
-            b.settings.digest_schedule = schedule.clone();
+    let schedules = NewSchedules {
+        digest: parse(&digest)?,
+        reminder: parse(&reminders)?,
+    };
+    let now = ctx.data().clock.now();
+    let zone = &board.settings.time_zone;
+    for (what, schedule) in schedules.given() {
+        settings::check_schedule(what, schedule, zone, now, &ctx.data().schedule)?;
+    }
+
+    let save_id = format!("{}-save", ctx.id());
+    let cancel_id = format!("{}-cancel", ctx.id());
+    let buttons = vec![serenity::CreateActionRow::Buttons(vec![
+        serenity::CreateButton::new(&save_id)
+            .label("Save")
+            .style(serenity::ButtonStyle::Success),
+        serenity::CreateButton::new(&cancel_id)
+            .label("Cancel")
+            .style(serenity::ButtonStyle::Secondary),
+    ])];
+    let reply = ctx
+        .send(private(preview(&schedules, zone, now)).components(buttons))
+        .await?;
+    let (save, cancel) = (save_id.clone(), cancel_id);
+    let pressed = telemetry::waiting_for_person(
+        ctx,
+        serenity::ComponentInteractionCollector::new(ctx.serenity_context())
+            .author_id(ctx.author().id)
+            .filter(move |press| press.data.custom_id == save || press.data.custom_id == cancel)
+            .timeout(CONFIRM_WAIT)
+            .next(),
+    )
+    .await;
+    let Some(press) = pressed else {
+        reply
+            .edit(
+                ctx,
+                private("Not saved: no answer within 10 minutes. Run `/setup schedule` again.")
+                    .components(Vec::new()),
+            )
+            .await?;
+        return Ok(());
+    };
+    let answer = |text: String| {
+        serenity::CreateInteractionResponse::UpdateMessage(
+            serenity::CreateInteractionResponseMessage::new()
+                .content(crate::discord::format::fit(
+                    &text,
+                    crate::discord::format::limits::CONTENT,
+                ))
+                .allowed_mentions(no_pings())
+                .components(Vec::new()),
+        )
+    };
+    if press.data.custom_id != save_id {
+        press
+            .create_response(
+                ctx,
+                answer("Not saved; the schedules are as they were.".into()),
+            )
+            .await?;
+        return Ok(());
+    }
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let saved = settings::change_schedules(
+        &ctx.data().store,
+        board.id,
+        &author,
+        &schedules,
+        &ctx.data().schedule,
+    )
+    .await;
+    let board = match saved {
+        Ok(change) => change.after,
+        Err(e) => {
+            // The board changed meanwhile (or the database failed): the press is answered and
+            // the error is reported as every command's is.
+            press
+                .create_response(ctx, serenity::CreateInteractionResponse::Acknowledge)
+                .await?;
+            return Err(e.into());
         }
-        if let Some(schedule) = &reminders {
-            b.settings.reminder_schedule = schedule.clone();
-        }
-    })
-    .await?;
+    };
     ctx.data().schedule_changed.wake();
-    ctx.send(private(format!(
-        "Schedules saved.\n{}",
-        describe_with_times(&board, ctx.data().clock.now())
-    )))
-    .await?;
+    press
+        .create_response(
+            ctx,
+            answer(format!(
+                "Schedules saved.\n{}",
+                describe_with_times(&board, ctx.data().clock.now())
+            )),
+        )
+        .await?;
     Ok(())
+}
+
+/// The schedules about to be saved and when each would post next, in board time.
+fn preview(
+    schedules: &NewSchedules,
+    zone: &TimeZone,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let lines: Vec<String> = schedules
+        .given()
+        .map(|(what, schedule)| {
+            format!(
+                "• {} schedule `{}` — next: {}",
+                capitalised(what),
+                schedule.written(),
+                next_times(schedule, zone, now)
+            )
+        })
+        .collect();
+    format!(
+        "Save these schedules? Times are in {zone}.\n{}",
+        lines.join("\n")
+    )
+}
+
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The next three times a schedule posts, in the board's local time (to the second only when
+/// the schedule posts at seconds other than :00).
+fn next_times(schedule: &Schedule, zone: &TimeZone, now: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike as _;
+    let times = schedule.upcoming(zone, now, 3);
+    let format = if times.iter().any(|t| t.second() != 0) {
+        "%a %-d %b %Y %H:%M:%S"
+    } else {
+        "%a %-d %b %Y %H:%M"
+    };
+    if times.is_empty() {
+        return "never".into();
+    }
+    times
+        .iter()
+        .map(|t| t.with_timezone(&zone.0).format(format).to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Slack and Microsoft Teams webhooks the digest is mirrored to.
@@ -467,25 +607,14 @@ pub async fn board(ctx: Context<'_>) -> Result<(), BotError> {
 /// The settings plus the next few posting times, in the board's local time.
 pub fn describe_with_times(board: &Board, now: chrono::DateTime<chrono::Utc>) -> String {
     let tz = &board.settings.time_zone;
-    let times = |schedule: &Schedule| {
-        schedule
-            .upcoming(tz, now, 3)
-            .iter()
-            .map(|t| {
-                t.with_timezone(&tz.0)
-                    .format("%a %-d %b %Y %H:%M")
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     format!(
-        "{}\n• Digest schedule `{}` — next: {}\n• Reminder schedule `{}` — next: {}",
+        "{}\n• Digest schedule `{}` — next: {}\n• Reminder schedule `{}` — next: {}\n\
+         (times in {tz})",
         describe(board),
         board.settings.digest_schedule,
-        times(&board.settings.digest_schedule),
+        next_times(&board.settings.digest_schedule, tz, now),
         board.settings.reminder_schedule,
-        times(&board.settings.reminder_schedule),
+        next_times(&board.settings.reminder_schedule, tz, now),
     )
 }
 

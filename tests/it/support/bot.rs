@@ -325,6 +325,42 @@ impl TestBot {
         self.fake.reply_for(original_token)
     }
 
+    /// Press the button labelled `label` on the bot's message `reply`, as `who`, and return
+    /// what the bot answers (the message replaced, kind 7, or the press acknowledged, 6).
+    pub async fn press(&self, who: u64, reply: &Reply, label: &str) -> Reply {
+        let button = reply.data["components"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row["components"].as_array().into_iter().flatten())
+            .find(|button| button["label"] == label)
+            .unwrap_or_else(|| panic!("no {label} button on {}", reply.data))
+            .clone();
+        let data = json!({"custom_id": button["custom_id"], "component_type": 2});
+        let (id, token, mut payload) =
+            self.fake
+                .interaction_json(GUILD, DIGEST_CHANNEL, who, 3, data);
+        // The message the button is on, as Discord sends it with the press.
+        payload["message"] = json!({
+            "id": id.to_string(),
+            "channel_id": DIGEST_CHANNEL.to_string(),
+            "author": { "id": super::fake_discord::APP_ID.to_string(), "username": "briefing-bot", "discriminator": "0000", "bot": true, "avatar": null, "global_name": null },
+            "content": reply.data["content"],
+            "timestamp": "2010-09-20T10:00:00.000000+00:00",
+            "edited_timestamp": null,
+            "tts": false,
+            "mention_everyone": false,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": false,
+            "type": 20,
+            "flags": 64,
+        });
+        self.fake.send_interaction(payload, &token).await
+    }
+
     /// Run a slash command and also return its interaction token (for modals).
     pub async fn run_with_token(&self, who: u64, command: &str, options: Value) -> (Reply, String) {
         let data = self.data(command, options, json!({}));

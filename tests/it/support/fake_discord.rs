@@ -147,7 +147,8 @@ impl Guild {
 /// The bot's answer to one interaction.
 #[derive(Debug, Clone, Default)]
 pub struct Reply {
-    /// The callback's type: 4 message, 5 deferred, 8 autocomplete, 9 modal.
+    /// The callback's type: 4 message, 5 deferred, 6 button acknowledged, 7 message updated,
+    /// 8 autocomplete, 9 modal.
     pub kind: u64,
     /// The callback's data (the message, choices or modal).
     pub data: Value,
@@ -164,7 +165,8 @@ impl Reply {
     /// Every message of the reply: the callback's (if it carried one) and the follow-ups.
     pub fn messages(&self) -> Vec<&Value> {
         let mut all = Vec::new();
-        if self.kind == 4 {
+        // 4 answers with a message; 7 replaces the message a pressed button was on.
+        if self.kind == 4 || self.kind == 7 {
             all.push(&self.data);
         }
         all.extend(self.followups.iter());
