@@ -85,7 +85,13 @@ async fn boards(store: &Store, due: DateTime<Utc>) {
     }
 }
 
-fn start(binary: &std::path::Path, url: &str, fake: &FakeDiscord, shards: &str, total: u32) -> Child {
+fn start(
+    binary: &std::path::Path,
+    url: &str,
+    fake: &FakeDiscord,
+    shards: &str,
+    total: u32,
+) -> Child {
     Command::new(binary)
         .args(["--database-url", url, "run"])
         .env("DISCORD_TOKEN", TOKEN)
@@ -186,7 +192,11 @@ async fn round(admin: &str, binary: &std::path::Path, processes: u32) {
     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .execute(&pool)
         .await;
-    assert_eq!(first_seen.len(), BOARDS as usize, "every board's digest was posted");
+    assert_eq!(
+        first_seen.len(),
+        BOARDS as usize,
+        "every board's digest was posted"
+    );
     assert_eq!(twice, 0, "no digest was posted twice");
 }
 

@@ -225,8 +225,7 @@ impl Poster for BoardPoster {
                     }
                     sending.start(part).await?;
                     let nonce = sending.nonce(part);
-                    match delivery::discord::send_one(&self.http, channel, message, &nonce).await
-                    {
+                    match delivery::discord::send_one(&self.http, channel, message, &nonce).await {
                         Ok(id) => sending.confirm(part, &id).await?,
                         Err(e) => {
                             // Discord refused it (rate limit, bad request): it has no such

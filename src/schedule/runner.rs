@@ -81,11 +81,8 @@ impl Job {
         let subject = self.subject_at(board, at);
         let tz = &board.settings.time_zone;
         // A quarter is the longest subject: look no further back than that.
-        let before = schedule.latest_at_or_before(
-            tz,
-            at - Duration::seconds(1),
-            at - Duration::days(93),
-        );
+        let before =
+            schedule.latest_at_or_before(tz, at - Duration::seconds(1), at - Duration::days(93));
         let after = schedule.next_after(tz, at);
         let shared = [before, after]
             .into_iter()
@@ -337,7 +334,10 @@ impl<P: Poster> Runner<P> {
             let now = self.clock.now();
             if let Err(e) = self.run_due(now).await {
                 self.count_database_error(&e);
-                tracing::error!(error = format!("{e:#}"), "scheduler pass failed; will retry at the next wake-up");
+                tracing::error!(
+                    error = format!("{e:#}"),
+                    "scheduler pass failed; will retry at the next wake-up"
+                );
             }
             let next = match self.next_wake(now).await {
                 Ok(next) => next,
@@ -484,15 +484,10 @@ impl<P: Poster> Runner<P> {
                 }
                 continue;
             }
-            let pass = AssertUnwindSafe(self.claim_and_deliver(
-                board,
-                job,
-                &lapsed.key,
-                now,
-                reports,
-            ))
-            .catch_unwind()
-            .await;
+            let pass =
+                AssertUnwindSafe(self.claim_and_deliver(board, job, &lapsed.key, now, reports))
+                    .catch_unwind()
+                    .await;
             match pass {
                 Ok(result) => result?,
                 Err(panic) => {
@@ -566,9 +561,15 @@ impl<P: Poster> Runner<P> {
         };
         let worker = &self.settings.worker;
         let now = self.clock.now();
-        let attempt = u32::try_from(claim.earlier_attempts).unwrap_or(u32::MAX).saturating_add(1);
+        let attempt = u32::try_from(claim.earlier_attempts)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
         let record = AttemptRecord {
-            outcome: if attempt < self.settings.max_attempts { "retry" } else { "failed" },
+            outcome: if attempt < self.settings.max_attempts {
+                "retry"
+            } else {
+                "failed"
+            },
             http_status: None,
             detail: Some(&error),
         };
@@ -630,18 +631,19 @@ impl<P: Poster> Runner<P> {
         let mut attempt = u32::try_from(claim.earlier_attempts).unwrap_or(u32::MAX);
         loop {
             attempt = attempt.saturating_add(1);
-            let result = AssertUnwindSafe(self.poster.deliver(board, destination, &post, &mut sending))
-                .catch_unwind()
-                .await
-                .unwrap_or_else(|panic| {
-                    Err(DeliveryError::Permanent {
-                        status: None,
-                        detail: format!(
-                            "the scheduler hit a bug while sending: {}",
-                            panic_message(panic.as_ref())
-                        ),
-                    })
-                });
+            let result =
+                AssertUnwindSafe(self.poster.deliver(board, destination, &post, &mut sending))
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(|panic| {
+                        Err(DeliveryError::Permanent {
+                            status: None,
+                            detail: format!(
+                                "the scheduler hit a bug while sending: {}",
+                                panic_message(panic.as_ref())
+                            ),
+                        })
+                    });
             let now = self.clock.now();
             if sending.lost_claim() {
                 tracing::warn!(board = %board.slug, job = job.as_str(), destination, attempt, outcome = "failed", "scheduled post: lost the claim to another process; leaving the post to it");
@@ -734,7 +736,10 @@ impl<P: Poster + 'static> Runner<P> {
                 Ok(()) => return,
                 Err(e) if e.is_panic() => {
                     self.metrics.scheduler_restarted();
-                    tracing::error!(error = panic_message(e.into_panic().as_ref()), "the scheduler stopped on a bug; starting it again");
+                    tracing::error!(
+                        error = panic_message(e.into_panic().as_ref()),
+                        "the scheduler stopped on a bug; starting it again"
+                    );
                     if *shutdown.borrow() {
                         return;
                     }

@@ -114,7 +114,8 @@ impl Sending {
     /// The destination answered that it did not take message `part` (a refusal, not a lost
     /// answer): the next attempt sends it without looking for it first.
     pub fn not_sent(&mut self, part: u32) {
-        self.parts.retain(|p| p.part != part || p.message_id.is_some());
+        self.parts
+            .retain(|p| p.part != part || p.message_id.is_some());
     }
 
     /// Record that the destination confirmed message `part` as `message_id`. A failure to

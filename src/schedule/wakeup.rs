@@ -25,7 +25,8 @@ impl Wakeup {
     /// Tell the scheduler a board's schedule, time zone, channels, webhooks or meetings
     /// changed, so it recomputes its next wake-up now.
     pub fn wake(&self) {
-        self.0.send_modify(|changes| *changes = changes.wrapping_add(1));
+        self.0
+            .send_modify(|changes| *changes = changes.wrapping_add(1));
     }
 
     /// How many changes have been signalled (for tests and logs).

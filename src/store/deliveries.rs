@@ -328,16 +328,18 @@ impl Store {
             .await)?;
         Ok(rows
             .into_iter()
-            .map(|(post_id, board_id, job, occasion, destination, due_at)| LapsedPost {
-                post_id,
-                key: PostKey {
-                    board_id,
-                    job,
-                    occasion,
-                    destination,
-                    due_at: due_at.0,
+            .map(
+                |(post_id, board_id, job, occasion, destination, due_at)| LapsedPost {
+                    post_id,
+                    key: PostKey {
+                        board_id,
+                        job,
+                        occasion,
+                        destination,
+                        due_at: due_at.0,
+                    },
                 },
-            })
+            )
             .collect())
     }
 
@@ -490,7 +492,8 @@ impl Store {
         board_id: Option<i64>,
         limit: u32,
     ) -> Result<Vec<DeliveryRecord>, StoreError> {
-        let rows: Vec<DeliveryRow> = on_pool!(self.pool(), |p| sqlx::query_as(
+        let rows: Vec<DeliveryRow> = on_pool!(self.pool(), |p| {
+            sqlx::query_as(
             "SELECT p.id, b.slug, p.job, COALESCE(p.occasion, '') AS occasion, p.destination, p.due_at, p.state, \
              p.attempts, (SELECT COUNT(*) FROM posted_messages m WHERE m.post_id = p.id \
              AND m.message_id IS NOT NULL) AS messages_confirmed, \
@@ -500,7 +503,8 @@ impl Store {
         .bind(board_id.unwrap_or(-1))
         .bind(limit as i64)
         .fetch_all(p)
-        .await)?;
+        .await
+        })?;
         rows.into_iter()
             .map(|row| {
                 Ok(DeliveryRecord {

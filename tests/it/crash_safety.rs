@@ -120,11 +120,16 @@ async fn killed_between_claim_and_send_the_reminder_is_posted_once_by_another_pr
     assert!(fake.channel_messages(REMINDER_CHANNEL).is_empty());
 
     let second = RunningBot::start(&fake, &db.url, &[], &SHORT_LEASE);
-    second.wait_for_line("posting the reminder", is_sent("reminder")).await;
+    second
+        .wait_for_line("posting the reminder", is_sent("reminder"))
+        .await;
     assert_eq!(fake.channel_messages(REMINDER_CHANNEL).len(), 1);
     let log = db.store.deliveries(None, 10).await.unwrap();
     let reminder = log.iter().find(|d| d.job == "reminder").unwrap();
-    assert_eq!((reminder.state.as_str(), reminder.messages_confirmed), ("sent", 1));
+    assert_eq!(
+        (reminder.state.as_str(), reminder.messages_confirmed),
+        ("sent", 1)
+    );
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
 
@@ -144,13 +149,19 @@ async fn killed_between_send_and_record_a_takeover_after_the_nonce_window_finds_
     fake.advance_clock(Duration::from_secs(600));
 
     let second = RunningBot::start(&fake, &db.url, &[], &SHORT_LEASE);
-    second.wait_for_line("finishing the reminder", is_sent("reminder")).await;
+    second
+        .wait_for_line("finishing the reminder", is_sent("reminder"))
+        .await;
     let found = second.json_lines().iter().any(|l| {
         l["message"]
             .as_str()
             .is_some_and(|m| m.starts_with("found a message sent before a crash"))
     });
-    assert!(found, "the takeover looked first:\n{}", second.lines().join("\n"));
+    assert!(
+        found,
+        "the takeover looked first:\n{}",
+        second.lines().join("\n")
+    );
     assert_eq!(
         fake.channel_messages(REMINDER_CHANNEL).len(),
         1,
@@ -158,7 +169,10 @@ async fn killed_between_send_and_record_a_takeover_after_the_nonce_window_finds_
     );
     let log = db.store.deliveries(None, 10).await.unwrap();
     let reminder = log.iter().find(|d| d.job == "reminder").unwrap();
-    assert_eq!((reminder.state.as_str(), reminder.messages_confirmed), ("sent", 1));
+    assert_eq!(
+        (reminder.state.as_str(), reminder.messages_confirmed),
+        ("sent", 1)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,13 +198,19 @@ async fn killed_between_the_messages_of_a_digest_each_message_appears_once() {
     fake.advance_clock(Duration::from_secs(600));
 
     let second = RunningBot::start(&fake, &db.url, &[], &SHORT_LEASE);
-    second.wait_for_line("finishing the digest", is_sent("digest")).await;
+    second
+        .wait_for_line("finishing the digest", is_sent("digest"))
+        .await;
     let log = db.store.deliveries(None, 10).await.unwrap();
     let digest = log.iter().find(|d| d.job == "digest").unwrap();
     assert_eq!(digest.state, "sent");
     let posted = bodies(&fake, DIGEST_CHANNEL);
     assert!(digest.messages_confirmed >= 2, "{digest:?}");
-    assert_eq!(posted.len() as i64, digest.messages_confirmed, "{posted:#?}");
+    assert_eq!(
+        posted.len() as i64,
+        digest.messages_confirmed,
+        "{posted:#?}"
+    );
     assert_no_repeats(&posted);
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
@@ -202,7 +222,9 @@ async fn moving_the_zone_and_the_schedule_between_processes_posts_no_occasion_tw
     };
     let fake = FakeDiscord::start(vec![guild()]).await;
     let mut first = RunningBot::start(&fake, &db.url, &[], &SHORT_LEASE);
-    first.wait_for_line("posting the reminder", is_sent("reminder")).await;
+    first
+        .wait_for_line("posting the reminder", is_sent("reminder"))
+        .await;
     assert!(first.terminate().await);
     // Inside the catch-up window, the reminder moves an hour east and an hour later: this
     // week's reminder falls due again at a new instant (or, early on a Monday, last week's is
@@ -218,7 +240,12 @@ async fn moving_the_zone_and_the_schedule_between_processes_posts_no_occasion_tw
     })
     .await
     .unwrap();
-    let second = RunningBot::start(&fake, &db.url, &["--ops-listen", "127.0.0.1:0"], &SHORT_LEASE);
+    let second = RunningBot::start(
+        &fake,
+        &db.url,
+        &["--ops-listen", "127.0.0.1:0"],
+        &SHORT_LEASE,
+    );
     let serving = second
         .wait_for_line("naming the ops address", |l| {
             l["message"] == "serving /healthz and /metrics"
@@ -233,7 +260,10 @@ async fn moving_the_zone_and_the_schedule_between_processes_posts_no_occasion_tw
         if !health["scheduler"]["last_pass"].is_null() {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no scheduler pass: {body}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no scheduler pass: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let log = db.store.deliveries(None, 10).await.unwrap();

@@ -13,7 +13,9 @@ use tokio::sync::Notify;
 
 use briefing_bot::clock::{Clock, FixedClock, Sleep};
 use briefing_bot::delivery::DeliveryError;
-use briefing_bot::domain::{Board, BoardSettings, BoardSlug, ChatSettings, Schedule, TimeZone as Zone};
+use briefing_bot::domain::{
+    Board, BoardSettings, BoardSlug, ChatSettings, Schedule, TimeZone as Zone,
+};
 use briefing_bot::monitoring::{Health, Heartbeat, Metrics};
 use briefing_bot::schedule::runner::{PostReport, PosterFuture};
 use briefing_bot::schedule::{Job, Poster, Runner, RunnerSettings, Sending, Wakeup};
@@ -110,7 +112,10 @@ impl Poster for ChannelPoster {
                 Job::Digest | Job::MeetingBrief => board.chat.digest_channel,
                 Job::Reminder => board.chat.reminder_channel,
             };
-            channel.map(|c| format!("discord:{c}")).into_iter().collect()
+            channel
+                .map(|c| format!("discord:{c}"))
+                .into_iter()
+                .collect()
         })
     }
 
@@ -248,13 +253,19 @@ async fn moving_the_zone_schedule_or_channel_never_posts_an_occasion_twice(db: T
 
     // Honolulu: 09:00 on this Monday is still ahead (19:00 UTC), so the latest reminder due
     // there is last Monday's — older than the one posted, and never posted late.
-    edit(&db.store, &b, |s| s.time_zone = Zone::parse("Pacific/Honolulu").unwrap()).await;
+    edit(&db.store, &b, |s| {
+        s.time_zone = Zone::parse("Pacific/Honolulu").unwrap()
+    })
+    .await;
     clock.set(utc(2026, 11, 2, 9, 45));
     let after_west = r.run_due(clock.now()).await.unwrap();
     assert!(after_west.is_empty(), "{after_west:?}");
 
     // New York: 09:00 there on the same Monday is 14:00 UTC, a new instant for the same day.
-    edit(&db.store, &b, |s| s.time_zone = Zone::parse("America/New_York").unwrap()).await;
+    edit(&db.store, &b, |s| {
+        s.time_zone = Zone::parse("America/New_York").unwrap()
+    })
+    .await;
     clock.set(utc(2026, 11, 2, 14, 30));
     let after_zone = r.run_due(clock.now()).await.unwrap();
     // A later hour on the same days (a digest posted on the 1st reviews the quarter just
@@ -294,10 +305,15 @@ async fn moving_the_zone_schedule_or_channel_never_posts_an_occasion_twice(db: T
     let next = r.run_due(clock.now()).await.unwrap();
     assert_eq!(sent_reports(&next, Job::Reminder), 1, "{next:?}");
     let reminders = poster.sent_of(Job::Reminder);
-    assert_eq!(reminders[1].destination, format!("discord:{}", REMINDERS + 10));
+    assert_eq!(
+        reminders[1].destination,
+        format!("discord:{}", REMINDERS + 10)
+    );
     assert_eq!(reminders[1].due_at, utc(2026, 11, 9, 21, 0));
     let log = db.store.deliveries(Some(b.id), 10).await.unwrap();
-    assert!(log.iter().any(|d| d.occasion == "day:2026-11-09" && d.state == "sent"));
+    assert!(log
+        .iter()
+        .any(|d| d.occasion == "day:2026-11-09" && d.state == "sent"));
 }
 
 async fn a_post_that_fails_part_way_resumes_from_the_first_unconfirmed_message(db: TestDb) {
@@ -318,10 +334,17 @@ async fn a_post_that_fails_part_way_resumes_from_the_first_unconfirmed_message(d
     let digest = reports.iter().find(|r| r.job == Job::Digest).unwrap();
     assert_eq!(digest.outcome, PostOutcome::Failed, "{reports:?}");
     let parts: Vec<u32> = poster.sent_of(Job::Digest).iter().map(|s| s.part).collect();
-    assert_eq!(parts, [0], "message 1 sent once, never repeated by the retries");
+    assert_eq!(
+        parts,
+        [0],
+        "message 1 sent once, never repeated by the retries"
+    );
     let log = db.store.deliveries(Some(b.id), 10).await.unwrap();
     let entry = log.iter().find(|d| d.job == "digest").unwrap();
-    assert_eq!((entry.state.as_str(), entry.messages_confirmed), ("failed", 1));
+    assert_eq!(
+        (entry.state.as_str(), entry.messages_confirmed),
+        ("failed", 1)
+    );
 
     // A post interrupted the same way, then taken over: the new holder sends only 2 and 3.
     let b2 = board(&db.store, "south", "Europe/London").await;
@@ -341,7 +364,13 @@ async fn a_post_that_fails_part_way_resumes_from_the_first_unconfirmed_message(d
         .unwrap();
     assert!(db
         .store
-        .start_part(claim.post_id, 0, "died", clock.now(), clock.now() + Duration::minutes(5))
+        .start_part(
+            claim.post_id,
+            0,
+            "died",
+            clock.now(),
+            clock.now() + Duration::minutes(5)
+        )
         .await
         .unwrap());
     db.store
@@ -393,7 +422,10 @@ async fn a_post_that_cannot_be_built_is_retried_at_a_bounded_rate_then_reported(
     }
     let log = db.store.deliveries(Some(b.id), 10).await.unwrap();
     let reminder = log.iter().find(|d| d.job == "reminder").unwrap();
-    assert_eq!(reminder.state, "failed", "given up, not left claimed: {log:?}");
+    assert_eq!(
+        reminder.state, "failed",
+        "given up, not left claimed: {log:?}"
+    );
     assert_eq!(reminder.attempts, 5);
     assert!(
         reminder
@@ -410,7 +442,10 @@ async fn a_post_that_cannot_be_built_is_retried_at_a_bounded_rate_then_reported(
         .into_iter()
         .map(|a| a.0)
         .collect();
-    let gaps: Vec<i64> = tries.windows(2).map(|w| (w[1] - w[0]).num_minutes()).collect();
+    let gaps: Vec<i64> = tries
+        .windows(2)
+        .map(|w| (w[1] - w[0]).num_minutes())
+        .collect();
     assert_eq!(gaps, [1, 2, 4, 8], "waits double from a minute: {tries:?}");
     assert!(poster.sent().is_empty());
 }
@@ -433,9 +468,15 @@ async fn a_schedule_that_fires_twice_a_day_posts_twice_and_a_zone_move_repeats_n
         .filter(|r| r.job == Job::Reminder)
         .map(|r| r.occasion.clone())
         .collect();
-    assert_eq!(occasions, ["day:2026-11-02 09:00:00", "day:2026-11-02 17:00:00"]);
+    assert_eq!(
+        occasions,
+        ["day:2026-11-02 09:00:00", "day:2026-11-02 17:00:00"]
+    );
     // Paris: 17:00 there was 16:00 UTC, already past; it is the same occasion.
-    edit(&db.store, &b, |s| s.time_zone = Zone::parse("Europe/Paris").unwrap()).await;
+    edit(&db.store, &b, |s| {
+        s.time_zone = Zone::parse("Europe/Paris").unwrap()
+    })
+    .await;
     clock.set(utc(2026, 11, 2, 17, 30));
     let after = r.run_due(clock.now()).await.unwrap();
     assert!(after.is_empty(), "{after:?}");
@@ -486,7 +527,11 @@ async fn a_lapsed_claim_is_finished_within_the_catch_up_window_and_given_up_afte
     let log = db.store.deliveries(Some(b.id), 10).await.unwrap();
     let old = log.iter().find(|d| d.occasion == "day:2026-10-05").unwrap();
     assert_eq!(old.state, "failed");
-    assert!(old.last_error.as_deref().unwrap().contains("7-day catch-up window"));
+    assert!(old
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("7-day catch-up window"));
     // Given up means reported: the board's admins hear of it with the next post.
     let unreported = db.store.unreported_failures(b.id).await.unwrap();
     assert_eq!(unreported.len(), 1);
@@ -506,18 +551,26 @@ async fn a_panic_on_one_board_does_not_stop_the_others() {
     let r = runner(&db.store, &clock, &poster, "one");
     let reports = r.run_due(clock.now()).await.unwrap();
     assert!(
-        reports
-            .iter()
-            .any(|r| r.board == "north" && r.job == Job::Reminder && r.outcome == PostOutcome::Sent),
+        reports.iter().any(|r| r.board == "north"
+            && r.job == Job::Reminder
+            && r.outcome == PostOutcome::Sent),
         "{reports:?}"
     );
     // The panic is an attempt like any failure to build: recorded, and retried later.
-    let apple = db.store.board(&BoardSlug::parse("apple").unwrap()).await.unwrap().unwrap();
+    let apple = db
+        .store
+        .board(&BoardSlug::parse("apple").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     let log = db.store.deliveries(Some(apple.id), 10).await.unwrap();
     let reminder = log.iter().find(|d| d.job == "reminder").unwrap();
     assert_eq!((reminder.state.as_str(), reminder.attempts), ("claimed", 1));
     let attempts = db.store.attempts_of(reminder.post_id).await.unwrap();
-    assert!(attempts[0].3.as_deref().unwrap().contains("injected panic"), "{attempts:?}");
+    assert!(
+        attempts[0].3.as_deref().unwrap().contains("injected panic"),
+        "{attempts:?}"
+    );
 }
 
 /// A clock whose sleeps last until the test moves it: a runner's `run` then waits exactly as
@@ -639,7 +692,11 @@ async fn a_runner_that_dies_is_restarted_and_health_shows_its_passes() {
         heartbeat.last_pass().is_some()
     })
     .await;
-    assert_eq!(poster.sent_of(Job::Reminder).len(), 1, "the restarted runner posted");
+    assert_eq!(
+        poster.sent_of(Job::Reminder).len(),
+        1,
+        "the restarted runner posted"
+    );
     assert_eq!(
         series(&metrics.encode(), "briefing_bot_scheduler_restarts_total"),
         Some(1.0)
@@ -659,7 +716,10 @@ async fn a_runner_that_dies_is_restarted_and_health_shows_its_passes() {
     let readiness = health.check().await;
     assert!(!readiness.is_ready());
     let problems = readiness.problems().join("\n");
-    assert!(problems.contains("scheduler: no pass completed since"), "{problems}");
+    assert!(
+        problems.contains("scheduler: no pass completed since"),
+        "{problems}"
+    );
 }
 
 struct AllConnected;
@@ -695,7 +755,12 @@ async fn every_setup_command_that_moves_a_post_wakes_the_scheduler() {
             channels,
             "Channels saved",
         ),
-        ("setup timezone", json!([text("zone", "Europe/Paris")]), json!({}), "Europe/Paris"),
+        (
+            "setup timezone",
+            json!([text("zone", "Europe/Paris")]),
+            json!({}),
+            "Europe/Paris",
+        ),
         (
             "setup reminders",
             json!([{"name": "due_within_days", "type": 4, "value": 21}]),
@@ -738,13 +803,24 @@ async fn every_setup_command_that_moves_a_post_wakes_the_scheduler() {
     }
     // A schedule is saved when its preview's Save is pressed; that wakes it too.
     let preview = bot
-        .run(ADMIN, "setup schedule", json!([text("reminders", "0 30 8 * * Tue")]))
+        .run(
+            ADMIN,
+            "setup schedule",
+            json!([text("reminders", "0 30 8 * * Tue")]),
+        )
         .await;
     let before = bot.wakeup.changes();
     assert_eq!(bot.wakeup.changes(), before, "a preview changes nothing");
     let saved = bot.press(ADMIN, &preview, "Save").await;
-    assert!(saved.text().starts_with("Schedules saved."), "{}", saved.text());
-    assert!(bot.wakeup.changes() > before, "saving a schedule did not wake the scheduler");
+    assert!(
+        saved.text().starts_with("Schedules saved."),
+        "{}",
+        saved.text()
+    );
+    assert!(
+        bot.wakeup.changes() > before,
+        "saving a schedule did not wake the scheduler"
+    );
     bot.stop().await;
 }
 
@@ -789,7 +865,10 @@ async fn a_post_made_by_release_0_1_is_not_made_again_after_the_upgrade_on_sqlit
     let url = format!("sqlite://{}", file.display());
     sqlx::any::install_default_drivers();
     let old = sqlx::AnyPool::connect(&url).await.unwrap();
-    sqlx::raw_sql(POSTED_BY_RELEASE_0_1).execute(&old).await.unwrap();
+    sqlx::raw_sql(POSTED_BY_RELEASE_0_1)
+        .execute(&old)
+        .await
+        .unwrap();
     old.close().await;
     the_upgraded_database_keeps_what_was_posted(&url).await;
 }
@@ -801,7 +880,8 @@ async fn a_post_made_by_release_0_1_is_not_made_again_after_the_upgrade_on_postg
     };
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/release-0.1/postgres.sql");
-    db.load_sql(&std::fs::read_to_string(fixture).unwrap()).await;
+    db.load_sql(&std::fs::read_to_string(fixture).unwrap())
+        .await;
     db.load_sql(POSTED_BY_RELEASE_0_1).await;
     the_upgraded_database_keeps_what_was_posted(&db.url).await;
 }

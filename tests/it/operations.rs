@@ -99,11 +99,7 @@ impl RunningBot {
     }
 
     /// Wait (up to 20 s) for a log line that `wanted` accepts.
-    pub(crate) async fn wait_for_line(
-        &self,
-        what: &str,
-        wanted: impl Fn(&Value) -> bool,
-    ) -> Value {
+    pub(crate) async fn wait_for_line(&self, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(line) = self.json_lines().into_iter().find(|l| wanted(l)) {

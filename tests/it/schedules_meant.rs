@@ -312,9 +312,15 @@ async fn a_five_second_schedule_posts_at_every_five_second_mark(db: TestDb) {
         reminder: Some(schedule("*/5 * * * * *")),
         ..Default::default()
     };
-    change_schedules(&db.store, board.id, &author, &every_five_seconds, &frequent_allowed())
-        .await
-        .unwrap();
+    change_schedules(
+        &db.store,
+        board.id,
+        &author,
+        &every_five_seconds,
+        &frequent_allowed(),
+    )
+    .await
+    .unwrap();
 
     let clock = Arc::new(FixedClock::new(start));
     let poster = Arc::new(RemindersPoster {
