@@ -457,6 +457,35 @@ async fn check_with_a_token_names_the_channel_permissions_the_bot_lacks() {
     );
 }
 
+/// With a token Discord accepts and channels the bot can post in, the check passes (exit 0):
+/// the same command that fails without a token.
+#[tokio::test]
+async fn check_with_a_token_and_postable_channels_passes() {
+    let (db, _board) = linked_board().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let mut check = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
+    check
+        .args(["check", "--database-url", &db.url])
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("BRIEFING__DISCORD__API_URL", fake.api_url())
+        .env_remove("DATABASE_URL");
+    // Off the runtime's thread: the fake Discord answering the check runs on it.
+    let out = tokio::task::spawn_blocking(move || check.output().unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "ok    Discord accepted the token (bot briefing-bot)",
+        "ok    board dsvb: can post in #briefings (digest)",
+        "ok    board dsvb: can post in #reminders (reminder)",
+        "all checks passed",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    assert!(!text.contains("FAIL"), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_are_counted_by_outcome_and_timed() {
     let bot = TestBot::start().await;
