@@ -124,14 +124,12 @@ pub async fn post_message(
     let client = direct_client();
     let request = create_message_request(http, client, channel)?;
     // The same body serenity sends: the message as JSON, and with files a multipart form whose
-    // `files[i]` part is the attachment with id `i`.
+    // `files[i]` part is the attachment with id `i` (serenity numbers new attachments only when
+    // it sends them itself, so they are numbered here).
     let mut payload = serde_json::to_value(
-        to_create_message(&Message {
-            files: Vec::new(),
-            ..message.clone()
-        })
-        .nonce(serenity::Nonce::String(nonce.to_string()))
-        .enforce_nonce(true),
+        to_create_message(message)
+            .nonce(serenity::Nonce::String(nonce.to_string()))
+            .enforce_nonce(true),
     )
     .map_err(|e| DeliveryError::Permanent {
         status: None,

@@ -284,6 +284,8 @@ async fn after_a_failed_post_the_next_reminders_go_out_pinging_the_admin_role_on
         posted[1]["allowed_mentions"]["users"],
         json!([OFFICER.to_string()])
     );
+    let listed = posted[1]["embeds"][0]["description"].as_str().unwrap_or("");
+    assert!(listed.contains("`ACT-001`"), "{}", posted[1]);
     assert!(db
         .store
         .unreported_failures(board.id)

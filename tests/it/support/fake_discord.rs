@@ -874,6 +874,9 @@ impl FakeDiscord {
     /// Answer one request, holding it first if a test asked to ([`FakeDiscord::hold_post`]).
     /// A held request whose client hangs up is dropped here, unanswered and unprocessed.
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        // Recorded on arrival, so a held request is among them too.
+        let route = format!("{} {}", req.method(), req.uri().path());
+        self.state().requests.push(route);
         let hold = self.hold_for(req.method().as_str(), req.uri().path());
         // Hyper drops this future when the client hangs up mid-request; the guard says so.
         let mut unanswered = Unanswered(hold.as_ref().map(|(_, held)| held.clone()));
@@ -922,7 +925,6 @@ impl FakeDiscord {
             )
         };
         let route = format!("{method} {path}");
-        self.state().requests.push(route.clone());
         if let Some(id) = path.strip_prefix("/attachments/") {
             let id: u64 = id
                 .split('/')
