@@ -280,6 +280,7 @@ fn check_prints_a_checklist_with_fixes_and_fails_without_a_token() {
         text.contains("ok    database sqlite://briefing.db answers"),
         "{text}"
     );
+    assert!(text.contains("warn  no boards yet"), "{text}");
     assert!(text.contains("FAIL  DISCORD_TOKEN is not set"), "{text}");
     assert!(text.contains("fix: export DISCORD_TOKEN"), "{text}");
     assert!(!text.contains("all checks passed"), "{text}");
