@@ -1,6 +1,7 @@
-//! `briefing-bot check`: a checklist an operator can act on — configuration, database, and
-//! (with a token) that the bot can post in each board's channels. `briefing-bot run` starts
-//! with the same checks and the same messages, logged, and refuses to start on a failure.
+//! `briefing-bot check`: a checklist an operator can act on — configuration, database, the
+//! token, and that the bot can post in each board's channels. Without a token the check fails:
+//! a deployment check that cannot reach Discord has not checked Discord. `briefing-bot run`
+//! starts with the same checks and the same messages, logged, and refuses to start on a failure.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -89,7 +90,7 @@ pub async fn run(
         None => Vec::new(),
     };
     frequent_schedules(&mut list, &boards, &settings.schedule)?;
-    if let Some(login) = discord_login(&mut list, settings, false).await? {
+    if let Some(login) = discord_login(&mut list, settings).await? {
         channels(&mut list, &login, &boards).await?;
     }
     if let Some(store) = store {
@@ -124,7 +125,7 @@ pub async fn before_run(settings: &Settings, url: &DatabaseUrl) -> Result<ReadyT
         None => Vec::new(),
     };
     frequent_schedules(&mut list, &boards, &settings.schedule)?;
-    let login = discord_login(&mut list, settings, true).await?;
+    let login = discord_login(&mut list, settings).await?;
     list.verdict("check")?;
     match (store, login) {
         (Some(store), Some(login)) => Ok(ReadyToRun {
@@ -245,22 +246,20 @@ fn frequent_schedules(
     Ok(())
 }
 
-/// The token, and whether Discord accepts it. Without a token that is a warning for `check`
-/// (it can still check the rest) and a failure for `run`.
+/// The token, and whether Discord accepts it. Without a token both `check` and `run` fail:
+/// nothing can be posted, and `check` could not look at the channels (it still checks the
+/// rest, so one run lists everything to fix).
 async fn discord_login(
     list: &mut Checklist<'_>,
     settings: &Settings,
-    required: bool,
 ) -> Result<Option<DiscordLogin>> {
     let Some(token) = settings.discord.token() else {
-        let what = "DISCORD_TOKEN is not set";
-        let fix = "export DISCORD_TOKEN=… (Discord developer portal → your application → Bot → \
-                   Reset Token)";
-        if required {
-            list.fail(what, fix)?;
-        } else {
-            list.warn(&format!("{what}, so Discord was not checked"), fix)?;
-        }
+        list.fail(
+            "DISCORD_TOKEN is not set",
+            "export DISCORD_TOKEN=… (Discord developer portal → your application → Bot → \
+             Reset Token); without it the bot cannot connect and the boards' channels cannot \
+             be checked",
+        )?;
         return Ok(None);
     };
     let connection = Connection::new(token, settings.discord.api_url().map(str::to_string));

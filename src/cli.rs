@@ -132,8 +132,9 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Check the configuration, the database and (with DISCORD_TOKEN) that the bot can post in
-    /// every board's channels; prints a checklist with fixes.
+    /// Check the configuration, the database, the token in DISCORD_TOKEN and that the bot can
+    /// post in every board's channels; prints a checklist with fixes and exits non-zero if
+    /// anything must be fixed (a missing DISCORD_TOKEN included).
     ///
     /// Example: briefing-bot check
     Check,

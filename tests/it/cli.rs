@@ -262,8 +262,10 @@ fn a_backup_restores_to_the_same_state() {
     );
 }
 
+/// Without a token the checklist still covers everything else, then fails: a deployment
+/// check that cannot reach Discord has not checked that the bot can post.
 #[test]
-fn check_prints_a_checklist_with_fixes() {
+fn check_prints_a_checklist_with_fixes_and_fails_without_a_token() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
         .args(["check"])
@@ -272,14 +274,35 @@ fn check_prints_a_checklist_with_fixes() {
         .env_remove("DATABASE_URL")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!out.status.success(), "no token fails the check");
     let text = stdout(&out);
     assert!(
         text.contains("ok    database sqlite://briefing.db answers"),
         "{text}"
     );
-    assert!(text.contains("warn  DISCORD_TOKEN is not set"), "{text}");
+    assert!(text.contains("warn  no boards yet"), "{text}");
+    assert!(text.contains("FAIL  DISCORD_TOKEN is not set"), "{text}");
     assert!(text.contains("fix: export DISCORD_TOKEN"), "{text}");
+    assert!(!text.contains("all checks passed"), "{text}");
+    assert!(
+        stderr(&out).contains("1 check(s) failed; fix them and run `briefing-bot check` again"),
+        "{}",
+        stderr(&out)
+    );
+    // An empty DISCORD_TOKEN (an unfilled template) is no token either.
+    let empty = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args(["check"])
+        .current_dir(dir.path())
+        .env("DISCORD_TOKEN", "")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!empty.status.success());
+    assert!(
+        stdout(&empty).contains("FAIL  DISCORD_TOKEN is not set"),
+        "{}",
+        stdout(&empty)
+    );
     let broken = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
         .args([
             "check",

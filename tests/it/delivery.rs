@@ -138,6 +138,94 @@ async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time
         .is_empty());
 }
 
+/// Discord's 429 with serenity's limiter off (the bot sets `discord.api_url`): the real
+/// scheduler waits what Discord asked (the body's `retry_after`, else
+/// `X-RateLimit-Reset-After`, else `Retry-After`), bounded to an hour, then posts once.
+#[tokio::test]
+async fn discords_retry_after_is_what_the_scheduler_waits_before_posting_again() {
+    // Log as the other scheduler tests do (see the webhook test below for why).
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(std::io::sink)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    // Monday 20 September 2010, 09:00 in London: the reminder is due.
+    let start = Utc.with_ymd_and_hms(2010, 9, 20, 8, 0, 0).unwrap();
+    let ms = chrono::Duration::milliseconds;
+    let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
+    let limited = json!({"message": "You are being rate limited.", "global": false});
+    type Script<'a> = Box<dyn Fn(&FakeDiscord) + 'a>;
+    let cases: Vec<(&str, Script<'_>, chrono::Duration)> = vec![
+        (
+            "1.5 s",
+            Box::new(|f: &FakeDiscord| f.queue_rate_limit(&route, 1.5)),
+            ms(1500),
+        ),
+        (
+            "0.25 s",
+            Box::new(|f: &FakeDiscord| f.queue_rate_limit(&route, 0.25)),
+            ms(250),
+        ),
+        // Nothing to wait: the scheduler still lets a millisecond pass.
+        (
+            "0 s",
+            Box::new(|f: &FakeDiscord| f.queue_rate_limit(&route, 0.0)),
+            ms(1),
+        ),
+        (
+            "two hours",
+            Box::new(|f: &FakeDiscord| f.queue_rate_limit(&route, 7200.0)),
+            chrono::Duration::hours(1),
+        ),
+        (
+            "X-RateLimit-Reset-After only",
+            Box::new(|f: &FakeDiscord| {
+                f.queue_with_headers(
+                    &route,
+                    429,
+                    limited.clone(),
+                    &[("X-RateLimit-Reset-After", "2.250")],
+                )
+            }),
+            ms(2250),
+        ),
+        (
+            "Retry-After only",
+            Box::new(|f: &FakeDiscord| {
+                f.queue_with_headers(&route, 429, limited.clone(), &[("Retry-After", "3")])
+            }),
+            ms(3000),
+        ),
+        // Nothing said: the scheduler's own first backoff.
+        (
+            "nothing",
+            Box::new(|f: &FakeDiscord| f.queue_with_headers(&route, 429, limited.clone(), &[])),
+            ms(10),
+        ),
+    ];
+    for (case, script, waited) in cases {
+        let (db, board) = linked_board().await;
+        let fake = FakeDiscord::start(vec![guild()]).await;
+        script(&fake);
+        let clock = Arc::new(FixedClock::new(start));
+        let reports = runner(&db, &fake, &clock).run_due(start).await.unwrap();
+        let reminder = reports.iter().find(|p| p.job == Job::Reminder).unwrap();
+        assert_eq!(reminder.outcome, PostOutcome::Sent, "{case}");
+        assert_eq!(clock.now() - start, waited, "{case}");
+        assert_eq!(fake.channel_messages(REMINDER_CHANNEL).len(), 1, "{case}");
+        let log = db.store.deliveries(Some(board.id), 10).await.unwrap();
+        let entry = log.iter().find(|d| d.job == "reminder").unwrap();
+        let attempts = db.store.attempts_of(entry.post_id).await.unwrap();
+        let statuses: Vec<Option<i64>> = attempts.iter().map(|a| a.2).collect();
+        assert_eq!(statuses, [Some(429), Some(200)], "{case}");
+        assert!(
+            fake.violations().is_empty(),
+            "{case}: {:?}",
+            fake.violations()
+        );
+    }
+}
+
 /// Tried as a new board would: a reminder that escalates to the admin role and also reports
 /// an earlier failed post names the admin role twice. Discord refuses a mention list with a
 /// repeat, and every later reminder would carry the same report, so one failed post would
@@ -196,6 +284,8 @@ async fn after_a_failed_post_the_next_reminders_go_out_pinging_the_admin_role_on
         posted[1]["allowed_mentions"]["users"],
         json!([OFFICER.to_string()])
     );
+    let listed = posted[1]["embeds"][0]["description"].as_str().unwrap_or("");
+    assert!(listed.contains("`ACT-001`"), "{}", posted[1]);
     assert!(db
         .store
         .unreported_failures(board.id)
@@ -218,6 +308,131 @@ async fn after_a_failed_post_the_next_reminders_go_out_pinging_the_admin_role_on
         posted[2]["allowed_mentions"]["roles"],
         json!([ADMIN_ROLE.to_string()])
     );
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+/// The scheduled digest arrives with its chart and tables attached as Discord matches them:
+/// attachment `i` is the file sent as `files[i]`, with its name and bytes, and the embed's
+/// image names a file of its own message.
+#[tokio::test]
+async fn the_scheduled_digest_arrives_with_its_chart_and_tables_attached() {
+    let (db, _board) = linked_board().await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    // 1 October 2010, 09:00 in London: the Q2 digest is due.
+    let clock = Arc::new(FixedClock::new(
+        Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap(),
+    ));
+    let reports = runner(&db, &fake, &clock)
+        .run_due(clock.now())
+        .await
+        .unwrap();
+    assert!(reports
+        .iter()
+        .any(|p| p.job == Job::Digest && p.outcome == PostOutcome::Sent));
+    let posted = fake.channel_messages(DIGEST_CHANNEL);
+    let mut names = Vec::new();
+    for message in &posted {
+        let files = message["files"].as_array().unwrap();
+        let attachments = message["attachments"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(files.len(), attachments.len(), "{message}");
+        for (i, (file, attachment)) in files.iter().zip(&attachments).enumerate() {
+            assert_eq!(attachment["id"], i, "{message}");
+            assert_eq!(attachment["filename"], file["name"]);
+            assert_eq!(file["field"], format!("files[{i}]"));
+            assert!(file["size"].as_u64().unwrap() > 0);
+            names.push(file["name"].as_str().unwrap().to_string());
+        }
+        for embed in message["embeds"].as_array().into_iter().flatten() {
+            if let Some(image) = embed["image"]["url"].as_str() {
+                let name = image.strip_prefix("attachment://").unwrap();
+                assert!(files.iter().any(|f| f["name"] == name), "{image}");
+            }
+        }
+    }
+    assert_eq!(names, ["actions-chart.png"]);
+    assert!(fake.violations().is_empty(), "{:?}", fake.violations());
+}
+
+/// A message with several files (a digest whose lists were cut attaches each list in full):
+/// each file arrives whole, matched to its attachment, and a repeat with the same nonce is the
+/// same message.
+#[tokio::test]
+async fn a_message_with_several_files_is_posted_with_each_file_matched_to_its_attachment() {
+    use briefing_bot::delivery::discord::post_message;
+    use briefing_bot::digest::render::discord::{Embed, File, Message};
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let http = http_client(&Connection::new(
+        TOKEN.to_string().into(),
+        Some(fake.api_url()),
+    ));
+    let file = |name: &str, size: usize| File {
+        name: name.into(),
+        bytes: vec![b'x'; size],
+    };
+    let message = Message {
+        content: "**Quarterly VAW briefing — Q2 2010/11**".into(),
+        embeds: vec![Embed {
+            title: "Headlines".into(),
+            image: Some("attachment://actions-chart.png".into()),
+            ..Default::default()
+        }],
+        files: vec![
+            file("actions-chart.png", 2048),
+            file("overdue.csv", 300),
+            file("by-owner.csv", 120),
+        ],
+        ..Default::default()
+    };
+    let channel = poise::serenity_prelude::ChannelId::new(DIGEST_CHANNEL);
+    let sent = post_message(&http, channel, &message, "bb41-0")
+        .await
+        .unwrap();
+    let names: Vec<&str> = sent
+        .attachments
+        .iter()
+        .map(|a| a.filename.as_str())
+        .collect();
+    assert_eq!(names, ["actions-chart.png", "overdue.csv", "by-owner.csv"]);
+    let posted = fake.channel_messages(DIGEST_CHANNEL);
+    assert_eq!(posted.len(), 1);
+    let fields: Vec<(&str, &str, u64)> = posted[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap(),
+                f["name"].as_str().unwrap(),
+                f["size"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("files[0]", "actions-chart.png", 2048),
+            ("files[1]", "overdue.csv", 300),
+            ("files[2]", "by-owner.csv", 120),
+        ]
+    );
+    assert_eq!(
+        posted[0]["attachments"],
+        json!([
+            {"id": 0, "filename": "actions-chart.png"},
+            {"id": 1, "filename": "overdue.csv"},
+            {"id": 2, "filename": "by-owner.csv"},
+        ])
+    );
+    assert_eq!(posted[0]["nonce"], "bb41-0");
+    assert_eq!(posted[0]["enforce_nonce"], true);
+    let again = post_message(&http, channel, &message, "bb41-0")
+        .await
+        .unwrap();
+    assert_eq!(again.id, sent.id);
+    assert_eq!(fake.channel_messages(DIGEST_CHANNEL).len(), 1);
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
 

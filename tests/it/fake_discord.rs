@@ -482,6 +482,9 @@ async fn a_post_held_before_it_is_created_creates_nothing_until_released() {
         1,
         "no message while held"
     );
+    let route = format!("POST /api/v10/channels/{REMINDER_CHANNEL}/messages");
+    let seen = fake.requests().iter().filter(|r| **r == route).count();
+    assert_eq!(seen, 2, "the held request was seen");
     assert!(!second.is_finished(), "held requests are not answered");
     held.release();
     let sent = second.await.unwrap().unwrap();

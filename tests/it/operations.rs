@@ -21,7 +21,7 @@ use crate::support::bot::{
     guild, linked_board, slash, TestBot, ADMIN, DIGEST_CHANNEL, GUILD, LOCKED_CHANNEL, MEMBER,
     OFFICER,
 };
-use crate::support::fake_discord::{shard_of, FakeDiscord, Guild, TOKEN};
+use crate::support::fake_discord::{shard_of, Channel, FakeDiscord, Guild, TOKEN};
 use crate::support::series;
 
 fn s(name: &str, value: &str) -> Value {
@@ -469,6 +469,123 @@ async fn check_with_a_token_names_the_channel_permissions_the_bot_lacks() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// With a token Discord accepts and channels the bot can post in, the check passes (exit 0):
+/// the same command that fails without a token.
+#[tokio::test]
+async fn check_with_a_token_and_postable_channels_passes() {
+    let (db, _board) = linked_board().await;
+    // A second board, not linked to a server yet: warned about once, no channel lines.
+    let north = briefing_bot::domain::BoardSlug::parse("north").unwrap();
+    crate::support::boards::create_board(
+        &db.store,
+        &north,
+        "North",
+        &Default::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    // A third, linked but with no reminder channel yet: a warning, not a failure.
+    let south = crate::support::boards::create_board(
+        &db.store,
+        &briefing_bot::domain::BoardSlug::parse("south").unwrap(),
+        "South",
+        &Default::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    // Its own server (one board per server), with one channel.
+    let south_server = Guild {
+        id: 700_000_000_000_000_101,
+        name: "South board".into(),
+        roles: vec![],
+        channels: vec![Channel {
+            id: 700_000_000_000_000_120,
+            name: "south-briefings".into(),
+            deny_bot: 0,
+        }],
+        members: vec![],
+    };
+    let chat = briefing_bot::domain::ChatSettings {
+        server_id: Some(south_server.id),
+        digest_channel: Some(south_server.channels[0].id),
+        ..Default::default()
+    };
+    crate::support::boards::set_chat(&db.store, south.id, &chat).await;
+    let fake = FakeDiscord::start(vec![guild(), south_server]).await;
+    let mut check = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
+    check
+        .args(["check", "--database-url", &db.url])
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("BRIEFING__DISCORD__API_URL", fake.api_url())
+        .env_remove("DATABASE_URL");
+    // Off the runtime's thread: the fake Discord answering the check runs on it.
+    let out = tokio::task::spawn_blocking(move || check.output().unwrap())
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for line in [
+        "ok    Discord accepted the token (bot briefing-bot)",
+        "ok    board dsvb: can post in #briefings (digest)",
+        "ok    board dsvb: can post in #reminders (reminder)",
+        "warn  board north is not linked to a Discord server",
+        "ok    board south: can post in #south-briefings (digest)",
+        "warn  board south: no reminder channel",
+        "all checks passed",
+    ] {
+        assert!(text.contains(line), "{line}:\n{text}");
+    }
+    assert!(!text.contains("FAIL"), "{text}");
+    assert!(!text.contains("board north: no"), "{text}");
+}
+
+/// Once connected, the bot checks every board's channels in the background: each problem is
+/// logged with its fix, then how many boards' channels need fixing, and it serves meanwhile.
+#[tokio::test]
+async fn a_running_bot_logs_the_channels_it_cannot_post_in_and_keeps_serving() {
+    let (db, mut board) = linked_board().await;
+    board.chat.reminder_channel = Some(LOCKED_CHANNEL);
+    crate::support::boards::set_chat(&db.store, board.id, &board.chat).await;
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let bot = RunningBot::start(&fake, &db.url, &[], &[]);
+    let fine = bot
+        .wait_for_line("passing the digest channel", |l| {
+            l["check"] == "ok" && l["message"] == "board dsvb: can post in #briefings (digest)"
+        })
+        .await;
+    assert_eq!(fine["level"], "INFO");
+    let locked = bot
+        .wait_for_line("naming the locked channel", |l| {
+            l["check"] == "fail"
+                && l["message"]
+                    == "board dsvb: missing Send Messages, Embed Links in #locked (reminder)"
+        })
+        .await;
+    assert!(
+        locked["fix"]
+            .as_str()
+            .unwrap()
+            .contains("grant the bot's role those permissions"),
+        "{locked}"
+    );
+    let summary = bot
+        .wait_for_line("counting the problems", |l| l["problems"] == 1)
+        .await;
+    assert_eq!(summary["level"], "WARN");
+    assert!(
+        summary["message"]
+            .as_str()
+            .unwrap()
+            .contains("some boards' channels need fixing"),
+        "{summary}"
+    );
+    fake.wait_ready().await;
+    let listed = overdue(&fake).await;
+    assert!(listed.text().contains("ACT-001"), "{}", listed.text());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -413,14 +413,19 @@ fn no_content() -> Response<Full<Bytes>> {
     r
 }
 
+/// A multipart/form-data body: its JSON payload, its files (name, bytes), and the form field
+/// each file came in (`files[0]`, …), in order.
+type Multipart = (Value, Vec<(String, Vec<u8>)>, Vec<String>);
+
 /// Split a multipart/form-data body into its JSON payload and files.
-fn parse_multipart(content_type: &str, body: &[u8]) -> (Value, Vec<(String, Vec<u8>)>) {
+fn parse_multipart(content_type: &str, body: &[u8]) -> Multipart {
     let Some(boundary) = content_type.split("boundary=").nth(1) else {
-        return (Value::Null, Vec::new());
+        return (Value::Null, Vec::new(), Vec::new());
     };
     let boundary = format!("--{}", boundary.trim_matches('"'));
     let mut payload = Value::Null;
     let mut files = Vec::new();
+    let mut fields = Vec::new();
     let text = body;
     let mut start = 0;
     let find = |hay: &[u8], needle: &[u8], from: usize| -> Option<usize> {
@@ -449,11 +454,17 @@ fn parse_multipart(content_type: &str, body: &[u8]) -> (Value, Vec<(String, Vec<
                 .and_then(|r| r.split('"').next())
             {
                 files.push((name.to_string(), content.to_vec()));
+                let field = headers
+                    .split("name=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .unwrap_or("");
+                fields.push(field.to_string());
             }
         }
         start = next;
     }
-    (payload, files)
+    (payload, files, fields)
 }
 
 impl FakeDiscord {
@@ -865,6 +876,9 @@ impl FakeDiscord {
     /// Answer one request, holding it first if a test asked to ([`FakeDiscord::hold_post`]).
     /// A held request whose client hangs up is dropped here, unanswered and unprocessed.
     async fn handle(&self, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        // Recorded on arrival, so a held request is among them too.
+        let route = format!("{} {}", req.method(), req.uri().path());
+        self.state().requests.push(route);
         let hold = self.hold_for(req.method().as_str(), req.uri().path());
         // Hyper drops this future when the client hangs up mid-request; the guard says so.
         let mut unanswered = Unanswered(hold.as_ref().map(|(_, held)| held.clone()));
@@ -903,16 +917,16 @@ impl FakeDiscord {
             .await
             .map(|b| b.to_bytes())
             .unwrap_or_default();
-        let (json_body, files) = if content_type.starts_with("multipart/") {
+        let (json_body, files, file_fields) = if content_type.starts_with("multipart/") {
             parse_multipart(&content_type, &body)
         } else {
             (
                 serde_json::from_slice(&body).unwrap_or(Value::Null),
                 Vec::new(),
+                Vec::new(),
             )
         };
         let route = format!("{method} {path}");
-        self.state().requests.push(route.clone());
         if let Some(id) = path.strip_prefix("/attachments/") {
             let id: u64 = id
                 .split('/')
@@ -1066,7 +1080,7 @@ impl FakeDiscord {
             }
             ("POST", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
-                self.create_message(channel, &route, json_body, files)
+                self.create_message(channel, &route, json_body, files, &file_fields)
             }
             ("GET", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
@@ -1128,6 +1142,7 @@ impl FakeDiscord {
         route: &str,
         body: Value,
         files: Vec<(String, Vec<u8>)>,
+        file_fields: &[String],
     ) -> Response<Full<Bytes>> {
         let Some(allowed) = self.bot_permissions(channel) else {
             return unknown_channel();
@@ -1143,7 +1158,27 @@ impl FakeDiscord {
             self.violation(format!("{route}: the bot may not post there"));
             return missing_permissions();
         }
-        let problems = self.check_message(Some("MessageCreateRequest"), route, &body, &[], &files);
+        let mut problems =
+            self.check_message(Some("MessageCreateRequest"), route, &body, &[], &files);
+        // Discord matches each attachment's id to the file sent as `files[id]`, and refuses an
+        // attachment with no file (the code is the fake's own; Discord's wording varies).
+        for (i, attachment) in body["attachments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let field = format!("files[{}]", shown_id(&attachment["id"]));
+            if !file_fields.contains(&field) {
+                let problem = Problem::new(
+                    &["attachments".to_string(), i.to_string(), "id".to_string()],
+                    "ATTACHMENT_NOT_FOUND",
+                    format!("no file was sent as {field}"),
+                );
+                self.violation(format!("{route}: {problem}"));
+                problems.push(problem);
+            }
+        }
         if !problems.is_empty() {
             return self.refuse(&problems);
         }
@@ -1190,7 +1225,8 @@ impl FakeDiscord {
         let mut stored = body.clone();
         stored["files"] = json!(files
             .iter()
-            .map(|(n, b)| json!({"name": n, "size": b.len()}))
+            .zip(file_fields)
+            .map(|((n, b), field)| json!({"name": n, "size": b.len(), "field": field}))
             .collect::<Vec<_>>());
         state
             .channel_messages
@@ -1627,6 +1663,14 @@ fn all_roles(g: &Guild) -> Vec<Value> {
     ));
     roles.extend(g.roles.iter().enumerate().map(|(i, r)| role_json(r, i + 2)));
     roles
+}
+
+/// An id as JSON holds it (a string or a number), as text.
+fn shown_id(id: &Value) -> String {
+    match id {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// The bot's own user, as `GET /users/@me` and its messages' `author` show it.
