@@ -8,6 +8,7 @@ mod digest;
 mod discord;
 mod import;
 mod layering;
+mod lease;
 mod operations;
 mod schedule;
 mod settings_history;
