@@ -1,12 +1,19 @@
 //! The gateway lease as a fence: leases judged by the database's clock, on both backends, with
-//! processes whose clocks are far off, and the term's bounds.
+//! processes whose clocks are far off; and two `briefing-bot run` processes on one PostgreSQL
+//! database where the holder is cut off from the database for longer than the term, while
+//! slash commands keep arriving: never are two processes connected as the same shard, and
+//! every command delivered is answered exactly once.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 use briefing_bot::clock::{Clock, FixedClock, SystemClock};
 use briefing_bot::config::ShardRange;
@@ -14,7 +21,9 @@ use briefing_bot::discord::lease::GatewayLease;
 use briefing_bot::monitoring::logging::{subscriber, LogFormat};
 
 use crate::on_both_backends;
+use crate::support::bot::{guild, link_board, DIGEST_CHANNEL, GUILD, MEMBER};
 use crate::support::db::TestDb;
+use crate::support::fake_discord::{FakeDiscord, TOKEN};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -232,4 +241,304 @@ fn a_lease_term_too_short_to_fence_is_refused_at_start() {
             );
         }
     }
+}
+
+/// `briefing-bot run` in its own process with JSON logs, its standard error collected.
+struct RunningBot {
+    child: Child,
+    log: Arc<Mutex<Vec<String>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl RunningBot {
+    fn start(fake: &FakeDiscord, database_url: &str, env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
+        command
+            .args([
+                "--log-format",
+                "json",
+                "--database-url",
+                database_url,
+                "run",
+            ])
+            .current_dir(dir.path())
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("BRIEFING__DISCORD__API_URL", fake.api_url())
+            .env_remove("RUST_LOG")
+            .env_remove("DATABASE_URL")
+            .env_remove("BRIEFING_CONFIG")
+            .env_remove("BRIEFING_ENV")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("start briefing-bot run");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                lines.lock().unwrap().push(line);
+            }
+        });
+        Self {
+            child,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn lines(&self) -> Vec<Value> {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect()
+    }
+
+    fn count(&self, message_starts: &str) -> usize {
+        self.lines()
+            .iter()
+            .filter(|l| {
+                l["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(message_starts))
+            })
+            .count()
+    }
+
+    /// Wait (up to 20 s) until `count` lines start with `message_starts`; the first of them.
+    async fn wait_for(&self, message_starts: &str, count: usize) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.count(message_starts) < count {
+            assert!(
+                Instant::now() < deadline,
+                "no log line {message_starts:?} within 20 s; the log:\n{}",
+                self.log.lock().unwrap().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.lines()
+            .into_iter()
+            .find(|l| {
+                l["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(message_starts))
+            })
+            .unwrap()
+    }
+
+    /// SIGTERM, as systemd sends; whether it then exited 0 within 20 s.
+    async fn terminate(&mut self) -> bool {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.success();
+            }
+            assert!(Instant::now() < deadline, "briefing-bot did not exit");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for RunningBot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP relay between one process and PostgreSQL that the test can cut, as a network
+/// partition would: the live connections drop, and new ones are accepted but never answered.
+struct Relay {
+    address: SocketAddr,
+    cut: Arc<watch::Sender<bool>>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let cut = Arc::new(watch::channel(false).0);
+        let cuts = cut.clone();
+        tokio::spawn(async move {
+            // Held open, unanswered, for as long as the test runs.
+            let mut unanswered = Vec::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                if *cuts.borrow() {
+                    unanswered.push(client);
+                    continue;
+                }
+                let mut cut = cuts.subscribe();
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = cut.wait_for(|cut| *cut) => {}
+                    }
+                });
+            }
+        });
+        Self { address, cut }
+    }
+
+    fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    fn restore(&self) {
+        self.cut.send_replace(false);
+    }
+}
+
+/// One `/overdue` sent while the test runs.
+struct Sent {
+    token: String,
+    at: Instant,
+    /// How many gateway sessions it went to.
+    delivered: usize,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_takes_over() {
+    let Some(db) = crate::support::db::postgres().await else {
+        return;
+    };
+    link_board(&db).await;
+    let direct = url::Url::parse(&db.url).unwrap();
+    let relay = Relay::start(format!(
+        "{}:{}",
+        direct.host_str().unwrap(),
+        direct.port().unwrap_or(5432)
+    ))
+    .await;
+    let mut relayed = direct.clone();
+    relayed.set_host(Some("127.0.0.1")).unwrap();
+    relayed.set_port(Some(relay.address.port())).unwrap();
+    let term = [("BRIEFING__DISCORD__LEASE_SECONDS", "3")];
+
+    let fake = FakeDiscord::start(vec![guild()]).await;
+    let mut first = RunningBot::start(&fake, relayed.as_str(), &term);
+    first.wait_for("gateway lease taken", 1).await;
+    fake.wait_ready().await;
+    let mut second = RunningBot::start(&fake, direct.as_str(), &term);
+    second.wait_for("waiting as a standby", 1).await;
+
+    // People keep running /overdue, ten times a second, throughout.
+    let command = fake
+        .registered_commands()
+        .iter()
+        .find(|c| c["name"] == "overdue")
+        .and_then(|c| c["id"].as_str().map(str::to_string))
+        .expect("/overdue is registered");
+    let sent = Arc::new(Mutex::new(Vec::<Sent>::new()));
+    let sending = {
+        let (fake, sent) = (fake.clone(), sent.clone());
+        tokio::spawn(async move {
+            loop {
+                let data = json!({"id": command, "name": "overdue", "type": 1, "options": [],
+                                  "resolved": {}, "guild_id": GUILD.to_string()});
+                let (_, token, payload) =
+                    fake.interaction_json(GUILD, DIGEST_CHANNEL, MEMBER, 2, data);
+                let delivered = fake.deliver_interaction(payload);
+                sent.lock().unwrap().push(Sent {
+                    token,
+                    at: Instant::now(),
+                    delivered,
+                });
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // The holder loses the database for longer than the term.
+    let cut = Instant::now();
+    relay.cut();
+    let fenced = first.wait_for("stopped answering commands", 1).await;
+    assert!(
+        fenced["message"]
+            .as_str()
+            .unwrap()
+            .contains("could not be renewed"),
+        "{fenced}"
+    );
+    second.wait_for("gateway lease taken", 1).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while fake.session_windows().len() < 2 {
+        assert!(Instant::now() < deadline, "the standby never connected");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The database comes back: the first process, alive, waits as a standby behind the second.
+    relay.restore();
+    first.wait_for("waiting as a standby", 1).await;
+    assert!(first.child.try_wait().unwrap().is_none(), "it did not exit");
+    sending.abort();
+    let _ = sending.await;
+
+    let sent = std::mem::take(&mut *sent.lock().unwrap());
+    // Each command that reached a process is answered once; one that came while no process
+    // was connected reached none (Discord would tell the person the bot did not respond).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while sent
+        .iter()
+        .any(|s| s.delivered > 0 && fake.callbacks_for(&s.token) == 0)
+    {
+        assert!(Instant::now() < deadline, "a command was never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for s in &sent {
+        assert!(s.delivered <= 1, "{} reached two processes", s.token);
+        assert_eq!(
+            fake.callbacks_for(&s.token),
+            s.delivered,
+            "{} answered {} times",
+            s.token,
+            fake.callbacks_for(&s.token)
+        );
+    }
+
+    // The shard's sessions, in order: the first's closed before the second's opened.
+    let windows = fake.session_windows();
+    assert_eq!(windows.len(), 2, "{windows:?}");
+    let (old, new) = (&windows[0], &windows[1]);
+    assert_eq!(
+        ([old.shard, old.total], [new.shard, new.total]),
+        ([0, 1], [0, 1])
+    );
+    let closed = old.closed.expect("the holder closed its session");
+    assert!(closed <= new.opened, "{windows:?}");
+    assert!(new.closed.is_none());
+    // It stopped before its lease could run out: within the term of losing the database.
+    assert!(
+        closed - cut < Duration::from_secs(3),
+        "closed {:?} after the cut",
+        closed - cut
+    );
+    let after_takeover: Vec<&Sent> = sent.iter().filter(|s| s.at > new.opened).collect();
+    assert!(after_takeover.iter().all(|s| s.delivered == 1));
+    let answered = fake.reply_for(&after_takeover.last().expect("commands after").token);
+    assert!(answered.text().contains("ACT-001"), "{}", answered.text());
+    eprintln!(
+        "holder fenced {:.2} s after losing the database; standby connected {:.2} s after; \
+         {} of {} commands reached no process meanwhile",
+        (closed - cut).as_secs_f64(),
+        (new.opened - cut).as_secs_f64(),
+        sent.iter().filter(|s| s.delivered == 0).count(),
+        sent.len()
+    );
+
+    assert!(second.terminate().await);
+    assert!(first.terminate().await);
 }

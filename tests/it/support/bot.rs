@@ -110,6 +110,13 @@ pub fn guild() -> Guild {
 /// channels and roles.
 pub async fn linked_board() -> (TestDb, Board) {
     let db = sqlite().await;
+    let board = link_board(&db).await;
+    (db, board)
+}
+
+/// Load the small test board into `db` and link it to the test server with its channels and
+/// roles.
+pub async fn link_board(db: &TestDb) -> Board {
     crate::store_contract::load(&db.store, "dsvb").await;
     let mut board = db
         .store
@@ -126,7 +133,7 @@ pub async fn linked_board() -> (TestDb, Board) {
         officers_update_any: false,
     };
     crate::support::boards::set_chat(&db.store, board.id, &board.chat).await;
-    (db, board)
+    board
 }
 
 /// Fails the test if serenity receives a gateway event it cannot read (it would drop it
