@@ -19,6 +19,7 @@ use briefing_bot::clock::{Clock, FixedClock, SystemClock};
 use briefing_bot::config::ShardRange;
 use briefing_bot::discord::lease::GatewayLease;
 use briefing_bot::monitoring::logging::{subscriber, LogFormat};
+use briefing_bot::store::Backend;
 
 use crate::on_both_backends;
 use crate::support::bot::{guild, link_board, DIGEST_CHANNEL, GUILD, MEMBER};
@@ -150,49 +151,67 @@ impl Captured {
     }
 }
 
+/// The JSON lines that report a clock difference.
+fn skew_lines(captured: &Captured) -> Vec<Value> {
+    captured
+        .lines()
+        .into_iter()
+        .filter(|l| l["skew_secs"].is_number())
+        .collect()
+}
+
 async fn the_callers_clock_does_not_decide_who_holds_a_shard(db: TestDb) {
     // The test runs on one thread (`on_both_backends!`), so this subscriber sees every line.
     let captured = Captured::default();
     let _log = tracing::subscriber::set_default(subscriber(LogFormat::Json, captured.clone()));
+    // Shards 1-2 of 3, so that a lease taken on the wrong shards shows.
+    let shards = ShardRange::parse("1-2", 3).unwrap();
     let lease = |holder: &str, clock: Arc<dyn Clock>| {
-        GatewayLease::new(
-            db.store.clone(),
-            clock,
-            ShardRange::ALL_OF_ONE,
-            holder.into(),
-        )
+        GatewayLease::new(db.store.clone(), clock, shards, holder.into())
     };
-    let taken = Instant::now();
-    let a = lease("a", Arc::new(SystemClock)).with_term(Duration::from_secs(2));
+    let a = lease("a", Arc::new(SystemClock));
     assert!(a.try_acquire().await.unwrap().is_ok());
+    // A's clock is the database host's own: nothing to report.
+    assert_eq!(skew_lines(&captured), Vec::<Value>::new());
+    for shard in [1, 2] {
+        let other = db
+            .store
+            .claim_shards(shard..=shard, 3, "z", MINUTE)
+            .await
+            .unwrap();
+        assert_eq!(other.unwrap_err().holder, "a", "shard {shard}");
+    }
 
     // B's clock says 2100: by it A's lease ran out long ago; by the database's it runs on.
     let ahead = Utc.with_ymd_and_hms(2100, 1, 1, 0, 0, 0).unwrap();
     let b = lease("b", Arc::new(FixedClock::new(ahead)));
     let refused = b.try_acquire().await.unwrap().unwrap_err();
-    assert_eq!(refused.holder, "a");
+    assert_eq!(
+        (refused.shard, refused.total_shards, refused.holder.as_str()),
+        (1, 3, "a")
+    );
     assert!(about(refused.database_now, Utc::now()), "{refused:?}");
-    // The operator hears of the difference, once however often B looks.
+    // The operator hears of the difference at B's first look, and only once however often B
+    // looks.
+    assert_eq!(skew_lines(&captured).len(), 1);
     assert!(b.try_acquire().await.unwrap().is_err());
-    let skew: Vec<Value> = captured
-        .lines()
-        .into_iter()
-        .filter(|l| l["skew_secs"].is_number())
-        .collect();
+    let skew = skew_lines(&captured);
     assert_eq!(skew.len(), 1, "{skew:?}");
     assert!(skew[0]["skew_secs"].as_f64().unwrap() > 365.0 * 86_400.0);
-    assert!(
-        skew[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("ahead of the database's"),
-        "{skew:?}"
-    );
+    let said = skew[0]["message"].as_str().unwrap();
+    assert!(said.contains("ahead of the database's"), "{said}");
+    assert!(!said.contains("is -"), "{said}");
 
-    // C's clock says 1990: by it A's lease has decades to run; by the database's it runs out
-    // two seconds after A took it, and C takes over then, not before.
+    // C's clock says 1990: by it A's lease (cut to two seconds from the database's now) has
+    // decades to run; C takes over once those two seconds have passed, and not before.
     let behind = Utc.with_ymd_and_hms(1990, 1, 1, 0, 0, 0).unwrap();
     let c = lease("c", Arc::new(FixedClock::new(behind)));
+    let cut_short = Instant::now();
+    assert!(db
+        .store
+        .renew_shards(1..=2, "a", Duration::from_secs(2))
+        .await
+        .unwrap());
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match c.try_acquire().await.unwrap() {
@@ -203,18 +222,95 @@ async fn the_callers_clock_does_not_decide_who_holds_a_shard(db: TestDb) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(
-        taken.elapsed() >= Duration::from_millis(1_900),
-        "taken over after {:?}, before A's two-second lease ran out",
-        taken.elapsed()
+        cut_short.elapsed() >= Duration::from_millis(1_900),
+        "taken over after {:?}, before A's lease ran out",
+        cut_short.elapsed()
     );
-    assert!(captured.lines().iter().any(|l| l["message"]
-        .as_str()
-        .is_some_and(|m| m.contains("behind the database's"))));
+    let skew = skew_lines(&captured);
+    let said = skew.last().unwrap()["message"].as_str().unwrap();
+    assert!(said.contains("behind the database's"), "{said}");
+    assert!(!said.contains("is -"), "{said}");
+
+    // C's clean stop frees both shards at once.
+    c.release().await;
+    assert!(db
+        .store
+        .claim_shards(1..=2, 3, "z", MINUTE)
+        .await
+        .unwrap()
+        .is_ok());
+}
+
+async fn a_standby_takes_over_as_soon_as_the_lease_runs_out(db: TestDb) {
+    let lease = |holder: &str| {
+        GatewayLease::new(
+            db.store.clone(),
+            Arc::new(SystemClock),
+            ShardRange::ALL_OF_ONE,
+            holder.into(),
+        )
+    };
+    assert!(lease("a").try_acquire().await.unwrap().is_ok());
+    // A stops renewing 0.7 s before its lease runs out. A standby looks again every 2 s, but
+    // wakes for the moment the lease runs out when that comes sooner.
+    assert!(db
+        .store
+        .renew_shards(0..=0, "a", Duration::from_millis(700))
+        .await
+        .unwrap());
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_millis(1_600), lease("b").acquire())
+        .await
+        .expect("the standby takes over when the lease runs out, not at its next look");
+    assert!(started.elapsed() >= Duration::from_millis(600));
+}
+
+async fn a_holder_renews_every_sixth_of_the_term_while_the_database_answers(db: TestDb) {
+    // Count the renewals as the database sees them.
+    let count = match db.store.backend() {
+        Backend::Sqlite => {
+            "CREATE TABLE lease_renewals (n INTEGER);
+             CREATE TRIGGER lease_renewed AFTER UPDATE ON gateway_leases
+             BEGIN INSERT INTO lease_renewals VALUES (1); END;"
+        }
+        Backend::Postgres => {
+            "CREATE TABLE lease_renewals (n INTEGER);
+             CREATE FUNCTION count_lease_renewal() RETURNS trigger LANGUAGE plpgsql AS
+             $$ BEGIN INSERT INTO lease_renewals VALUES (1); RETURN NULL; END $$;
+             CREATE TRIGGER lease_renewed AFTER UPDATE ON gateway_leases
+             FOR EACH ROW EXECUTE FUNCTION count_lease_renewal();"
+        }
+    };
+    let raw = db.raw_pool().await;
+    sqlx::raw_sql(count).execute(&raw).await.unwrap();
+    let a = GatewayLease::new(
+        db.store.clone(),
+        Arc::new(SystemClock),
+        ShardRange::ALL_OF_ONE,
+        "a".into(),
+    )
+    .with_term(Duration::from_millis(1_200));
+    let held = a.try_acquire().await.unwrap().expect("a free shard");
+    // While the database answers, the holder keeps its lease: `keep` returns only to fence.
+    let kept = tokio::time::timeout(Duration::from_secs(2), a.keep(held)).await;
+    assert!(
+        kept.is_err(),
+        "fenced while the database answered: {kept:?}"
+    );
+    let (renewals,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM lease_renewals")
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+    // Every 200 ms for 2 s: about ten, neither none nor hundreds.
+    assert!((6..=14).contains(&renewals), "{renewals} renewals");
+    raw.close().await;
 }
 
 on_both_backends!(
     a_lease_runs_by_the_database_clock,
     the_callers_clock_does_not_decide_who_holds_a_shard,
+    a_standby_takes_over_as_soon_as_the_lease_runs_out,
+    a_holder_renews_every_sixth_of_the_term_while_the_database_answers,
 );
 
 #[test]
@@ -466,13 +562,9 @@ async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_tak
     let cut = Instant::now();
     relay.cut();
     let fenced = first.wait_for("stopped answering commands", 1).await;
-    assert!(
-        fenced["message"]
-            .as_str()
-            .unwrap()
-            .contains("could not be renewed"),
-        "{fenced}"
-    );
+    let said = fenced["message"].as_str().unwrap();
+    assert!(said.contains("could not be renewed"), "{fenced}");
+    assert!(said.contains("half its 3 s term"), "{fenced}");
     second.wait_for("gateway lease taken", 1).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while fake.session_windows().len() < 2 {
@@ -538,6 +630,11 @@ async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_tak
         sent.iter().filter(|s| s.delivered == 0).count(),
         sent.len()
     );
+
+    // Their clocks are this host's, as the database's is: neither reports a difference.
+    for bot in [&first, &second] {
+        assert!(!bot.lines().iter().any(|l| l["skew_secs"].is_number()));
+    }
 
     assert!(second.terminate().await);
     assert!(first.terminate().await);
