@@ -349,6 +349,7 @@ async fn run_bot(
         token: login.token.clone(),
         api_url: settings.discord.api_url().map(str::to_string),
         shards: settings.discord.shard_range()?,
+        lease_term: settings.discord.lease_term()?,
     };
     tracing::info!(database = %store.url(), api_url = ?connection.api_url, "starting the bot");
     // The channels are checked while the bot connects: a problem is logged with its fix, and

@@ -56,6 +56,8 @@ pub struct DiscordSettings {
     total_shards: u32,
     /// Which of them this process runs: "FIRST-LAST", one number, or empty for all.
     shards: String,
+    /// How long the gateway lease lasts unrenewed, in seconds.
+    lease_seconds: u64,
 }
 
 impl fmt::Debug for DiscordSettings {
@@ -65,6 +67,7 @@ impl fmt::Debug for DiscordSettings {
             .field("api_url", &self.api_url)
             .field("total_shards", &self.total_shards)
             .field("shards", &self.shards)
+            .field("lease_seconds", &self.lease_seconds)
             .finish()
     }
 }
@@ -164,6 +167,31 @@ impl DiscordSettings {
         ShardRange::parse(&self.shards, self.total_shards)
             .map_err(|e| ConfigError(format!("discord.{e}")))
     }
+
+    /// How long the gateway lease lasts unrenewed, checked.
+    pub fn lease_term(&self) -> Result<std::time::Duration, ConfigError> {
+        lease_term(self.lease_seconds)
+    }
+}
+
+/// The shortest lease term. At 3 s the holder renews every half second and has stopped
+/// answering commands 1.5 s before a standby may take over; serenity takes up to half a second
+/// to act on a shutdown, so a shorter term would leave too little margin.
+pub const MIN_LEASE_SECONDS: u64 = 3;
+/// The longest: a standby waits this long after a crash, and a day is already no standby.
+pub const MAX_LEASE_SECONDS: u64 = 86_400;
+
+/// `discord.lease_seconds`, checked.
+fn lease_term(seconds: u64) -> Result<std::time::Duration, ConfigError> {
+    if !(MIN_LEASE_SECONDS..=MAX_LEASE_SECONDS).contains(&seconds) {
+        return Err(ConfigError(format!(
+            "discord.lease_seconds is {seconds}; use {MIN_LEASE_SECONDS} to {MAX_LEASE_SECONDS} \
+             seconds (default 60). The process renews its gateway lease every sixth of it and \
+             stops answering commands after half of it without a renewal; a standby takes over \
+             a crashed process's shards after the whole of it"
+        )));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,6 +337,7 @@ impl Settings {
                 })?;
         settings.board_settings()?;
         settings.discord.shard_range()?;
+        settings.discord.lease_term()?;
         settings.log.format()?;
         settings.schedule.claim_lease()?;
         Ok(settings)

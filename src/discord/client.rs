@@ -23,6 +23,8 @@ pub struct Connection {
     pub api_url: Option<String>,
     /// The gateway shards this process runs.
     pub shards: ShardRange,
+    /// How long the lease on them lasts unrenewed (`discord.lease_seconds`).
+    pub lease_term: Duration,
 }
 
 impl Connection {
@@ -32,6 +34,7 @@ impl Connection {
             token,
             api_url,
             shards: ShardRange::ALL_OF_ONE,
+            lease_term: super::lease::DEFAULT_TERM,
         }
     }
 }
@@ -42,6 +45,7 @@ impl std::fmt::Debug for Connection {
             .field("token", &"[hidden]")
             .field("api_url", &self.api_url)
             .field("shards", &self.shards)
+            .field("lease_term", &self.lease_term)
             .finish()
     }
 }
@@ -267,12 +271,10 @@ pub async fn run_until(
         lease: scheduler.claim_lease,
         ..Default::default()
     };
-    let lease = Arc::new(GatewayLease::new(
-        store.clone(),
-        clock.clone(),
-        connection.shards,
-        worker,
-    ));
+    let lease = Arc::new(
+        GatewayLease::new(store.clone(), clock.clone(), connection.shards, worker)
+            .with_term(connection.lease_term),
+    );
     // Scheduled posts are claimed one by one, so the scheduler is safe on a standby too.
     let runner = Arc::new(
         Runner::new(store.clone(), clock, poster, settings)
@@ -311,41 +313,80 @@ pub async fn run_until(
 }
 
 /// Take the gateway lease (waiting as a standby while another process has it), connect, and
-/// keep the lease while connected. Returns when the gateway closes or `stopped` turns true.
+/// keep the lease while connected. When the lease cannot be kept, disconnect the shards before
+/// it can run out and wait as a standby again, in this process, rather than exit: the serenity
+/// client stays up and its shards are started again once the lease is back. Returns when the
+/// gateway closes or `stopped` turns true.
 async fn serve_gateway(
     client: &mut serenity::Client,
     connection: &Connection,
     lease: &Arc<GatewayLease>,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    tokio::select! {
-        taken = lease.acquire() => taken?,
+    let held = tokio::select! {
+        held = lease.acquire() => held,
         _ = stopped.wait_for(|stop| *stop) => return Ok(()),
-    }
-    let lost = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let keeper = {
-        let (lease, lost) = (lease.clone(), lost.clone());
-        let manager = client.shard_manager.clone();
-        AbortOnDrop(tokio::spawn(async move {
-            lease.keep().await;
-            lost.store(true, std::sync::atomic::Ordering::SeqCst);
-            manager.shutdown_all().await;
-        }))
     };
-    tracing::info!(shards = %connection.shards, "connecting to the gateway");
-    let result = start(client, connection.shards).await;
-    drop(keeper);
-    if lost.load(std::sync::atomic::Ordering::SeqCst) {
-        anyhow::bail!(
-            "another process took over {} while this one could not renew its lease; stopped \
-             so that the two do not both act on the same commands (restarted, this process \
-             waits as a standby)",
-            connection.shards
-        );
-    }
+    let manager = client.shard_manager.clone();
+    let shards = connection.shards;
+    // Returns only when told to stop while fenced: with no shard running, the shutdown task's
+    // `shutdown_all` has nothing to close, so `start` would never return.
+    let guard = async {
+        let mut held = held;
+        loop {
+            let fenced = lease.keep(held).await;
+            fence(&manager, shards, lease, &fenced).await;
+            held = tokio::select! {
+                held = lease.acquire() => held,
+                _ = stopped.wait_for(|stop| *stop) => return,
+            };
+            tracing::info!(shards = %shards, "connecting to the gateway again");
+            // Boots the same shard range `start` set; the manager's queue is still running.
+            if let Err(e) = manager.initialize() {
+                tracing::error!(error = %e, "could not start the gateway shards again");
+            }
+        }
+    };
+    tracing::info!(shards = %shards, "connecting to the gateway");
+    let result = tokio::select! {
+        result = start(client, shards) => result.map_err(anyhow::Error::from),
+        () = guard => Ok(()),
+    };
     lease.release().await;
-    result?;
-    Ok(())
+    result
+}
+
+/// Stop acting on commands: close each shard's gateway session, so Discord sends this
+/// process no more interactions. Closing with 1000 (normal closure) ends the session for good,
+/// so the next connection identifies afresh rather than resuming.
+async fn fence(
+    manager: &serenity::ShardManager,
+    shards: ShardRange,
+    lease: &GatewayLease,
+    why: &super::lease::Fenced,
+) {
+    match why {
+        super::lease::Fenced::Lost => tracing::error!(
+            shards = %shards,
+            "stopped answering commands: another process took over {shards} while this one \
+             could not renew its lease. Waiting as a standby"
+        ),
+        super::lease::Fenced::Unrenewed { since, error } => tracing::error!(
+            shards = %shards,
+            unrenewed_secs = since.as_secs_f64(),
+            error = error.as_deref().unwrap_or("the database did not answer in time"),
+            "stopped answering commands: the gateway lease on {shards} could not be renewed \
+             for {:.1} s (the renewal deadline is {} s, half its {} s term), so another process \
+             may soon take it over. Waiting as a standby; this process takes its shards again \
+             when the database answers and no other process has them",
+            since.as_secs_f64(),
+            lease.renewal_deadline().as_secs_f64(),
+            lease.term().as_secs_f64(),
+        ),
+    }
+    for shard in shards.first..=shards.last {
+        manager.shutdown(serenity::ShardId(shard), 1000).await;
+    }
 }
 
 /// Names this process in claims, leases and the delivery log: host, process id, and when it

@@ -5,7 +5,7 @@
 //! - [`access`]: who is a member, an officer or the secretariat on a board, and what the bot
 //!   itself may do in a channel.
 //! - [`lease`]: one process per gateway shard; a second process with the same shards waits
-//!   as a standby.
+//!   as a standby, and a holder that cannot renew its lease disconnects before it can run out.
 //! - [`format`]: how records look in Discord — escaping user text, embeds, lists that respect
 //!   Discord's limits.
 //! - [`error`]: errors users can fix (shown to them privately) versus unexpected ones (logged

@@ -28,7 +28,7 @@ const SHORT_LEASE: [(&str, &str); 1] = [("BRIEFING__SCHEDULE__CLAIM_LEASE_SECOND
 /// settings; None (the test is skipped) without TEST_POSTGRES_URL.
 async fn board_on_postgres(settings: impl FnOnce(&mut BoardSettings)) -> Option<(TestDb, Board)> {
     let db = crate::support::db::postgres().await?;
-    let board = crate::support::bot::link_test_board(&db).await;
+    let board = crate::support::bot::link_board(&db).await;
     let mut changed = board.settings.clone();
     settings(&mut changed);
     crate::support::boards::set_settings(&db.store, board.id, &changed).await;

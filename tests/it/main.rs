@@ -11,6 +11,7 @@ mod exactly_once;
 mod fake_discord;
 mod import;
 mod layering;
+mod lease;
 mod operations;
 mod schedule;
 mod schedules_meant;

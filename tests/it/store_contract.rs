@@ -636,84 +636,6 @@ async fn migrations_are_idempotent(db: TestDb) {
     again.close().await;
 }
 
-async fn one_process_holds_a_gateway_shard_at_a_time(db: TestDb) {
-    let store = &db.store;
-    let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
-    let minute = chrono::Duration::minutes(1);
-    // A runs shards 0-1 of 2.
-    assert_eq!(
-        store
-            .claim_shards(0..=1, 2, "a", t0, t0 + minute)
-            .await
-            .unwrap(),
-        Ok(())
-    );
-    // B may not run shard 1 of 2, nor anything under another total, while A's lease runs.
-    let refused = store
-        .claim_shards(1..=1, 2, "b", t0, t0 + minute)
-        .await
-        .unwrap();
-    let holder = refused.unwrap_err();
-    assert_eq!(
-        (holder.shard, holder.total_shards, holder.holder.as_str()),
-        (1, 2, "a")
-    );
-    assert_eq!(holder.expires_at, t0 + minute);
-    let other_total = store
-        .claim_shards(2..=2, 3, "b", t0, t0 + minute)
-        .await
-        .unwrap();
-    assert_eq!(other_total.unwrap_err().holder, "a");
-    // A renews; its holder may claim again (a restart under the same name).
-    assert!(store
-        .renew_shards(0..=1, "a", t0 + minute * 2)
-        .await
-        .unwrap());
-    assert_eq!(
-        store
-            .claim_shards(0..=1, 2, "a", t0, t0 + minute * 2)
-            .await
-            .unwrap(),
-        Ok(())
-    );
-    // A stops renewing: once its lease has run out, B takes shard 1 and A learns it lost it.
-    let later = t0 + minute * 3;
-    assert_eq!(
-        store
-            .claim_shards(1..=1, 2, "b", later, later + minute)
-            .await
-            .unwrap(),
-        Ok(())
-    );
-    assert!(!store
-        .renew_shards(0..=1, "a", later + minute)
-        .await
-        .unwrap());
-    // A's release leaves B's lease alone; B's release frees the shard at once.
-    store.release_shards("a").await.unwrap();
-    assert!(store
-        .claim_shards(1..=1, 2, "c", later, later + minute)
-        .await
-        .unwrap()
-        .is_err());
-    store.release_shards("b").await.unwrap();
-    assert_eq!(
-        store
-            .claim_shards(1..=1, 2, "c", later, later + minute)
-            .await
-            .unwrap(),
-        Ok(())
-    );
-    store.release_shards("c").await.unwrap();
-    // Two processes racing for a free shard: exactly one gets it.
-    let (x, y) = tokio::join!(
-        store.claim_shards(5..=6, 8, "x", later, later + minute),
-        store.claim_shards(6..=7, 8, "y", later, later + minute),
-    );
-    let won = [x.unwrap().is_ok(), y.unwrap().is_ok()];
-    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
-}
-
 /// Refs, owners and areas compare and sort the same way on both backends, whatever collation
 /// the PostgreSQL database has (the tests make theirs with ICU English): refs by their
 /// upper-cased bytes, and owner and borough filters folding only ASCII letters.
@@ -867,7 +789,6 @@ async fn the_schema_refuses_malformed_dates_and_times(db: TestDb) {
 on_both_backends!(
     the_schema_refuses_malformed_dates_and_times,
     refs_owners_and_areas_sort_and_match_the_same_way,
-    one_process_holds_a_gateway_shard_at_a_time,
     boards_are_created_listed_and_configured,
     imported_records_read_back_exactly,
     boards_do_not_see_each_others_records,

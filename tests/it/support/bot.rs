@@ -110,12 +110,13 @@ pub fn guild() -> Guild {
 /// channels and roles.
 pub async fn linked_board() -> (TestDb, Board) {
     let db = sqlite().await;
-    let board = link_test_board(&db).await;
+    let board = link_board(&db).await;
     (db, board)
 }
 
-/// The small test board in `db`, linked to the test server with its channels and roles.
-pub async fn link_test_board(db: &TestDb) -> Board {
+/// Load the small test board into `db` and link it to the test server with its channels and
+/// roles.
+pub async fn link_board(db: &TestDb) -> Board {
     crate::store_contract::load(&db.store, "dsvb").await;
     let mut board = db
         .store

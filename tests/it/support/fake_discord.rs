@@ -348,6 +348,21 @@ struct State {
     requests: Vec<String>,
     /// Every IDENTIFY's shard, as [shard, total], in order.
     identified: Vec<[u64; 2]>,
+    /// When each gateway session was connected (identified or resumed) and when it closed.
+    windows: Vec<SessionWindow>,
+}
+
+/// When one gateway session could receive events: from its IDENTIFY (or RESUME) until its
+/// connection closed.
+#[derive(Debug, Clone)]
+pub struct SessionWindow {
+    /// The connection, as the fake numbers them.
+    pub connection: u64,
+    pub shard: u64,
+    pub total: u64,
+    pub opened: std::time::Instant,
+    /// `None` while it is still connected.
+    pub closed: Option<std::time::Instant>,
 }
 
 /// One gateway connection: the shard it identified as, and where to send its dispatches.
@@ -1453,16 +1468,73 @@ impl FakeDiscord {
             .lock()
             .unwrap()
             .retain(|s| s.number != number);
+        let closed = std::time::Instant::now();
+        for window in self.state().windows.iter_mut() {
+            if window.connection == number && window.closed.is_none() {
+                window.closed = Some(closed);
+            }
+        }
         self.inner.activity.notify_waiters();
     }
 
     /// Register a connected session, replacing any earlier one of the same connection.
     fn connect(&self, session: Session) {
+        let window = SessionWindow {
+            connection: session.number,
+            shard: session.shard,
+            total: session.total,
+            opened: std::time::Instant::now(),
+            closed: None,
+        };
         let mut sessions = self.inner.gateway.lock().unwrap();
         sessions.retain(|s| s.number != session.number);
         sessions.push(session);
         drop(sessions);
+        let mut state = self.state();
+        if !state
+            .windows
+            .iter()
+            .any(|w| w.connection == window.connection && w.closed.is_none())
+        {
+            state.windows.push(window);
+        }
+        drop(state);
         self.inner.activity.notify_waiters();
+    }
+
+    /// Every gateway session so far, in the order they connected.
+    pub fn session_windows(&self) -> Vec<SessionWindow> {
+        self.state().windows.clone()
+    }
+
+    /// Send an interaction to every session connected as the shard of its server, as Discord
+    /// does when two sessions identify as one shard, and return how many got it (0 when none
+    /// is connected: the person would see "The application did not respond"). Does not wait.
+    pub fn deliver_interaction(&self, payload: Value) -> usize {
+        let guild = payload["guild_id"]
+            .as_str()
+            .and_then(|g| g.parse::<u64>().ok())
+            .unwrap_or(0);
+        let sessions = self.inner.gateway.lock().unwrap();
+        sessions
+            .iter()
+            .filter(|s| shard_of(guild, s.total) == s.shard)
+            .filter(|s| {
+                s.tx.send(json!({"op": 0, "t": "INTERACTION_CREATE", "d": payload}))
+                    .is_ok()
+            })
+            .count()
+    }
+
+    /// How many times the bot answered the interaction with this token (callbacks, which
+    /// Discord accepts only once).
+    pub fn callbacks_for(&self, token: &str) -> usize {
+        let suffix = format!("/{token}/callback");
+        self.state()
+            .requests
+            .iter()
+            .filter(|r| r.starts_with("POST /api/v10/interactions/") && r.ends_with(&suffix))
+            .count()
     }
 
     /// Send a dispatch to the session of the shard that serves `guild` (any session if none).
