@@ -375,6 +375,17 @@ async fn the_running_bot_reports_health_metrics_and_a_json_line_per_command() {
     for line in bot.lines() {
         assert!(!line.contains(TOKEN), "the token reached the log: {line}");
     }
+    // Both channels were checked, and with nothing to fix nothing says so.
+    let checked = |what: &str| {
+        lines.iter().any(|l| {
+            l["check"] == "ok" && l["message"] == format!("board dsvb: can post in {what}")
+        })
+    };
+    assert!(checked("#briefings (digest)") && checked("#reminders (reminder)"));
+    assert!(
+        !lines.iter().any(|l| l.get("problems").is_some()),
+        "no channel problems to report"
+    );
     assert!(fake.violations().is_empty(), "{:?}", fake.violations());
 }
 
