@@ -57,9 +57,12 @@ async fn boards(store: &Store, due: DateTime<Utc>) {
         due.hour()
     ))
     .unwrap();
+    // No catch-up: the schedule fires daily, and yesterday's post would otherwise go out as
+    // soon as each process starts.
     let settings = BoardSettings {
         time_zone: TimeZone::parse("UTC").unwrap(),
         digest_schedule: schedule,
+        catch_up_days: 0,
         ..Default::default()
     };
     let author = Author {

@@ -183,7 +183,14 @@ pub async fn post_message(
         }
         request.multipart(form.text("payload_json", payload.to_string()))
     };
-    let response = request.send().await.map_err(could_not_reach)?;
+    // A Discord (or proxy) that takes the request and never answers must not hold up every
+    // other board's posts: give up on this attempt, and the retry looks for the message
+    // before sending it again.
+    let response = request
+        .timeout(POST_TIMEOUT)
+        .send()
+        .await
+        .map_err(could_not_reach)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.bytes().await.map_err(could_not_reach)?;
@@ -198,6 +205,10 @@ pub async fn post_message(
 
 /// A client for the posts read directly: one connection pool for the process (serenity keeps
 /// its own client private).
+/// How long one post may take before it counts as unanswered (a large digest with its chart
+/// and files is a few hundred kilobytes).
+const POST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn direct_client() -> &'static reqwest::Client {
     static CLIENT: std::sync::OnceLock<reqwest::Client> = std::sync::OnceLock::new();
     CLIENT.get_or_init(reqwest::Client::new)

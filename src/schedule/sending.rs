@@ -56,6 +56,22 @@ impl Sending {
         self.parts.iter().find(|p| p.part == part)
     }
 
+    /// This process's copy of the record of `part`, made (as started at `now`) if missing.
+    fn record_mut(&mut self, part: u32, now: DateTime<Utc>) -> &mut PartRecord {
+        let index = match self.parts.iter().position(|p| p.part == part) {
+            Some(index) => index,
+            None => {
+                self.parts.push(PartRecord {
+                    part,
+                    started_at: now,
+                    message_id: None,
+                });
+                self.parts.len() - 1
+            }
+        };
+        &mut self.parts[index]
+    }
+
     /// The message id of `part` if the destination has confirmed it: do not send it again.
     pub fn confirmed(&self, part: u32) -> Option<&str> {
         self.record(part).and_then(|p| p.message_id.as_deref())
@@ -100,14 +116,7 @@ impl Sending {
                 detail: "another process took this post over".into(),
             });
         }
-        match self.parts.iter_mut().find(|p| p.part == part) {
-            Some(record) => record.started_at = now,
-            None => self.parts.push(PartRecord {
-                part,
-                started_at: now,
-                message_id: None,
-            }),
-        }
+        self.record_mut(part, now).started_at = now;
         Ok(())
     }
 
@@ -130,14 +139,7 @@ impl Sending {
                 retry_after: None,
                 detail: format!("sent, but could not record it: {e}"),
             })?;
-        match self.parts.iter_mut().find(|p| p.part == part) {
-            Some(record) => record.message_id = Some(message_id.to_string()),
-            None => self.parts.push(PartRecord {
-                part,
-                started_at: now,
-                message_id: Some(message_id.to_string()),
-            }),
-        }
+        self.record_mut(part, now).message_id = Some(message_id.to_string());
         Ok(())
     }
 }

@@ -17,6 +17,10 @@ use chrono::{DateTime, Duration, Utc};
 use super::values::Instant;
 use super::{Store, StoreError};
 
+/// Hold a claim until `$1`, if post `$2` is still claimed by `$3`.
+const RENEW_CLAIM: &str = "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 \
+                           AND claimed_by = $3 AND state = 'claimed'";
+
 /// One scheduled post's identity, and where and when it falls due.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostKey {
@@ -262,16 +266,13 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let classify = |e| StoreError::classify(e, self.url());
         let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
-        let held = on_tx!(&mut tx, |c| sqlx::query(
-            "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 \
-             AND state = 'claimed'",
-        )
-        .bind(Instant(lease_until))
-        .bind(post_id)
-        .bind(worker)
-        .execute(c)
-        .await
-        .map(|done| done.rows_affected()))
+        let held = on_tx!(&mut tx, |c| sqlx::query(RENEW_CLAIM,)
+            .bind(Instant(lease_until))
+            .bind(post_id)
+            .bind(worker)
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))
         .map_err(classify)?;
         if held != 1 {
             return Ok(false);
@@ -383,16 +384,13 @@ impl Store {
         worker: &str,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let done = on_pool!(self.pool(), |p| sqlx::query(
-            "UPDATE scheduled_posts SET lease_until = $1 WHERE id = $2 AND claimed_by = $3 \
-             AND state = 'claimed'",
-        )
-        .bind(Instant(until))
-        .bind(post_id)
-        .bind(worker)
-        .execute(p)
-        .await
-        .map(|done| done.rows_affected()))
+        let done = on_pool!(self.pool(), |p| sqlx::query(RENEW_CLAIM,)
+            .bind(Instant(until))
+            .bind(post_id)
+            .bind(worker)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()))
         .map_err(|e| StoreError::classify(e, self.url()))?;
         Ok(done == 1)
     }
