@@ -257,6 +257,16 @@ pub struct Runner<P: Poster> {
     heartbeat: Heartbeat,
 }
 
+/// The least a post can be late and still go out: the runner wakes a moment after a post
+/// falls due, so even a board that catches nothing up (`catch_up_days = 0`) needs this much.
+const ON_TIME_GRACE: Duration = Duration::minutes(10);
+
+/// How long after falling due a post still goes out: the board's catch-up window, and never
+/// less than [`ON_TIME_GRACE`].
+fn catch_up_window(board: &Board) -> Duration {
+    Duration::days(i64::from(board.settings.catch_up_days)).max(ON_TIME_GRACE)
+}
+
 /// What a panic said, for the log.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
@@ -435,7 +445,7 @@ impl<P: Poster> Runner<P> {
             if destinations.is_empty() {
                 continue;
             }
-            let window = Duration::days(i64::from(board.settings.catch_up_days));
+            let window = catch_up_window(board);
             let Some(due) = job.latest_due(board, &meetings, now, now - window) else {
                 continue;
             };
@@ -469,7 +479,7 @@ impl<P: Poster> Runner<P> {
             let (Some(board), Some(job)) = (board, job) else {
                 continue;
             };
-            let window = Duration::days(i64::from(board.settings.catch_up_days));
+            let window = catch_up_window(board);
             if lapsed.key.due_at < now - window {
                 let reason = format!(
                     "not posted: it could not be finished within the {}-day catch-up window",

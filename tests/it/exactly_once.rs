@@ -483,8 +483,29 @@ async fn a_schedule_that_fires_twice_a_day_posts_twice_and_a_zone_move_repeats_n
     assert_eq!(poster.sent_of(Job::Reminder).len(), 2);
 }
 
+async fn a_board_that_catches_nothing_up_still_posts_when_the_runner_wakes_a_moment_late(
+    db: TestDb,
+) {
+    let b = board(&db.store, "north", "Europe/London").await;
+    edit(&db.store, &b, |s| s.catch_up_days = 0).await;
+    let clock = Arc::new(FixedClock::new(
+        utc(2026, 11, 2, 9, 0) + Duration::milliseconds(3),
+    ));
+    let poster = Arc::new(ChannelPoster::default());
+    let r = runner(&db.store, &clock, &poster, "one");
+    let reports = r.run_due(clock.now()).await.unwrap();
+    assert_eq!(sent_reports(&reports, Job::Reminder), 1, "{reports:?}");
+    // But last week's, missed in downtime, is not caught up.
+    let other = board(&db.store, "south", "Europe/London").await;
+    edit(&db.store, &other, |s| s.catch_up_days = 0).await;
+    clock.set(utc(2026, 11, 2, 9, 11));
+    let late = r.run_due(clock.now()).await.unwrap();
+    assert!(late.is_empty(), "{late:?}");
+}
+
 on_both_backends!(
     moving_the_zone_schedule_or_channel_never_posts_an_occasion_twice,
+    a_board_that_catches_nothing_up_still_posts_when_the_runner_wakes_a_moment_late,
     a_schedule_that_fires_twice_a_day_posts_twice_and_a_zone_move_repeats_neither,
     a_post_that_fails_part_way_resumes_from_the_first_unconfirmed_message,
     a_post_that_cannot_be_built_is_retried_at_a_bounded_rate_then_reported,
