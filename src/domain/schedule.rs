@@ -876,10 +876,11 @@ mod tests {
                 parsed.next_after(&tz, fire - Duration::nanoseconds(1)),
                 Some(fire)
             );
-            prop_assert_eq!(
-                parsed.next_after(&tz, fire),
-                fires.iter().find(|t| **t > fire).copied()
-            );
+            // The fire after that, when the walk's window reaches it (a weekly schedule's
+            // second fire can lie beyond it).
+            if let Some(after) = fires.iter().find(|t| **t > fire) {
+                prop_assert_eq!(parsed.next_after(&tz, fire), Some(*after));
+            }
             Ok(())
         }
 
