@@ -45,7 +45,7 @@ impl PostKey {
 }
 
 /// `discord` for any Discord channel, the destination itself otherwise.
-pub fn route_of(destination: &str) -> &str {
+fn route_of(destination: &str) -> &str {
     if destination.starts_with("discord:") {
         "discord"
     } else {
@@ -266,7 +266,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let classify = |e| StoreError::classify(e, self.url());
         let (mut tx, _turn) = self.begin_raw().await.map_err(classify)?;
-        let held = on_tx!(&mut tx, |c| sqlx::query(RENEW_CLAIM,)
+        let held = on_tx!(&mut tx, |c| sqlx::query(RENEW_CLAIM)
             .bind(Instant(lease_until))
             .bind(post_id)
             .bind(worker)
@@ -384,7 +384,7 @@ impl Store {
         worker: &str,
         until: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let done = on_pool!(self.pool(), |p| sqlx::query(RENEW_CLAIM,)
+        let done = on_pool!(self.pool(), |p| sqlx::query(RENEW_CLAIM)
             .bind(Instant(until))
             .bind(post_id)
             .bind(worker)

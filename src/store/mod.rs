@@ -63,8 +63,7 @@ use sqlx::{ConnectOptions, Connection};
 pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
 pub use deliveries::{
-    route_of, AttemptRecord, Claim, DeliveryRecord, Finish, LapsedPost, PartRecord, PostKey,
-    PostOutcome,
+    AttemptRecord, Claim, DeliveryRecord, Finish, LapsedPost, PartRecord, PostKey, PostOutcome,
 };
 pub use gateway::ShardHolder;
 pub use records::ActionFilter;

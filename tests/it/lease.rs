@@ -4,9 +4,8 @@
 //! slash commands keep arriving: never are two processes connected as the same shard, and
 //! every command delivered is answered exactly once.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,9 +21,10 @@ use briefing_bot::monitoring::logging::{subscriber, LogFormat};
 use briefing_bot::store::Backend;
 
 use crate::on_both_backends;
+use crate::operations::RunningBot;
 use crate::support::bot::{guild, link_board, DIGEST_CHANNEL, GUILD, MEMBER};
 use crate::support::db::TestDb;
-use crate::support::fake_discord::{FakeDiscord, TOKEN};
+use crate::support::fake_discord::FakeDiscord;
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -339,116 +339,14 @@ fn a_lease_term_too_short_to_fence_is_refused_at_start() {
     }
 }
 
-/// `briefing-bot run` in its own process with JSON logs, its standard error collected.
-struct RunningBot {
-    child: Child,
-    log: Arc<Mutex<Vec<String>>>,
-    _dir: tempfile::TempDir,
-}
-
-impl RunningBot {
-    fn start(fake: &FakeDiscord, database_url: &str, env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_briefing-bot"));
-        command
-            .args([
-                "--log-format",
-                "json",
-                "--database-url",
-                database_url,
-                "run",
-            ])
-            .current_dir(dir.path())
-            .env("DISCORD_TOKEN", TOKEN)
-            .env("BRIEFING__DISCORD__API_URL", fake.api_url())
-            .env_remove("RUST_LOG")
-            .env_remove("DATABASE_URL")
-            .env_remove("BRIEFING_CONFIG")
-            .env_remove("BRIEFING_ENV")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("start briefing-bot run");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().unwrap();
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.lock().unwrap().push(line);
-            }
-        });
-        Self {
-            child,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn lines(&self) -> Vec<Value> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-            .collect()
-    }
-
-    fn count(&self, message_starts: &str) -> usize {
-        self.lines()
-            .iter()
-            .filter(|l| {
-                l["message"]
-                    .as_str()
-                    .is_some_and(|m| m.starts_with(message_starts))
-            })
-            .count()
-    }
-
-    /// Wait (up to 20 s) until `count` lines start with `message_starts`; the first of them.
-    async fn wait_for(&self, message_starts: &str, count: usize) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.count(message_starts) < count {
-            assert!(
-                Instant::now() < deadline,
-                "no log line {message_starts:?} within 20 s; the log:\n{}",
-                self.log.lock().unwrap().join("\n")
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        self.lines()
-            .into_iter()
-            .find(|l| {
-                l["message"]
-                    .as_str()
-                    .is_some_and(|m| m.starts_with(message_starts))
-            })
-            .unwrap()
-    }
-
-    /// SIGTERM, as systemd sends; whether it then exited 0 within 20 s.
-    async fn terminate(&mut self) -> bool {
-        let pid = self.child.id().to_string();
-        assert!(Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success());
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.success();
-            }
-            assert!(Instant::now() < deadline, "briefing-bot did not exit");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-impl Drop for RunningBot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Wait (up to 20 s) for `bot`'s first log line whose message starts with `message_starts`.
+async fn logged(bot: &RunningBot, message_starts: &str) -> Value {
+    bot.wait_for_line(message_starts, |l| {
+        l["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with(message_starts))
+    })
+    .await
 }
 
 /// A TCP relay between one process and PostgreSQL that the test can cut, as a network
@@ -524,11 +422,11 @@ async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_tak
     let term = [("BRIEFING__DISCORD__LEASE_SECONDS", "3")];
 
     let fake = FakeDiscord::start(vec![guild()]).await;
-    let mut first = RunningBot::start(&fake, relayed.as_str(), &term);
-    first.wait_for("gateway lease taken", 1).await;
+    let mut first = RunningBot::start(&fake, relayed.as_str(), &[], &term);
+    logged(&first, "gateway lease taken").await;
     fake.wait_ready().await;
-    let mut second = RunningBot::start(&fake, direct.as_str(), &term);
-    second.wait_for("waiting as a standby", 1).await;
+    let mut second = RunningBot::start(&fake, direct.as_str(), &[], &term);
+    logged(&second, "waiting as a standby").await;
 
     // People keep running /overdue, ten times a second, throughout.
     let command = fake
@@ -561,11 +459,11 @@ async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_tak
     // The holder loses the database for longer than the term.
     let cut = Instant::now();
     relay.cut();
-    let fenced = first.wait_for("stopped answering commands", 1).await;
+    let fenced = logged(&first, "stopped answering commands").await;
     let said = fenced["message"].as_str().unwrap();
     assert!(said.contains("could not be renewed"), "{fenced}");
     assert!(said.contains("half its 3 s term"), "{fenced}");
-    second.wait_for("gateway lease taken", 1).await;
+    logged(&second, "gateway lease taken").await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while fake.session_windows().len() < 2 {
         assert!(Instant::now() < deadline, "the standby never connected");
@@ -574,7 +472,7 @@ async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_tak
     tokio::time::sleep(Duration::from_secs(2)).await;
     // The database comes back: the first process, alive, waits as a standby behind the second.
     relay.restore();
-    first.wait_for("waiting as a standby", 1).await;
+    logged(&first, "waiting as a standby").await;
     assert!(first.child.try_wait().unwrap().is_none(), "it did not exit");
     sending.abort();
     let _ = sending.await;
@@ -633,7 +531,7 @@ async fn a_holder_cut_off_from_the_database_stops_answering_before_a_standby_tak
 
     // Their clocks are this host's, as the database's is: neither reports a difference.
     for bot in [&first, &second] {
-        assert!(!bot.lines().iter().any(|l| l["skew_secs"].is_number()));
+        assert!(!bot.json_lines().iter().any(|l| l["skew_secs"].is_number()));
     }
 
     assert!(second.terminate().await);

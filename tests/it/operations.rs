@@ -30,7 +30,7 @@ fn s(name: &str, value: &str) -> Value {
 
 /// `briefing-bot run` in its own process, its standard error collected line by line.
 pub(crate) struct RunningBot {
-    child: Child,
+    pub(crate) child: Child,
     log: Arc<Mutex<Vec<String>>>,
     _dir: tempfile::TempDir,
 }
