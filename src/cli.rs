@@ -16,6 +16,7 @@ use crate::services::actions::Author;
 use crate::services::boards::{create_board, resolve_board};
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportOptions, RecordKind};
+use crate::services::spreadsheet::Cells;
 use crate::store::Store;
 
 /// briefing-bot: keeps an oversight board's recommendations and actions honest.
@@ -216,6 +217,11 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write every cell exactly as stored, for tools that are not spreadsheets. Without it, a
+    /// cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
+    /// return) starts with an apostrophe, which import removes again.
+    #[arg(long)]
+    pub raw: bool,
 }
 
 #[derive(Debug, Args)]
@@ -589,6 +595,11 @@ async fn dispatch(
                 ExportWhat::History => ExportKind::History,
                 ExportWhat::SettingsHistory => ExportKind::SettingsHistory,
             };
+            let cells = if args.raw {
+                Cells::Raw
+            } else {
+                Cells::SpreadsheetSafe
+            };
             match args.out {
                 Some(path) => {
                     // Write beside the target and rename, so a failed export never leaves a
@@ -601,13 +612,14 @@ async fn dispatch(
                         )
                     })?;
                     let rows =
-                        export_csv(store, &board, kind, std::io::BufWriter::new(file)).await?;
+                        export_csv(store, &board, kind, cells, std::io::BufWriter::new(file))
+                            .await?;
                     std::fs::rename(&tmp, &path)
                         .with_context(|| format!("could not write {}", path.display()))?;
                     eprintln!("wrote {rows} rows to {}", path.display());
                 }
                 None => {
-                    export_csv(store, &board, kind, &mut stdout).await?;
+                    export_csv(store, &board, kind, cells, &mut stdout).await?;
                 }
             }
         }

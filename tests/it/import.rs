@@ -7,6 +7,7 @@ use chrono::{TimeZone, Utc};
 use briefing_bot::domain::BoardSlug;
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::import::{import_csv, ImportError, ImportOptions, Problem, RecordKind};
+use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::store::Store;
 
 use crate::on_both_backends;
@@ -402,9 +403,15 @@ async fn undated_done_actions_round_trip_through_export_unchanged(db: TestDb) {
     .unwrap();
     let board = store.board(&slug).await.unwrap().unwrap();
     let mut exported = Vec::new();
-    export_csv(store, &board, ExportKind::Actions, &mut exported)
-        .await
-        .unwrap();
+    export_csv(
+        store,
+        &board,
+        ExportKind::Actions,
+        Cells::SpreadsheetSafe,
+        &mut exported,
+    )
+    .await
+    .unwrap();
     assert_eq!(String::from_utf8_lossy(&exported), UNDATED_DONE);
     let actions_before = store.actions(board.id).await.unwrap();
     let history_before = store.history(board.id).await.unwrap().len();

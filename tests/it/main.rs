@@ -16,6 +16,7 @@ mod operations;
 mod schedule;
 mod schedules_meant;
 mod settings_history;
+mod spreadsheet_safety;
 mod store_contract;
 mod support;
 mod upgrade;

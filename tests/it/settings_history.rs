@@ -12,6 +12,7 @@ use briefing_bot::domain::{Webhook, WebhookKind, WebhookUrl};
 use briefing_bot::services::actions::Author;
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::settings::{add_webhook, change_board, create_board, remove_webhook};
+use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::services::ServiceError;
 
 use crate::on_both_backends;
@@ -103,9 +104,15 @@ async fn every_change_is_recorded_with_who_when_and_old_and_new(db: TestDb) {
     assert_eq!(history[1].at, author("x").at);
 
     let mut csv = Vec::new();
-    export_csv(store, &board, ExportKind::SettingsHistory, &mut csv)
-        .await
-        .unwrap();
+    export_csv(
+        store,
+        &board,
+        ExportKind::SettingsHistory,
+        Cells::SpreadsheetSafe,
+        &mut csv,
+    )
+    .await
+    .unwrap();
     let csv = String::from_utf8(csv).unwrap();
     assert!(!csv.contains("verysecretvalue"), "{csv}");
     assert_eq!(

@@ -13,6 +13,7 @@ use briefing_bot::services::actions::{
 };
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
+use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::services::ServiceError;
 use briefing_bot::store::{ActionFilter, DatabaseUrl, Store};
 
@@ -496,13 +497,25 @@ async fn export_round_trips_to_the_same_state(db: TestDb) {
     load(store, "dsvb").await;
     let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
     let mut recs = Vec::new();
-    export_csv(store, &board, ExportKind::Recommendations, &mut recs)
-        .await
-        .unwrap();
+    export_csv(
+        store,
+        &board,
+        ExportKind::Recommendations,
+        Cells::SpreadsheetSafe,
+        &mut recs,
+    )
+    .await
+    .unwrap();
     let mut actions = Vec::new();
-    export_csv(store, &board, ExportKind::Actions, &mut actions)
-        .await
-        .unwrap();
+    export_csv(
+        store,
+        &board,
+        ExportKind::Actions,
+        Cells::SpreadsheetSafe,
+        &mut actions,
+    )
+    .await
+    .unwrap();
 
     let copy = slug("copy");
     let now = at(2011, 1, 1, 9);
@@ -536,9 +549,15 @@ async fn export_round_trips_to_the_same_state(db: TestDb) {
         store.actions(board.id).await.unwrap()
     );
     let mut again = Vec::new();
-    export_csv(store, &copy_board, ExportKind::Actions, &mut again)
-        .await
-        .unwrap();
+    export_csv(
+        store,
+        &copy_board,
+        ExportKind::Actions,
+        Cells::SpreadsheetSafe,
+        &mut again,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         String::from_utf8(again).unwrap(),
         String::from_utf8(actions).unwrap()
@@ -550,6 +569,7 @@ async fn export_round_trips_to_the_same_state(db: TestDb) {
         store,
         &copy_board,
         ExportKind::Recommendations,
+        Cells::SpreadsheetSafe,
         &mut recs_again,
     )
     .await

@@ -30,7 +30,11 @@ async fn find_action(ctx: Context<'_>, board_id: i64, reference: &Ref) -> Result
 /// The full list as CSV (the import format), attached when a list is too long for one message.
 fn actions_csv(actions: &[Action]) -> Vec<u8> {
     let mut out = Vec::new();
-    let _ = crate::services::export::write_actions_csv(actions, &mut out);
+    let _ = crate::services::export::write_actions_csv(
+        actions,
+        crate::services::spreadsheet::Cells::SpreadsheetSafe,
+        &mut out,
+    );
     out
 }
 

@@ -104,7 +104,11 @@ pub async fn list(
         })
         .collect();
     let mut csv = Vec::new();
-    let _ = crate::services::export::write_recommendations_csv(&recs, &mut csv);
+    let _ = crate::services::export::write_recommendations_csv(
+        &recs,
+        crate::services::spreadsheet::Cells::SpreadsheetSafe,
+        &mut csv,
+    );
     let reply = list_reply(
         &format!("{} recommendations", recs.len()),
         &lines,

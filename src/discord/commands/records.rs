@@ -7,6 +7,7 @@ use crate::discord::access::{require, Access};
 use crate::discord::{current_board, BotError, Context};
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportError, ImportOptions, RecordKind};
+use crate::services::spreadsheet::Cells;
 
 /// What a CSV file holds.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -127,7 +128,14 @@ pub async fn export(
         ExportChoice::SettingsHistory => (ExportKind::SettingsHistory, "settings-history"),
     };
     let mut bytes = Vec::new();
-    let rows = export_csv(&ctx.data().store, &board, kind, &mut bytes).await?;
+    let rows = export_csv(
+        &ctx.data().store,
+        &board,
+        kind,
+        Cells::SpreadsheetSafe,
+        &mut bytes,
+    )
+    .await?;
     let file = format!("{}-{name}.csv", board.slug);
     ctx.send(
         private(format!("{rows} rows of {name} from board {}.", board.slug))

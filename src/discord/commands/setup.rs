@@ -572,7 +572,11 @@ pub async fn history(ctx: Context<'_>) -> Result<(), BotError> {
         .map(|c| setting_line(c, zone))
         .collect();
     let mut csv = Vec::new();
-    crate::services::export::write_settings_history_csv(&changes, &mut csv)?;
+    crate::services::export::write_settings_history_csv(
+        &changes,
+        crate::services::spreadsheet::Cells::SpreadsheetSafe,
+        &mut csv,
+    )?;
     let reply = list_reply(
         &format!(
             "Settings history of {} ({} changes)",
