@@ -171,6 +171,58 @@ fn configuration_errors_name_the_file_and_key() {
 }
 
 #[test]
+fn configuration_typos_are_refused_with_the_key_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("board.toml"),
+        "[board_defaults]\nescalate_after_dayz = 10\n",
+    )
+    .unwrap();
+    let out = bot(dir.path(), &["--config", "board.toml", "boards"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("board.toml sets a key the bot does not know: board_defaults.escalate_after_dayz (did you mean board_defaults.escalate_after_days?)"),
+        "{err}"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args(["boards"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("BRIEFING__DISCORD__API_ULR", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a mistyped variable is not ignored");
+    let err = stderr(&out);
+    assert!(
+        err.contains("BRIEFING__DISCORD__API_ULR (did you mean BRIEFING__DISCORD__API_URL?)"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("briefing.db").exists(),
+        "refused before anything is opened"
+    );
+
+    let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args(["boards"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("BRIEFING__BOARD_DEFAULTS__CATCH_UP_DAYS", "4294967295")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a day count that would overflow is refused"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("board_defaults.catch_up_days is 4294967295; use 0 to 366 days"),
+        "{err}"
+    );
+}
+
+#[test]
 fn database_url_precedence_flag_then_environment() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))

@@ -3,6 +3,7 @@
 //! `DISCORD_TOKEN` win for the two secrets. Secrets are wrapped so they never print.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
@@ -12,8 +13,10 @@ use crate::domain::{BoardSettings, Frequent, Schedule, TimeZone, YearStartMonth}
 use crate::monitoring::logging::LogFormat;
 use crate::store::DatabaseUrl;
 
+pub mod known_keys;
+
 /// The defaults every deployment starts from, compiled in so the binary runs from any folder.
-pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../config/default.toml");
 
 /// A configuration problem, naming the file or variable and the key.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +25,7 @@ pub struct ConfigError(String);
 
 /// Everything the bot reads from configuration.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database: DatabaseSettings,
     pub discord: DiscordSettings,
@@ -32,6 +36,7 @@ pub struct Settings {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     url: Option<SecretString>,
 }
@@ -49,6 +54,7 @@ impl fmt::Debug for DatabaseSettings {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DiscordSettings {
     token: Option<SecretString>,
     api_url: Option<String>,
@@ -195,6 +201,7 @@ fn lease_term(seconds: u64) -> Result<std::time::Duration, ConfigError> {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BoardDefaults {
     pub time_zone: String,
     pub year_start_month: u32,
@@ -206,7 +213,18 @@ pub struct BoardDefaults {
     pub meeting_brief_days: u32,
 }
 
+impl BoardDefaults {
+    /// The day counts a board may start with: those `/setup reminders` accepts, a catch-up of
+    /// up to a year (a digest missed by a quarter can still go out) and a meeting brief up to
+    /// a quarter ahead.
+    const REMIND_BEFORE_DAYS: RangeInclusive<u32> = 0..=90;
+    const ESCALATE_AFTER_DAYS: RangeInclusive<u32> = 1..=365;
+    const CATCH_UP_DAYS: RangeInclusive<u32> = 0..=366;
+    const MEETING_BRIEF_DAYS: RangeInclusive<u32> = 0..=90;
+}
+
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     format: String,
 }
@@ -224,6 +242,7 @@ impl LogSettings {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OpsSettings {
     /// Address for `/healthz` and `/metrics` (e.g. 127.0.0.1:9187); empty turns them off.
     listen: String,
@@ -238,6 +257,7 @@ impl OpsSettings {
 
 /// How the bot treats the boards' posting schedules.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScheduleSettings {
     /// Allow digest and reminder schedules that post more than once an hour (for
     /// demonstrations and tests); off, such a schedule is refused with what was probably meant.
@@ -298,6 +318,8 @@ impl Settings {
             .map(Path::to_path_buf)
             .or_else(|| std::env::var_os("BRIEFING_CONFIG").map(PathBuf::from));
         let mut described = vec!["built-in defaults".to_string()];
+        let known = known_keys::known();
+        known_keys::check_environment(std::env::vars_os(), &known)?;
         if let Ok(env) = std::env::var("BRIEFING_ENV") {
             let path = PathBuf::from(format!("config/{}.toml", env.trim()));
             if !path.exists() {
@@ -307,6 +329,7 @@ impl Settings {
                 )));
             }
             described.push(path.display().to_string());
+            known_keys::check_file(&path, &known)?;
             builder = builder.add_source(config::File::from(path).format(config::FileFormat::Toml));
         }
         if let Some(path) = &explicit {
@@ -317,6 +340,7 @@ impl Settings {
                 )));
             }
             described.push(path.display().to_string());
+            known_keys::check_file(path, &known)?;
             builder = builder
                 .add_source(config::File::from(path.clone()).format(config::FileFormat::Toml));
         }
@@ -366,6 +390,18 @@ impl Settings {
     /// The settings a new board starts with, checked.
     pub fn board_settings(&self) -> Result<BoardSettings, ConfigError> {
         let d = &self.board_defaults;
+        // Day counts are checked here, so no date arithmetic on them can overflow later.
+        let days = |key: &str, value: u32, range: RangeInclusive<u32>| {
+            if range.contains(&value) {
+                Ok(value)
+            } else {
+                Err(ConfigError(format!(
+                    "board_defaults.{key} is {value}; use {} to {} days",
+                    range.start(),
+                    range.end()
+                )))
+            }
+        };
         let schedule = |key: &str, text: &str| {
             let schedule = Schedule::parse(text)
                 .map_err(|e| ConfigError(format!("board_defaults.{key}: {e}")))?;
@@ -383,12 +419,28 @@ impl Settings {
                 .map_err(|e| ConfigError(format!("board_defaults.time_zone: {e}")))?,
             year_start_month: YearStartMonth::new(d.year_start_month)
                 .map_err(|e| ConfigError(format!("board_defaults.year_start_month: {e}")))?,
-            remind_before_days: d.remind_before_days,
-            escalate_after_days: d.escalate_after_days,
+            remind_before_days: days(
+                "remind_before_days",
+                d.remind_before_days,
+                BoardDefaults::REMIND_BEFORE_DAYS,
+            )?,
+            escalate_after_days: days(
+                "escalate_after_days",
+                d.escalate_after_days,
+                BoardDefaults::ESCALATE_AFTER_DAYS,
+            )?,
             digest_schedule: schedule("digest_schedule", &d.digest_schedule)?,
             reminder_schedule: schedule("reminder_schedule", &d.reminder_schedule)?,
-            catch_up_days: d.catch_up_days,
-            meeting_brief_days: d.meeting_brief_days,
+            catch_up_days: days(
+                "catch_up_days",
+                d.catch_up_days,
+                BoardDefaults::CATCH_UP_DAYS,
+            )?,
+            meeting_brief_days: days(
+                "meeting_brief_days",
+                d.meeting_brief_days,
+                BoardDefaults::MEETING_BRIEF_DAYS,
+            )?,
         })
     }
 }
@@ -486,6 +538,42 @@ mod tests {
             allowed.board_settings().unwrap().reminder_schedule,
             Schedule::parse("0 * 9 * * 1").unwrap()
         );
+    }
+
+    #[test]
+    fn day_counts_outside_their_bounds_are_refused_with_the_range() {
+        for (key, low, high) in [
+            ("remind_before_days", 0, 90),
+            ("escalate_after_days", 1, 365),
+            ("catch_up_days", 0, 366),
+            ("meeting_brief_days", 0, 90),
+        ] {
+            let load = |value: u32| {
+                config::Config::builder()
+                    .add_source(config::File::from_str(
+                        DEFAULT_CONFIG,
+                        config::FileFormat::Toml,
+                    ))
+                    .set_override(format!("board_defaults.{key}"), value)
+                    .unwrap()
+                    .build()
+                    .unwrap()
+                    .try_deserialize::<Settings>()
+                    .unwrap()
+                    .board_settings()
+            };
+            load(low).unwrap();
+            load(high).unwrap();
+            for value in [high + 1, u32::MAX].into_iter().chain(low.checked_sub(1)) {
+                let err = load(value).unwrap_err().to_string();
+                assert!(
+                    err.contains(&format!(
+                        "board_defaults.{key} is {value}; use {low} to {high} days"
+                    )),
+                    "{err}"
+                );
+            }
+        }
     }
 
     #[test]
