@@ -129,6 +129,18 @@ impl Health {
         if req.method() != Method::GET && req.method() != Method::HEAD {
             return text(StatusCode::METHOD_NOT_ALLOWED, "use GET\n");
         }
+        // Nothing here reads a body; refusing one (and closing) means none is ever read.
+        if hyper::body::Body::size_hint(req.body()).upper() != Some(0) {
+            let mut refused = text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "this endpoint takes no request body\n",
+            );
+            refused.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            return refused;
+        }
         match req.uri().path() {
             "/healthz" => {
                 let readiness = self.check().await;
@@ -204,8 +216,41 @@ pub async fn bind(addr: &str) -> anyhow::Result<TcpListener> {
     })
 }
 
+/// What one client may take of the endpoint. A probe or a scrape sends a few hundred bytes of
+/// headers at once and no body; anything slower or larger is someone holding connections open.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// A request's headers must arrive within this (a client sending a byte a second is cut
+    /// off), and so must the first request on a new connection.
+    pub header_read: Duration,
+    /// No connection lasts longer than this, however it trickles requests.
+    pub connection: Duration,
+    /// Connections served at once; more are closed as they arrive until one ends.
+    pub connections: usize,
+    /// The largest request head (request line and headers) read; larger gets 431.
+    pub header_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            header_read: Duration::from_secs(5),
+            connection: Duration::from_secs(60),
+            connections: 64,
+            // hyper's smallest read buffer; a probe's head is a few hundred bytes.
+            header_bytes: 8192,
+        }
+    }
+}
+
 /// Serve `/healthz` and `/metrics` on `listener` until the task is dropped or aborted.
 pub async fn serve(listener: TcpListener, health: Arc<Health>) {
+    serve_within(listener, health, Limits::default()).await
+}
+
+/// [`serve`] within `limits`.
+pub async fn serve_within(listener: TcpListener, health: Arc<Health>, limits: Limits) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.connections));
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -216,15 +261,27 @@ pub async fn serve(listener: TcpListener, health: Arc<Health>) {
                 continue;
             }
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(
+                limit = limits.connections,
+                "ops endpoint: too many connections at once; closing a new one"
+            );
+            drop(stream);
+            continue;
+        };
         let health = health.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| {
                 let health = health.clone();
                 async move { Ok::<_, Infallible>(health.respond(req).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_read)
+                .max_buf_size(limits.header_bytes.max(8192))
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(limits.connection, connection).await;
+            drop(slot);
         });
     }
 }

@@ -734,6 +734,124 @@ async fn health_is_not_ready_while_the_database_does_not_answer() {
     server.abort();
 }
 
+/// Read what the server sends until it closes the connection (or `within` passes).
+async fn read_until_closed(
+    stream: &mut tokio::net::TcpStream,
+    within: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    tokio::time::timeout(within, stream.read_to_end(&mut answer))
+        .await
+        .ok()
+        .map(|_| String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[tokio::test]
+async fn the_ops_endpoint_cuts_off_slow_large_and_excess_clients_and_keeps_serving() {
+    use briefing_bot::monitoring::server::{serve_within, Limits};
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+
+    let (db, _board) = linked_board().await;
+    let health = Arc::new(Health {
+        store: db.store.clone(),
+        gateway: Arc::new(Gateway(Mutex::new(GatewayStatus {
+            expected: 1,
+            connected: 1,
+        }))),
+        metrics: Metrics::new(),
+        scheduler: None,
+    });
+    let listener = briefing_bot::monitoring::server::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let limits = Limits {
+        header_read: Duration::from_millis(300),
+        connection: Duration::from_secs(2),
+        connections: 3,
+        header_bytes: 8192,
+    };
+    let server = tokio::spawn(serve_within(listener, health, limits));
+    let long_enough = Duration::from_secs(10);
+
+    // One byte every 50 ms: the headers would take 10 s; the server hangs up long before.
+    let mut slow = TcpStream::connect(&address).await.unwrap();
+    let started = std::time::Instant::now();
+    let head = format!(
+        "GET /livez HTTP/1.1\r\nHost: x\r\nX-Slow: {}\r\n\r\n",
+        "a".repeat(200)
+    );
+    let mut cut_off = false;
+    for byte in head.as_bytes() {
+        if slow.write_all(&[*byte]).await.is_err() {
+            cut_off = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if started.elapsed() > Duration::from_secs(3) {
+            break;
+        }
+    }
+    let answer = read_until_closed(&mut slow, long_enough).await;
+    assert!(
+        cut_off || answer.is_some_and(|a| !a.contains("alive")),
+        "a client trickling its headers is never answered, and is cut off"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // A connection that never sends anything is closed too.
+    let mut idle = TcpStream::connect(&address).await.unwrap();
+    assert_eq!(
+        read_until_closed(&mut idle, long_enough).await.as_deref(),
+        Some(""),
+        "an idle connection is closed without an answer"
+    );
+
+    // Headers larger than the limit: 431, never read into memory whole.
+    let mut large = TcpStream::connect(&address).await.unwrap();
+    let big = format!(
+        "GET /livez HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let _ = large.write_all(big.as_bytes()).await;
+    let answer = read_until_closed(&mut large, long_enough).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+
+    // A body is refused without being read.
+    let mut body = TcpStream::connect(&address).await.unwrap();
+    body.write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut body, long_enough).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("takes no request body"), "{answer}");
+
+    // Three idle connections fill every slot: a fourth is closed at once...
+    let mut holders = Vec::new();
+    for _ in 0..3 {
+        holders.push(TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut excess = TcpStream::connect(&address).await.unwrap();
+    let _ = excess
+        .write_all(b"GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
+    let answer = read_until_closed(&mut excess, Duration::from_millis(250)).await;
+    assert!(
+        answer.as_deref().is_none_or(|a| !a.contains("alive")),
+        "over the limit: {answer:?}"
+    );
+    // ...and once the idle ones are cut off, a probe is answered again.
+    for mut holder in holders {
+        read_until_closed(&mut holder, long_enough).await.unwrap();
+    }
+    let (status, _, body) = get(&address, "/livez").await;
+    assert_eq!((status, body.as_str()), (200, "alive\n"));
+    server.abort();
+}
+
 #[tokio::test]
 async fn a_port_in_use_is_refused_with_the_fix() {
     let taken = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
