@@ -438,7 +438,7 @@ async fn a_message_with_several_files_is_posted_with_each_file_matched_to_its_at
 
 /// A local stand-in for Slack's and Teams' incoming webhooks: records bodies, answers from a
 /// script (then 200).
-async fn webhook_server(script: Vec<u16>) -> (String, Arc<Mutex<Vec<Value>>>) {
+pub(crate) async fn webhook_server(script: Vec<u16>) -> (String, Arc<Mutex<Vec<Value>>>) {
     webhook_server_with(script.into_iter().map(|s| (s, None)).collect()).await
 }
 

@@ -15,6 +15,7 @@ mod lease;
 mod operations;
 mod schedule;
 mod schedules_meant;
+mod secrets;
 mod settings_history;
 mod spreadsheet_safety;
 mod store_contract;
