@@ -641,3 +641,115 @@ async fn a_webhooks_retry_after_is_obeyed_within_bounds_and_never_panics() {
         assert_eq!(clock.now() - start, waited, "Retry-After {header:?}");
     }
 }
+
+/// A webhook "server" that answers every request with `answer`, raw bytes on the socket, and
+/// hangs up: whatever a broken proxy or a hostile host might send.
+async fn raw_webhook_server(answer: &'static [u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/services/T000/B000/raw",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(answer).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    url
+}
+
+/// Webhook servers and Discord answering strangely — hanging up, not speaking HTTP, cutting a
+/// body short, redirecting forever, an unknown status, unreadable headers, a body that is not
+/// what was asked — never panic the real scheduler: each webhook post ends failed (or sent,
+/// where a retry got through), the Discord post still goes out, and the next pass runs.
+#[tokio::test]
+async fn strange_answers_never_panic_the_scheduler() {
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(std::io::sink)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let start = Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap();
+    // What each answer comes to: a 200 is a delivery even if its body is cut short (the body
+    // of a webhook's answer is never read).
+    let answers: [(&'static [u8], PostOutcome); 8] = [
+        (b"", PostOutcome::Failed),
+        (b"this is not HTTP at all\r\n\r\n", PostOutcome::Failed),
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\ncut short",
+            PostOutcome::Sent,
+        ),
+        (
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /services/T000/B000/raw\r\nContent-Length: 0\r\n\r\n",
+            PostOutcome::Failed,
+        ),
+        (
+            b"HTTP/1.1 999 Whatever\r\nContent-Length: 0\r\n\r\n",
+            PostOutcome::Failed,
+        ),
+        (
+            b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: \xff\xfe\x00\r\nContent-Length: 0\r\n\r\n",
+            PostOutcome::Failed,
+        ),
+        (
+            b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1e308\r\nRetry-After: -0\r\nContent-Length: 0\r\n\r\n",
+            PostOutcome::Failed,
+        ),
+        (
+            b"HTTP/1.1 500 Internal Server Error\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            PostOutcome::Failed,
+        ),
+    ];
+    for (answer, expected) in answers {
+        let (db, board) = linked_board().await;
+        let fake = FakeDiscord::start(vec![guild()]).await;
+        // Discord too: a server error whose body is a page of HTML, not JSON.
+        let route = format!("POST /api/v10/channels/{DIGEST_CHANNEL}/messages");
+        fake.queue(&route, 502, json!("<html>Bad Gateway</html>"));
+        let hook = Webhook {
+            name: "members-slack".into(),
+            kind: WebhookKind::Slack,
+            url: WebhookUrl::parse(&raw_webhook_server(answer).await).unwrap(),
+        };
+        crate::support::boards::webhook(&db.store, &board, &hook).await;
+        let clock = Arc::new(FixedClock::new(start));
+        let r = runner(&db, &fake, &clock);
+        let reports = r.run_due(start).await.unwrap();
+        let shown = String::from_utf8_lossy(answer);
+        let mirrored = reports
+            .iter()
+            .find(|p| p.job == Job::Digest && p.destination.starts_with("webhook:"))
+            .unwrap_or_else(|| panic!("{shown:?}: no webhook post in {reports:?}"));
+        assert_eq!(mirrored.outcome, expected, "{shown:?}");
+        let discord = reports
+            .iter()
+            .find(|p| p.job == Job::Digest && p.destination.starts_with("discord"))
+            .unwrap_or_else(|| panic!("{shown:?}: no Discord post in {reports:?}"));
+        assert_eq!(discord.outcome, PostOutcome::Sent, "{shown:?}");
+        assert!(!fake.channel_messages(DIGEST_CHANNEL).is_empty());
+        let recorded = db.store.deliveries(Some(board.id), 10).await.unwrap();
+        let logged = recorded
+            .iter()
+            .find(|d| d.destination.starts_with("webhook:"))
+            .unwrap();
+        assert_eq!(logged.state, expected.as_str(), "{shown:?}: {logged:?}");
+        if expected == PostOutcome::Failed {
+            assert!(
+                logged.last_error.as_deref().is_some_and(|e| !e.is_empty()),
+                "{shown:?}: the delivery log says why"
+            );
+        }
+        // The scheduler is still there: the next pass runs and repeats nothing.
+        let again = r.run_due(clock.now()).await.unwrap();
+        assert!(
+            again.iter().all(|p| p.outcome != PostOutcome::Sent),
+            "{again:?}"
+        );
+    }
+}
