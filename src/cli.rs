@@ -51,7 +51,7 @@ pub enum Command {
     /// Print the quarterly VAW briefing digest for a board as of a date (the quarter it
     /// reviews is the one containing the day before).
     ///
-    /// Example: briefing-bot digest --board dsvb --as-of 2010-10-01 --format json
+    /// Example: briefing-bot digest --board dsvb --as-of 2010-10-01 --format html --out paper.html
     Digest {
         /// The board; may be left out when the database holds exactly one.
         #[arg(long, value_name = "SLUG")]
@@ -59,9 +59,13 @@ pub enum Command {
         /// The day the digest is "as of" (default: today in the board's time zone).
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = PostFormat::Markdown)]
-        format: PostFormat,
+        /// Output format: markdown, json (the contract), or html (the board paper: one
+        /// self-contained file for the meeting pack, chart included, printable on A4).
+        #[arg(long, value_enum, default_value_t = DigestFormat::Markdown)]
+        format: DigestFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
         /// Also write the chart (actions by borough or owner) as a PNG file.
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
@@ -166,6 +170,13 @@ pub struct RunArgs {
 pub enum PostFormat {
     Json,
     Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DigestFormat {
+    Json,
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -406,25 +417,38 @@ async fn dispatch(
             board,
             as_of,
             format,
+            out,
             chart,
         } => {
             let slug = board_arg(board.as_deref())?;
             let board = resolve_board(store, slug.as_ref()).await?;
             let as_of = as_of_arg(as_of.as_deref(), &board.settings, clock)?;
             let digest = crate::digest::load_digest(store, &board, as_of).await?;
-            match format {
-                PostFormat::Json => {
-                    serde_json::to_writer_pretty(
-                        &mut stdout,
+            let text = match format {
+                DigestFormat::Json => {
+                    let mut json = serde_json::to_string_pretty(
                         &crate::digest::render::json::digest_view(&digest),
                     )?;
-                    writeln!(stdout)?;
+                    json.push('\n');
+                    json
                 }
-                PostFormat::Markdown => write!(
-                    stdout,
-                    "{}",
-                    crate::digest::render::markdown::digest_markdown(&digest)
-                )?,
+                DigestFormat::Markdown => crate::digest::render::markdown::digest_markdown(&digest),
+                DigestFormat::Html => {
+                    let png = crate::digest::render::chart::digest_chart(&digest)
+                        .inspect_err(
+                            |e| tracing::warn!(error = %e, "the paper's chart could not be drawn"),
+                        )
+                        .ok();
+                    let published = board.settings.time_zone.today(clock.now());
+                    crate::digest::render::html::digest_html(&digest, png.as_deref(), published)
+                }
+            };
+            match out {
+                Some(path) => {
+                    write_file_whole(&path, text.as_bytes())?;
+                    eprintln!("wrote the digest to {}", path.display());
+                }
+                None => write!(stdout, "{text}")?,
             }
             if let Some(path) = chart {
                 let png = crate::digest::render::chart::digest_chart(&digest)
@@ -625,6 +649,21 @@ async fn dispatch(
         }
     }
     Ok(())
+}
+
+/// Write `bytes` to `path` beside it and rename, so a failure never leaves a half-written file
+/// where a good one was.
+fn write_file_whole(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, bytes).with_context(|| {
+        format!(
+            "could not write {}; check the folder exists and is writable",
+            tmp.display()
+        )
+    })?;
+    std::fs::rename(&tmp, path).with_context(|| format!("could not write {}", path.display()))
 }
 
 /// Replace a SQLite database with a backup, refusing to overwrite one unless forced.

@@ -55,7 +55,9 @@ pub async fn run(store: &Store, out: &mut dyn Write) -> Result<()> {
         out,
         "---
 
-The digest's chart is in {CHART_FILE}."
+The digest's chart is in {CHART_FILE}. For the meeting pack, write the board paper (one
+self-contained HTML file, chart included, that prints on A4):
+    briefing-bot digest --as-of {SAMPLE_AS_OF} --format html --out paper.html"
     )?;
     Ok(())
 }

@@ -3,5 +3,6 @@
 
 pub mod chart;
 pub mod discord;
+pub mod html;
 pub mod json;
 pub mod markdown;
