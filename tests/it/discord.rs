@@ -746,6 +746,45 @@ async fn the_digest_is_previewed_privately_and_posted_on_demand() {
 }
 
 #[tokio::test]
+async fn a_member_gets_the_board_paper_privately_as_one_html_file() {
+    let bot = TestBot::start().await;
+    let reply = bot
+        .run(MEMBER, "digest paper", json!([s("as_of", "2010-10-01")]))
+        .await;
+    assert!(
+        reply.text().contains("board paper for Q2 2010/11"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        reply
+            .followups
+            .iter()
+            .all(|m| m["flags"].as_u64().unwrap_or(0) & 64 != 0),
+        "the paper is private"
+    );
+    let (name, bytes) = reply
+        .files
+        .iter()
+        .chain(reply.followup_files.iter())
+        .find(|(n, _)| n.ends_with(".html"))
+        .unwrap_or_else(|| panic!("no paper in {:?}", reply.file_names()));
+    assert_eq!(name, "dsvb-briefing-2010-10-01.html");
+    let paper = String::from_utf8(bytes.clone()).unwrap();
+    assert!(paper.starts_with("<!DOCTYPE html>"));
+    assert!(paper.contains("As at: <strong>1 October 2010</strong>"));
+    assert!(
+        paper.contains("data:image/png;base64,"),
+        "the chart is in the file"
+    );
+    assert!(
+        bot.fake.channel_messages(DIGEST_CHANNEL).is_empty(),
+        "nothing posted"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test]
 async fn autocomplete_finds_refs_by_ref_or_title_words() {
     let bot = TestBot::start().await;
     let by_title = bot

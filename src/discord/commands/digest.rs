@@ -1,10 +1,10 @@
-//! `/digest preview` (anyone, privately) and `/digest post` (secretariat, to the digest
-//! channel, now).
+//! `/digest preview` (anyone, privately), `/digest paper` (anyone, privately: the board paper
+//! as an HTML file) and `/digest post` (secretariat, to the digest channel, now).
 
 use super::{date_option, private};
 use crate::delivery::discord::to_create_message;
-use crate::digest::load_digest;
-use crate::digest::render::{chart::digest_chart, discord::digest_messages};
+use crate::digest::render::{chart::digest_chart, discord::digest_messages, html::digest_html};
+use crate::digest::{load_digest, Digest};
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::post::to_private_reply;
 use crate::discord::{current_board, BotError, Context};
@@ -14,11 +14,32 @@ use poise::serenity_prelude as serenity;
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("preview", "post"),
+    subcommands("preview", "paper", "post"),
     subcommand_required
 )]
 pub async fn digest(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
+}
+
+/// The board's digest as of `as_of` (default today), with its chart when it can be drawn.
+async fn load(
+    ctx: Context<'_>,
+    as_of: Option<String>,
+) -> Result<(crate::domain::Board, Digest, Option<Vec<u8>>), BotError> {
+    let board = current_board(ctx).await?;
+    let as_of = match as_of {
+        Some(text) => date_option("as_of", &text)?,
+        None => board.settings.time_zone.today(ctx.data().clock.now()),
+    };
+    let digest = load_digest(&ctx.data().store, &board, as_of).await?;
+    let chart = match digest_chart(&digest) {
+        Ok(png) => Some(png),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not draw the digest chart; going on without it");
+            None
+        }
+    };
+    Ok((board, digest, chart))
 }
 
 async fn build(
@@ -31,19 +52,7 @@ async fn build(
     ),
     BotError,
 > {
-    let board = current_board(ctx).await?;
-    let as_of = match as_of {
-        Some(text) => date_option("as_of", &text)?,
-        None => board.settings.time_zone.today(ctx.data().clock.now()),
-    };
-    let digest = load_digest(&ctx.data().store, &board, as_of).await?;
-    let chart = match digest_chart(&digest) {
-        Ok(png) => Some(png),
-        Err(e) => {
-            tracing::warn!(error = %e, "could not draw the digest chart; posting without it");
-            None
-        }
-    };
+    let (board, digest, chart) = load(ctx, as_of).await?;
     Ok((board, digest_messages(&digest, chart)))
 }
 
@@ -60,6 +69,32 @@ pub async fn preview(
     for message in &messages {
         ctx.send(to_private_reply(message)).await?;
     }
+    Ok(())
+}
+
+/// The digest as a board paper for the meeting pack: one HTML file that prints on A4, only to you.
+#[poise::command(slash_command, guild_only)]
+pub async fn paper(
+    ctx: Context<'_>,
+    #[description = "As of this date (2026-10-01 or 1 Oct 2026); default today"] as_of: Option<
+        String,
+    >,
+) -> Result<(), BotError> {
+    ctx.defer_ephemeral().await?;
+    let (board, digest, chart) = load(ctx, as_of).await?;
+    let published = board.settings.time_zone.today(ctx.data().clock.now());
+    let html = digest_html(&digest, chart.as_deref(), published);
+    let file = format!("{}-briefing-{}.html", board.slug, digest.as_of);
+    ctx.send(
+        private(format!(
+            "The board paper for {} as at {}: open it in a browser, or print it to PDF for the \
+             meeting pack.",
+            digest.period.label,
+            crate::domain::format_long_date(digest.as_of)
+        ))
+        .attachment(serenity::CreateAttachment::bytes(html.into_bytes(), file)),
+    )
+    .await?;
     Ok(())
 }
 
