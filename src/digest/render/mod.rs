@@ -5,3 +5,4 @@ pub mod chart;
 pub mod discord;
 pub mod json;
 pub mod markdown;
+pub mod text;
