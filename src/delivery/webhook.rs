@@ -4,43 +4,92 @@
 use std::time::Duration;
 
 use super::DeliveryError;
+use crate::digest::render::markdown::escape as markdown_escape;
+use crate::digest::render::text::visible;
 use crate::domain::{Webhook, WebhookKind};
 
 /// Slack's mrkdwn differs from Markdown: bold is `*x*`, links are `<url|text>`, headings do not
-/// exist. Convert the few constructs the digest uses.
+/// exist. Converts the Markdown renderer's output: its headings and `**bold**` become Slack
+/// bold, and its backslash escapes of typed text become what Slack shows literally (Slack has
+/// no backslash escape).
 pub fn markdown_to_slack(markdown: &str) -> String {
-    slack_escape(markdown)
+    markdown
         .lines()
         .map(|line| {
-            let trimmed = line.trim_start_matches('#').trim_start();
-            let line = if line.starts_with('#') {
-                format!("*{trimmed}*")
-            } else {
-                line.to_string()
-            };
-            line.replace("**", "*")
+            let hashes = line.len() - line.trim_start_matches('#').len();
+            match line[hashes..].strip_prefix(' ') {
+                Some(heading) if hashes > 0 => format!("*{}*", slack_inline(heading)),
+                _ => slack_inline(line),
+            }
         })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-/// Slack reads `<…>` as a control sequence: `<!channel>`, `<!here>` and `<@U…>` ping people.
-/// Escaping `&`, `<` and `>` (as Slack documents) keeps typed text inert; the digest itself
-/// uses none of them for formatting.
-fn slack_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// One line of escaped Markdown as mrkdwn: `**` is bold, `\X` is a typed X.
+fn slack_inline(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut chars = markdown.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(char::is_ascii_punctuation) => {
+                let typed = chars.next().unwrap_or(c);
+                push_typed(&mut out, typed);
+            }
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+                out.push('*');
+            }
+            _ => push_typed(&mut out, c),
+        }
+    }
+    out
 }
 
-/// The request body for a webhook of this kind.
+/// Typed text as mrkdwn that shows it as typed: bidi controls and invisible characters go (as
+/// everywhere; see [`crate::digest::render::text`]), and each character Slack gives a meaning
+/// is neutralised by [`push_typed`].
+fn slack_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in visible(text).chars() {
+        push_typed(&mut out, c);
+    }
+    out
+}
+
+/// Slack reads `<…>` as a control sequence: `<!channel>`, `<!here>` and `<@U…>` ping people,
+/// `<url|text>` is a disguised link. Escaping `&`, `<` and `>` (as Slack documents) keeps typed
+/// text inert. Slack has no escape for its formatting characters, so a typed `*`, `_`, `~` or
+/// backtick gets a zero-width space on each side: it can then neither open nor close bold,
+/// italics, strikethrough or code.
+fn push_typed(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '*' | '_' | '~' | '`' => {
+            out.push('\u{200B}');
+            out.push(c);
+            out.push('\u{200B}');
+        }
+        _ => out.push(c),
+    }
+}
+
+/// The request body for a webhook of this kind. `title` is plain typed text (a board or
+/// meeting name); `markdown` is the Markdown renderer's output, its typed text already escaped.
 pub fn body(kind: WebhookKind, title: &str, markdown: &str) -> serde_json::Value {
     match kind {
         WebhookKind::Slack => serde_json::json!({
-            "text": format!("*{}*\n{}", slack_escape(title), markdown_to_slack(markdown)),
+            "text": format!("*{}*\n{}", slack_text(title), markdown_to_slack(markdown)),
             "mrkdwn": true,
+            // Typed links stay links, without a preview of whatever they point at.
+            "unfurl_links": false,
+            "unfurl_media": false,
         }),
-        // An Adaptive Card in a message: what Teams' Workflows webhooks accept.
+        // An Adaptive Card in a message: what Teams' Workflows webhooks accept. Its TextBlocks
+        // read CommonMark-style Markdown, so the title is escaped as the Markdown renderer
+        // escapes typed text; a `<at>` mention needs an entity the card never carries.
         WebhookKind::Teams => serde_json::json!({
             "type": "message",
             "attachments": [{
@@ -50,7 +99,7 @@ pub fn body(kind: WebhookKind, title: &str, markdown: &str) -> serde_json::Value
                     "type": "AdaptiveCard",
                     "version": "1.4",
                     "body": [
-                        { "type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": true },
+                        { "type": "TextBlock", "text": markdown_escape(title), "weight": "Bolder", "size": "Medium", "wrap": true },
                         { "type": "TextBlock", "text": markdown, "wrap": true }
                     ]
                 }
@@ -133,6 +182,25 @@ mod tests {
         assert_eq!(
             typed["text"],
             "*Board &lt;north&gt;*\nnote: &lt;!channel&gt; &amp; &lt;!here&gt; see &lt;@U024BE7LH&gt;"
+        );
+        // Typed formatting (escaped by the Markdown renderer) shows as typed: guarded by
+        // zero-width spaces, since Slack has no escape.
+        let escaped = body(
+            WebhookKind::Slack,
+            "*Board*",
+            "- **A-1** \\*not bold\\* \\_x\\_ \\# \\| \\\\ \\<b\\>",
+        );
+        assert_eq!(
+            escaped["text"],
+            "*\u{200B}*\u{200B}Board\u{200B}*\u{200B}*\n- *A-1* \u{200B}*\u{200B}not bold\u{200B}*\u{200B} \
+             \u{200B}_\u{200B}x\u{200B}_\u{200B} # | \\ &lt;b&gt;"
+        );
+        assert_eq!(escaped["unfurl_links"], false);
+        // Teams reads Markdown: the typed title is escaped like the digest's typed text.
+        let title = body(WebhookKind::Teams, "- <at>All</at>", "x");
+        assert_eq!(
+            title["attachments"][0]["content"]["body"][0]["text"],
+            "\\- \\<at\\>All\\</at\\>"
         );
         let teams = body(WebhookKind::Teams, "Q2 digest", "12 actions");
         assert_eq!(teams["attachments"][0]["content"]["type"], "AdaptiveCard");

@@ -41,7 +41,7 @@ pub fn colour(action: &Action, today: NaiveDate) -> u32 {
 pub fn action_embed(action: &Action, today: NaiveDate) -> CreateEmbed {
     let mut embed = CreateEmbed::new()
         .title(fit(
-            &format!("{} — {}", action.reference, action.title),
+            &format!("{} — {}", action.reference, escape(&action.title)),
             limits::EMBED_TITLE,
         ))
         .colour(colour(action, today))
@@ -76,7 +76,7 @@ pub fn recommendation_embed(
 ) -> CreateEmbed {
     let mut embed = CreateEmbed::new()
         .title(fit(
-            &format!("{} — {}", rec.reference, rec.title),
+            &format!("{} — {}", rec.reference, escape(&rec.title)),
             limits::EMBED_TITLE,
         ))
         .colour(if rec.status.is_closed() {
@@ -236,4 +236,31 @@ pub fn list_reply(
         }
     }
     reply.embed(embed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{OfficerId, Ref};
+
+    #[test]
+    fn an_actions_title_is_escaped_in_its_embed() {
+        let action = Action {
+            reference: Ref::parse("ACT-001").unwrap(),
+            recommendation: None,
+            title: "**now** @everyone ||x||".into(),
+            owner: "- owner".into(),
+            borough: None,
+            officer: Some(OfficerId::new(200_000_000_000_000_001)),
+            due: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            status: ActionStatus::OnTrack,
+            completed_on: None,
+        };
+        let embed = serde_json::to_value(action_embed(&action, action.due)).unwrap();
+        assert_eq!(
+            embed["title"],
+            "ACT-001 — \\*\\*now\\*\\* @\u{200B}everyone \\|\\|x\\|\\|"
+        );
+        assert_eq!(embed["fields"][2]["value"], "\\- owner");
+    }
 }

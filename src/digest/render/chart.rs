@@ -6,6 +6,7 @@ use std::sync::Once;
 
 use plotters::prelude::*;
 
+use super::text::{fit, visible};
 use crate::digest::build::ChartRow;
 use crate::digest::Digest;
 
@@ -45,6 +46,17 @@ fn counts(r: &ChartRow) -> [usize; 6] {
 
 /// The most bars drawn; the rest are summed into one "Others" bar so the chart stays legible.
 const MAX_BARS: usize = 20;
+
+/// A bar's label: the name as it is shown everywhere (no bidi controls or invisible
+/// characters; see [`super::text`]) on one line, cut with "…" to at most `max` characters.
+pub fn label(name: &str, max: usize) -> String {
+    fit(&visible(name).replace(['\n', '\r'], " "), max)
+}
+
+/// The most characters of a label, and the most pixels: the label area is 220 pixels wide,
+/// and a label wider than it would run off the image's left edge.
+const LABEL_MAX: usize = 30;
+const LABEL_WIDTH: u32 = 200;
 
 /// Render the chart as PNG bytes.
 pub fn digest_chart(d: &Digest) -> Result<Vec<u8>, String> {
@@ -90,10 +102,23 @@ pub fn digest_chart(d: &Digest) -> Result<Vec<u8>, String> {
         // Bars are drawn top-down in the rows' order (most overdue first): row i sits at
         // position n-1-i, since the y axis grows upwards.
         let n = rows.len();
+        let label_style: TextStyle = (FAMILY, 14).into();
+        let too_wide = |text: &str| {
+            root.estimate_text_size(text, &label_style)
+                .is_ok_and(|(w, _)| w > LABEL_WIDTH)
+        };
         let names: Vec<String> = rows
             .iter()
             .rev()
-            .map(|r| r.name.chars().take(30).collect())
+            .map(|r| {
+                let mut max = LABEL_MAX;
+                let mut text = label(&r.name, max);
+                while max > 2 && too_wide(&text) {
+                    max -= 1;
+                    text = label(&r.name, max);
+                }
+                text
+            })
             .collect();
         chart
             .configure_mesh()
@@ -167,4 +192,17 @@ pub fn digest_chart(d: &Digest) -> Result<Vec<u8>, String> {
         )
         .map_err(|e| e.to_string())?;
     Ok(png)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_clean_single_lines_cut_whole() {
+        assert_eq!(label("a\u{202E}b\u{200B}c\nd", 30), "abc d");
+        assert_eq!(label(&"W".repeat(4000), 30).chars().count(), 30);
+        let nurse = "\u{1F469}\u{200D}\u{2695}\u{FE0F}";
+        assert_eq!(label(&format!("ab{nurse}"), 4), "ab…");
+    }
 }

@@ -26,12 +26,48 @@ pub mod limits {
     pub const FILES_PER_MESSAGE: usize = 10;
 }
 
-/// Make user text inert in Discord: Markdown characters are escaped and anything that looks
-/// like a mention (`@everyone`, `@here`, `<@id>`, `<@&role>`, `<#channel>`) is broken with a
-/// zero-width space — defence in depth behind allowed-mentions.
+pub use super::text::fit;
+use super::text::visible;
+
+/// Make user text inert in Discord, showing it as typed: bidi controls and invisible
+/// characters go (see [`super::text`]); Markdown characters are escaped, and so are `-`, `+`
+/// and `1.` where a line starts (lists, `-#` subtext); anything that looks like a mention,
+/// timestamp, emoji or command (`@everyone`, `@here`, `<@id>`, `<@&role>`, `<#channel>`,
+/// `<t:…>`, `<:name:id>`, `</cmd:id>`) is broken with a zero-width space after its `@` or `<`
+/// — defence in depth behind allowed-mentions. A web address is shown as `<https://…>`: still a
+/// link, never a preview, and its `_`, `*` or `#` are not escaped into it (an escape would end
+/// up in the address). One with an `@` in it (`https://trusted@evil.example`) is shown as
+/// plain, broken text instead.
 pub fn escape(text: &str) -> String {
+    let text = visible(text);
     let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
+    let mut line_start = true;
+    let mut rest: &str = &text;
+    while let Some(c) = rest.chars().next() {
+        let word_start = out.chars().last().is_none_or(|p| !p.is_alphanumeric());
+        if let Some(len) = link_len(rest).filter(|_| word_start) {
+            out.push('<');
+            out.push_str(&rest[..len]);
+            out.push('>');
+            rest = &rest[len..];
+            line_start = false;
+            continue;
+        }
+        if line_start && c != ' ' {
+            line_start = false;
+            let digits = rest.len() - rest.trim_start_matches(|d: char| d.is_ascii_digit()).len();
+            if matches!(c, '-' | '+') {
+                out.push('\\');
+            } else if digits > 0 && rest[digits..].starts_with(['.', ')']) {
+                // `1.` needs its own escape; `1)` gets one below, as `)` always does.
+                out.push_str(&rest[..digits]);
+                if rest[digits..].starts_with('.') {
+                    out.push('\\');
+                }
+                rest = &rest[digits..];
+                continue;
+            }
+        }
         match c {
             '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')' => {
                 out.push('\\');
@@ -40,24 +76,35 @@ pub fn escape(text: &str) -> String {
             '@' => out.push_str("@\u{200B}"),
             '<' => out.push_str("<\u{200B}"),
             '\r' => {}
+            '\n' => {
+                out.push(c);
+                line_start = true;
+            }
             _ => out.push(c),
         }
+        rest = &rest[c.len_utf8()..];
     }
     out
 }
 
-/// Shorten to at most `max` characters, ending with "…" when anything was cut.
-pub fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    // Never leave a dangling escape backslash at the cut.
-    while cut.ends_with('\\') {
-        cut.pop();
-    }
-    cut.push('…');
-    cut
+/// The length in bytes of the web address `text` starts with, if it does: up to a space or
+/// `<`/`>`, without the punctuation that ends a sentence or closes a bracket. `None` for an
+/// address with `@` in it, which may hide where it goes.
+fn link_len(text: &str) -> Option<usize> {
+    let scheme = ["https://", "http://"].into_iter().find(|s| {
+        text.get(..s.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(s))
+    })?;
+    let end = text
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+        .unwrap_or(text.len());
+    let link = text[..end].trim_end_matches(|c: char| {
+        matches!(
+            c,
+            '.' | ',' | ':' | ';' | '!' | '?' | '\'' | ')' | ']' | '*' | '_' | '~' | '|' | '`'
+        )
+    });
+    (link.len() > scheme.len() && !link.contains('@')).then_some(link.len())
 }
 
 /// Join lines with newlines within `max` characters; if some do not fit, end with
@@ -263,16 +310,20 @@ fn csv_of(lines: &[ActionLine]) -> Vec<u8> {
 }
 
 fn table(rows: &[GroupRow], heading: &str) -> Vec<String> {
-    let width = rows
+    // Inside a code block Markdown is inert, but a backtick would end the block early, and
+    // bidi controls would still reorder the columns.
+    let names: Vec<String> = rows
         .iter()
-        .map(|r| r.name.chars().count().min(28))
+        .map(|r| fit(&visible(&r.name).replace('`', "'"), 28))
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
         .max()
         .unwrap_or(5)
         .max(heading.len());
     let mut lines = vec![format!("{heading:<width$}  open  overdue  done")];
-    for r in rows {
-        // Inside a code block Markdown is inert, but a backtick would end the block early.
-        let name = fit(&r.name.replace('`', "'"), 28);
+    for (r, name) in rows.iter().zip(&names) {
         lines.push(format!(
             "{name:<width$}  {:>4}  {:>7}  {:>4}",
             r.open, r.overdue, r.done
@@ -905,8 +956,17 @@ fn reminder_csv(r: &Reminder) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// The brief as a message: one field per presenting borough. Pings nobody.
+/// The brief as a message: one field per presenting borough. Pings nobody. The boroughs share
+/// the message's 6,000 characters, so however many present and however long their names, it
+/// is one message Discord accepts; boroughs beyond Discord's 25 fields are named but not
+/// detailed.
 pub fn brief_message(brief: &MeetingBrief) -> Message {
+    let boroughs = &brief.meeting.boroughs;
+    let detailed = brief.boroughs.len().min(limits::EMBED_FIELDS);
+    let not_detailed = match brief.boroughs.len() - detailed {
+        0 => String::new(),
+        n => format!(" ({n} more boroughs present; see /meeting brief for each)"),
+    };
     let mut embed = Embed {
         title: fit(
             &format!(
@@ -916,19 +976,19 @@ pub fn brief_message(brief: &MeetingBrief) -> Message {
             ),
             limits::EMBED_TITLE,
         ),
-        description: fit(
-            &format!(
-                "Presenting: {}. Action plans as of {}; \"done\" counts since {}.",
-                escape(&brief.meeting.boroughs.join(" and ")),
-                short_date(brief.as_of),
-                short_date(brief.since)
-            ),
-            limits::EMBED_DESCRIPTION,
+        description: format!(
+            "Presenting: {}. Action plans as of {}; \"done\" counts since {}.{not_detailed}",
+            fit(&escape(&boroughs.join(" and ")), BRIEF_PRESENTING),
+            short_date(brief.as_of),
+            short_date(brief.since)
         ),
         colour: PURPLE,
         ..Default::default()
     };
-    for b in brief.boroughs.iter().take(limits::EMBED_FIELDS) {
+    let room = limits::EMBEDS_TOTAL - embed.size();
+    let per_field = room / detailed.max(1);
+    let name_max = limits::FIELD_NAME.min(per_field / 4);
+    for b in brief.boroughs.iter().take(detailed) {
         let mut lines: Vec<String> = b
             .overdue
             .iter()
@@ -942,30 +1002,31 @@ pub fn brief_message(brief: &MeetingBrief) -> Message {
         if lines.is_empty() {
             lines.push("Nothing overdue; nothing completed since the last meeting.".into());
         }
-        embed.fields.push((
-            fit(
-                &format!(
-                    "{} — {} open, {} overdue, {} done",
-                    escape(&b.borough),
-                    b.open.len(),
-                    b.overdue.len(),
-                    b.done_since_last_meeting.len()
-                ),
-                limits::FIELD_NAME,
-            ),
-            join_within(&lines, limits::FIELD_VALUE),
-            false,
-        ));
+        let name = format!(
+            "{} — {} open, {} overdue, {} done",
+            fit(&escape(&b.borough), name_max.saturating_sub(40).max(8)),
+            b.open.len(),
+            b.overdue.len(),
+            b.done_since_last_meeting.len()
+        );
+        let name = fit(&name, name_max);
+        let value_max = limits::FIELD_VALUE.min(per_field - name.chars().count());
+        embed
+            .fields
+            .push((name, join_within(&lines, value_max), false));
     }
     Message {
         content: format!(
             "**Pre-meeting brief — {}**",
             short_date(brief.meeting.held_on)
         ),
-        embeds: vec![embed],
+        embeds: vec![clamp(embed)],
         ..Default::default()
     }
 }
+
+/// Room for the list of presenting boroughs in the brief's description.
+const BRIEF_PRESENTING: usize = 1000;
 
 #[cfg(test)]
 mod tests {
@@ -979,6 +1040,94 @@ mod tests {
         }
         assert!(safe.contains("\\*\\*now\\*\\*"));
         assert!(safe.contains("\\`x\\`"));
+    }
+
+    #[test]
+    fn timestamps_emoji_commands_and_line_starts_are_inert() {
+        let safe = escape("<t:1700000000:R> <:cat:1> </digest post:2>");
+        assert_eq!(safe.matches("<\u{200B}").count(), 3, "{safe}");
+        for (typed, shown) in [
+            ("- item", "\\- item"),
+            ("+ item", "\\+ item"),
+            ("12. item", "12\\. item"),
+            ("-# small", "\\-\\# small"),
+            ("a\n- b\n3) c", "a\n\\- b\n3\\) c"),
+            ("mid-line 1. stays", "mid-line 1. stays"),
+        ] {
+            assert_eq!(escape(typed), shown);
+        }
+    }
+
+    #[test]
+    fn bidi_controls_and_invisible_characters_are_dropped_before_escaping() {
+        assert_eq!(
+            escape("a\u{202E}b\u{2066}c\u{200B}d\u{FEFF}@\u{2060}here"),
+            "abcd@\u{200B}here"
+        );
+    }
+
+    #[test]
+    fn web_addresses_stay_links_without_previews_or_escapes() {
+        assert_eq!(
+            escape("see https://example.org/report_2010*final*.pdf."),
+            "see <https://example.org/report_2010*final*.pdf>."
+        );
+        assert_eq!(
+            escape("[click](http://evil.example/x)"),
+            "\\[click\\]\\(<http://evil.example/x>\\)"
+        );
+        // An address with an @ may hide where it goes: plain text, its @ broken.
+        assert_eq!(
+            escape("https://trusted@evil.example"),
+            "https://trusted@\u{200B}evil.example"
+        );
+        assert_eq!(escape("xhttps://a.example"), "xhttps://a.example");
+        assert_eq!(escape("https://"), "https://");
+    }
+
+    #[test]
+    fn a_brief_of_many_long_boroughs_is_one_message_within_limits() {
+        use crate::domain::{ActionStatus, Meeting, OfficerId, Ref};
+        let borough = "B".repeat(100);
+        let action = |i: usize| Action {
+            reference: Ref::parse(&format!("A-{i:03}")).unwrap(),
+            recommendation: None,
+            title: "T".repeat(200),
+            owner: "O".repeat(100),
+            borough: Some(borough.clone()),
+            officer: Some(OfficerId::new(200_000_000_000_000_001)),
+            due: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            status: ActionStatus::OffTrack,
+            completed_on: None,
+        };
+        for boroughs in [1, 2, 30] {
+            let brief = MeetingBrief {
+                meeting: Meeting {
+                    held_on: NaiveDate::from_ymd_opt(2026, 10, 14).unwrap(),
+                    title: "M".repeat(200),
+                    boroughs: vec![borough.clone(); boroughs],
+                },
+                as_of: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+                since: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+                boroughs: (0..boroughs)
+                    .map(|_| crate::digest::BoroughBrief {
+                        borough: borough.clone(),
+                        open: (0..10).map(action).collect(),
+                        overdue: (0..10).map(action).collect(),
+                        done_since_last_meeting: Vec::new(),
+                    })
+                    .collect(),
+            };
+            let m = brief_message(&brief);
+            let e = &m.embeds[0];
+            assert!(e.size() <= limits::EMBEDS_TOTAL, "{boroughs}: {}", e.size());
+            assert_eq!(e.fields.len(), boroughs.min(limits::EMBED_FIELDS));
+            assert!(e
+                .fields
+                .iter()
+                .all(|(n, v, _)| !n.is_empty() && !v.is_empty()));
+            assert_eq!(boroughs > 25, e.description.contains("5 more boroughs"));
+        }
     }
 
     #[test]

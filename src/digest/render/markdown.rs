@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
+use super::text::visible;
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
 use crate::digest::{Digest, MeetingBrief, Reminder};
@@ -13,9 +14,39 @@ use crate::domain::format_long_date;
 const UNDATED_HINT: &str = "Done, but no quarter counts them until a completion date \
 is recorded: set completed_on and import the actions with --update.";
 
-/// Text safe inside a Markdown table cell or list item.
+/// Typed text as inert Markdown (CommonMark and GitHub's, which Teams' cards read too), on one
+/// line, safe in a heading, a list item or a table cell: bidi controls and invisible characters
+/// go (see [`super::text`]); every character that could start emphasis, code, a link, an
+/// image, HTML, an entity, a table cell, strikethrough or math is backslash-escaped, so
+/// `<script>`, `[x](http://…)` and `a | b` read as typed.
+pub fn escape(text: &str) -> String {
+    let text = visible(text);
+    // Where typed text starts a line (a Teams card's title), leading spaces would make code and
+    // `-`, `+` or `1.` a list.
+    let mut rest = text.trim_start();
+    let mut out = String::with_capacity(rest.len() + 8);
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if rest.starts_with(['-', '+']) || (digits > 0 && rest[digits..].starts_with(['.', ')'])) {
+        out.push_str(&rest[..digits]);
+        out.push('\\');
+        rest = &rest[digits..];
+    }
+    for c in rest.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push(' '),
+            '\r' => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    escape(text)
 }
 
 fn days(n: i64) -> String {
@@ -297,16 +328,16 @@ pub fn brief_markdown(brief: &MeetingBrief) -> String {
     let _ = writeln!(
         out,
         "## {} — {}\n\nPresenting: {}. Action plans as of {}.\n",
-        brief.meeting.title,
+        cell(&brief.meeting.title),
         format_long_date(brief.meeting.held_on),
-        brief.meeting.boroughs.join(" and "),
+        cell(&brief.meeting.boroughs.join(" and ")),
         format_long_date(brief.as_of)
     );
     for b in &brief.boroughs {
         let _ = writeln!(
             out,
             "### {}\n\n{} open, {} overdue, {} done since {}.\n",
-            b.borough,
+            cell(&b.borough),
             b.open.len(),
             b.overdue.len(),
             b.done_since_last_meeting.len(),
@@ -317,14 +348,20 @@ pub fn brief_markdown(brief: &MeetingBrief) -> String {
                 out,
                 "- **Overdue** {} {} — {} (due {}, {} days)",
                 a.reference,
-                a.title,
-                a.owner,
+                cell(&a.title),
+                cell(&a.owner),
                 a.due,
                 a.days_overdue(brief.as_of)
             );
         }
         for a in &b.done_since_last_meeting {
-            let _ = writeln!(out, "- **Done** {} {} — {}", a.reference, a.title, a.owner);
+            let _ = writeln!(
+                out,
+                "- **Done** {} {} — {}",
+                a.reference,
+                cell(&a.title),
+                cell(&a.owner)
+            );
         }
         if b.overdue.is_empty() && b.done_since_last_meeting.is_empty() {
             let _ = writeln!(
@@ -335,4 +372,24 @@ pub fn brief_markdown(brief: &MeetingBrief) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_is_inert_markdown_on_one_line() {
+        assert_eq!(
+            escape("**b** _i_ `c` ~~s~~ [x](http://e.example) <script> a | b & $x$ #"),
+            "\\*\\*b\\*\\* \\_i\\_ \\`c\\` \\~\\~s\\~\\~ \\[x\\](http://e.example) \\<script\\> \
+             a \\| b \\& \\$x\\$ \\#"
+        );
+        // A typed backslash before a pipe cannot unescape it and split a table cell.
+        assert_eq!(escape("a \\| b"), "a \\\\\\| b");
+        assert_eq!(escape("one\r\ntwo"), "one two");
+        assert_eq!(escape("  - item"), "\\- item");
+        assert_eq!(escape("2. item"), "2\\. item");
+        assert_eq!(escape("x\u{202E}y\u{200B}z"), "xyz");
+    }
 }

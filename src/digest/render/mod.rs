@@ -6,3 +6,4 @@ pub mod discord;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod text;
