@@ -20,7 +20,7 @@ use briefing_bot::delivery::webhook;
 use briefing_bot::digest::render::discord::{
     brief_message, digest_messages, reminder_messages, Message,
 };
-use briefing_bot::digest::render::{chart, json as json_render, markdown};
+use briefing_bot::digest::render::{chart, html, json as json_render, markdown};
 use briefing_bot::digest::{build_digest, build_reminder, BoroughBrief, DigestInput, MeetingBrief};
 use briefing_bot::discord::client::{http_client, Connection};
 use briefing_bot::discord::format::{history_line, setting_line};
@@ -291,6 +291,28 @@ fn render(texts: &[String]) -> Rendered {
         webhook_titles: vec![texts[0].clone(), format!("{} — reminder", texts[0])],
         digest,
     }
+}
+
+/// The opening and closing tags of an HTML document, in order, with the names of their
+/// attributes (what a typed `<`, `"` or `&` would change if it were not escaped).
+fn html_tags(paper: &str) -> Vec<String> {
+    let mut tags = Vec::new();
+    let mut rest = paper;
+    while let Some(start) = rest.find('<') {
+        let Some(end) = rest[start..].find('>') else {
+            tags.push("unclosed <".into());
+            break;
+        };
+        let tag = &rest[start + 1..start + end];
+        // Attribute values are ours (classes, the data: URI) or escaped text.
+        let names: Vec<&str> = tag
+            .split_whitespace()
+            .map(|part| part.split('=').next().unwrap_or(""))
+            .collect();
+        tags.push(names.join(" "));
+        rest = &rest[start + end + 1..];
+    }
+    tags
 }
 
 /// Characters that reorder or hide text: bidi controls and invisible characters.
@@ -691,6 +713,18 @@ fn every_renderer_shows_each_hostile_text_inert_and_as_typed() {
         }
         check_markdown(&hostile, &plain, &texts, &context);
         check_webhooks(&hostile, &plain, &context);
+        // The board paper: the same elements as the plain twin's (no typed tag, attribute or
+        // entity takes effect), and nothing hidden.
+        let paper = html::digest_html(&hostile.digest, None, as_of());
+        assert_eq!(
+            html_tags(&paper),
+            html_tags(&html::digest_html(&plain.digest, None, as_of())),
+            "{context}: the paper's structure changed"
+        );
+        assert!(
+            unneutralised_hidden(&paper, &[]).is_empty(),
+            "{context}: hidden characters in the paper"
+        );
         // JSON is data: the text exactly as stored.
         let v = json_render::digest_json(&hostile.digest);
         assert_eq!(v["overdue"][0]["title"].as_str(), Some(text.as_str()));

@@ -2,7 +2,8 @@
 //! on A4 as it looks on screen, with each table's header repeated on every page and no row split
 //! across pages. Nothing is loaded from elsewhere and nothing runs: the chart is embedded as a
 //! PNG, the styles are inline, and a Content-Security-Policy forbids scripts and remote loads
-//! should anything slip in. All text from the record is escaped.
+//! should anything slip in. All text from the record is escaped, and shown by the rules every
+//! display renderer follows (`super::text`).
 
 use std::fmt::Write as _;
 
@@ -13,10 +14,11 @@ use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::Digest;
 use crate::domain::format_long_date;
 
-/// Text safe anywhere in HTML, inside elements and attribute values alike.
+/// Text safe anywhere in HTML, inside elements and attribute values alike, shown as
+/// [`super::text::visible`] shows it (no direction overrides, no invisible characters).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in super::text::visible(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
