@@ -10,13 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
+use crate::domain::spreadsheet::Cells;
 use crate::domain::{parse_date, BoardSettings, BoardSlug, TimeZone, YearStartMonth};
 use crate::monitoring::logging::LogFormat;
 use crate::services::actions::Author;
 use crate::services::boards::{create_board, resolve_board};
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportOptions, RecordKind};
-use crate::services::spreadsheet::Cells;
 use crate::store::Store;
 
 /// briefing-bot: keeps an oversight board's recommendations and actions honest.

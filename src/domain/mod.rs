@@ -1,4 +1,5 @@
-//! The board's vocabulary as types: refs, statuses, dates, periods, records, webhook targets.
+//! The board's vocabulary as types: refs, statuses, dates, periods, records, webhook targets,
+//! and how a cell of the record is written in a CSV file a spreadsheet will open.
 //! Parsed once at the edge (CSV, CLI, slash command) so nothing past it handles raw strings.
 //! No I/O here.
 
@@ -9,6 +10,7 @@ mod records;
 mod refs;
 mod schedule;
 pub mod settings_history;
+pub mod spreadsheet;
 mod status;
 mod text;
 mod webhook;

@@ -1,12 +1,12 @@
 //! Writing the record out as CSV that imports back to the same state (the round trip), and the
 //! history as an audit trail for board papers. Cells a spreadsheet would run as formulas are
-//! guarded unless the export is raw (see [`super::spreadsheet`]).
+//! guarded unless the export is raw (see [`crate::domain::spreadsheet`]).
 
 use std::io::Write;
 
 use super::import::RecordKind;
-use super::spreadsheet::Cells;
 use super::ServiceError;
+use crate::domain::spreadsheet::Cells;
 use crate::domain::{Action, Board, Recommendation, SettingChange, StatusUpdate};
 use crate::store::Store;
 

@@ -177,7 +177,7 @@ impl Table {
         self.columns
             .get(column)
             .and_then(|&i| row.get(i))
-            .map(|s| super::spreadsheet::read(s.trim()))
+            .map(|s| crate::domain::spreadsheet::read(s.trim()))
             .filter(|s| !s.is_empty())
     }
 }

@@ -6,7 +6,6 @@ pub mod boards;
 pub mod export;
 pub mod import;
 pub mod settings;
-pub mod spreadsheet;
 
 use crate::store::StoreError;
 

@@ -4,10 +4,10 @@
 
 use chrono::{TimeZone, Utc};
 
+use briefing_bot::domain::spreadsheet::Cells;
 use briefing_bot::domain::BoardSlug;
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::import::{import_csv, ImportError, ImportOptions, Problem, RecordKind};
-use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::store::Store;
 
 use crate::on_both_backends;

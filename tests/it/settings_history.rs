@@ -7,12 +7,12 @@ use std::process::Command;
 use chrono::{TimeZone, Utc};
 use serde_json::json;
 
+use briefing_bot::domain::spreadsheet::Cells;
 use briefing_bot::domain::{BoardSettings, BoardSlug, SettingChange};
 use briefing_bot::domain::{Webhook, WebhookKind, WebhookUrl};
 use briefing_bot::services::actions::Author;
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::settings::{add_webhook, change_board, create_board, remove_webhook};
-use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::services::ServiceError;
 
 use crate::on_both_backends;

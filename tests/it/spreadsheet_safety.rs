@@ -4,12 +4,12 @@
 
 use chrono::{TimeZone, Utc};
 
+use briefing_bot::domain::spreadsheet::Cells;
 use briefing_bot::domain::{ActionStatus, Board, BoardSlug, Ref, Text};
 use briefing_bot::services::actions::{update_action_status, Author};
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
 use briefing_bot::services::settings::change_board;
-use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::store::Store;
 
 use crate::cli::bot;
@@ -298,4 +298,78 @@ fn the_binary_guards_its_exports_and_raw_writes_what_is_stored() {
         recommendations_file(),
         "--raw gives back the file as imported"
     );
+}
+
+/// The lists a Discord post attaches in full when they are too long to show are CSV files
+/// too, opened in the same spreadsheets: they are guarded the same way.
+#[tokio::test]
+async fn the_csv_files_attached_to_posts_are_guarded_too() {
+    use briefing_bot::digest::render::discord::{digest_messages, reminder_messages};
+    use briefing_bot::digest::{load_digest, load_reminder};
+
+    let db = sqlite().await;
+    let slug = BoardSlug::parse("dsvb").unwrap();
+    let rows = (0..150)
+        .map(|i| {
+            let c = FORMULA_STARTS[i % FORMULA_STARTS.len()];
+            vec![
+                format!("A-{i:03}"),
+                String::new(),
+                format!(
+                    "{}{}",
+                    hostile(c, "title"),
+                    " and a long description".repeat(5)
+                ),
+                hostile(c, "owner"),
+                hostile(c, "borough"),
+                String::new(),
+                "2010-08-01".into(),
+                "on_track".into(),
+                String::new(),
+            ]
+        })
+        .collect();
+    import_csv(
+        &db.store,
+        Some(&slug),
+        RecordKind::Actions,
+        "many.csv",
+        &csv_of(&ACTION_HEADER, rows),
+        &options(),
+    )
+    .await
+    .unwrap();
+    let board = db.store.board(&slug).await.unwrap().unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2010, 10, 4).unwrap();
+    let digest = load_digest(&db.store, &board, as_of).await.unwrap();
+    let reminder = load_reminder(&db.store, &board, as_of)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut messages = digest_messages(&digest, None);
+    messages.extend(reminder_messages(&reminder, None));
+    let files: Vec<_> = messages
+        .iter()
+        .flat_map(|m| &m.files)
+        .filter(|f| f.name.ends_with(".csv"))
+        .collect();
+    assert!(
+        files.iter().any(|f| f.name == "overdue.csv"),
+        "the overdue list is attached in full"
+    );
+    for file in files {
+        let cells = cells_of(&file.bytes);
+        assert!(
+            cells.iter().any(|c| c.starts_with("'=HYPERLINK")),
+            "{}: hostile cells are there, guarded",
+            file.name
+        );
+        for cell in cells {
+            assert!(
+                !cell.starts_with(|c| FORMULA_STARTS.contains(&c)),
+                "{} has {cell:?}, which a spreadsheet would run",
+                file.name
+            );
+        }
+    }
 }

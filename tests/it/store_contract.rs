@@ -3,6 +3,7 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
+use briefing_bot::domain::spreadsheet::Cells;
 use briefing_bot::domain::{
     ActionStatus, BoardSettings, BoardSlug, ChangeKind, OfficerId, RecommendationStatus, Ref,
     Response, SubjectKind, Text, TimeZone as BoardTimeZone, YearStartMonth,
@@ -13,7 +14,6 @@ use briefing_bot::services::actions::{
 };
 use briefing_bot::services::export::{export_csv, ExportKind};
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
-use briefing_bot::services::spreadsheet::Cells;
 use briefing_bot::services::ServiceError;
 use briefing_bot::store::{ActionFilter, DatabaseUrl, Store};
 

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
 use crate::digest::{Digest, MeetingBrief, Reminder};
+use crate::domain::spreadsheet::Cells;
 use crate::domain::{Action, TimeZone};
 
 /// Discord's limits on one message.
@@ -282,6 +283,16 @@ fn list_part(
     ListPart { text, attachment }
 }
 
+/// Write a data row of an attached CSV, guarded as every export is: a cell a spreadsheet would
+/// run as a formula gets an apostrophe in front (see [`crate::domain::spreadsheet`]).
+fn csv_row<S: AsRef<str>>(w: &mut csv::Writer<Vec<u8>>, cells: impl IntoIterator<Item = S>) {
+    let _ = w.write_record(
+        cells
+            .into_iter()
+            .map(|c| Cells::SpreadsheetSafe.write(c.as_ref()).into_owned()),
+    );
+}
+
 fn csv_of(lines: &[ActionLine]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -295,16 +306,19 @@ fn csv_of(lines: &[ActionLine]) -> Vec<u8> {
         "days_overdue",
     ]);
     for a in lines {
-        let _ = w.write_record([
-            a.reference.as_str(),
-            &a.title,
-            &a.owner,
-            a.borough.as_deref().unwrap_or(""),
-            a.officer.as_deref().unwrap_or(""),
-            &a.due.to_string(),
-            a.status.as_str(),
-            &a.days_overdue.to_string(),
-        ]);
+        csv_row(
+            &mut w,
+            [
+                a.reference.as_str(),
+                &a.title,
+                &a.owner,
+                a.borough.as_deref().unwrap_or(""),
+                a.officer.as_deref().unwrap_or(""),
+                &a.due.to_string(),
+                a.status.as_str(),
+                &a.days_overdue.to_string(),
+            ],
+        );
     }
     w.into_inner().unwrap_or_default()
 }
@@ -336,12 +350,15 @@ fn table_csv(rows: &[GroupRow], heading: &str) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([heading, "open", "overdue", "done"]);
     for r in rows {
-        let _ = w.write_record([
-            r.name.clone(),
-            r.open.to_string(),
-            r.overdue.to_string(),
-            r.done.to_string(),
-        ]);
+        csv_row(
+            &mut w,
+            [
+                r.name.clone(),
+                r.open.to_string(),
+                r.overdue.to_string(),
+                r.done.to_string(),
+            ],
+        );
     }
     w.into_inner().unwrap_or_default()
 }
@@ -567,15 +584,18 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
             "recorded_on",
         ]);
         for s in &c.slipped {
-            let _ = w.write_record([
-                s.reference.as_str(),
-                &s.title,
-                &s.owner,
-                &s.from.to_string(),
-                &s.to.to_string(),
-                s.reason.as_deref().unwrap_or(""),
-                &s.on.to_string(),
-            ]);
+            csv_row(
+                &mut w,
+                [
+                    s.reference.as_str(),
+                    &s.title,
+                    &s.owner,
+                    &s.from.to_string(),
+                    &s.to.to_string(),
+                    s.reason.as_deref().unwrap_or(""),
+                    &s.on.to_string(),
+                ],
+            );
         }
         w.into_inner().unwrap_or_default()
     };
@@ -942,16 +962,19 @@ fn reminder_csv(r: &Reminder) -> Vec<u8> {
             ReminderKind::Overdue => "overdue",
             ReminderKind::DueSoon => "due_soon",
         };
-        let _ = w.write_record([
-            i.reference.as_str(),
-            &i.title,
-            &i.owner,
-            i.officer.as_deref().unwrap_or(""),
-            &i.due.to_string(),
-            &i.days_overdue.to_string(),
-            kind,
-            if i.escalate { "yes" } else { "no" },
-        ]);
+        csv_row(
+            &mut w,
+            [
+                i.reference.as_str(),
+                &i.title,
+                &i.owner,
+                i.officer.as_deref().unwrap_or(""),
+                &i.due.to_string(),
+                &i.days_overdue.to_string(),
+                kind,
+                if i.escalate { "yes" } else { "no" },
+            ],
+        );
     }
     w.into_inner().unwrap_or_default()
 }

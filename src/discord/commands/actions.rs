@@ -32,7 +32,7 @@ fn actions_csv(actions: &[Action]) -> Vec<u8> {
     let mut out = Vec::new();
     let _ = crate::services::export::write_actions_csv(
         actions,
-        crate::services::spreadsheet::Cells::SpreadsheetSafe,
+        crate::domain::spreadsheet::Cells::SpreadsheetSafe,
         &mut out,
     );
     out

@@ -106,7 +106,7 @@ pub async fn list(
     let mut csv = Vec::new();
     let _ = crate::services::export::write_recommendations_csv(
         &recs,
-        crate::services::spreadsheet::Cells::SpreadsheetSafe,
+        crate::domain::spreadsheet::Cells::SpreadsheetSafe,
         &mut csv,
     );
     let reply = list_reply(

@@ -5,9 +5,9 @@ use poise::serenity_prelude as serenity;
 use super::private;
 use crate::discord::access::{require, Access};
 use crate::discord::{current_board, BotError, Context};
+use crate::domain::spreadsheet::Cells;
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportError, ImportOptions, RecordKind};
-use crate::services::spreadsheet::Cells;
 
 /// What a CSV file holds.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]

@@ -574,7 +574,7 @@ pub async fn history(ctx: Context<'_>) -> Result<(), BotError> {
     let mut csv = Vec::new();
     crate::services::export::write_settings_history_csv(
         &changes,
-        crate::services::spreadsheet::Cells::SpreadsheetSafe,
+        crate::domain::spreadsheet::Cells::SpreadsheetSafe,
         &mut csv,
     )?;
     let reply = list_reply(
