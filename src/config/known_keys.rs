@@ -230,5 +230,10 @@ mod tests {
 
         std::fs::write(&path, "[board_defaults]\ntime_zone = \"UTC\"\n").unwrap();
         check_file(&path, &known()).unwrap();
+
+        // A mistyped section with nothing in it yet is still a mistake worth naming.
+        std::fs::write(&path, "[discrod]\n").unwrap();
+        let err = check_file(&path, &known()).unwrap_err().to_string();
+        assert!(err.contains("discrod (did you mean"), "{err}");
     }
 }

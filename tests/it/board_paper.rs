@@ -216,3 +216,47 @@ async fn a_browser_prints_the_paper_on_a4_with_the_figures_and_every_overdue_ref
         "the hostile title is printed as text"
     );
 }
+
+/// What the sample board's paper says, element by element (the chart left out, so the
+/// snapshot stays readable); `UPDATE_SNAPSHOTS=1` rewrites it.
+#[tokio::test]
+async fn snapshot_of_the_sample_boards_paper() {
+    let db = sqlite().await;
+    let (board, _) = load_sample_board(&db.store).await.unwrap();
+    let digest = load_digest(&db.store, &board, SAMPLE_AS_OF).await.unwrap();
+    crate::digest::snapshot(
+        "sample-paper.html",
+        &html::digest_html(&digest, None, published()),
+    );
+}
+
+/// A board with nothing in a section says so in words, and a paper without its chart says
+/// that too.
+#[tokio::test]
+async fn empty_sections_say_so() {
+    let db = sqlite().await;
+    let (board, _) = load_sample_board(&db.store).await.unwrap();
+    // Before the sample's first due date: nothing overdue, completed or slipped yet.
+    let early = NaiveDate::from_ymd_opt(2009, 4, 1).unwrap();
+    let digest = load_digest(&db.store, &board, early).await.unwrap();
+    assert!(digest.overdue.is_empty() && digest.changes.completed.is_empty());
+    let paper = html::digest_html(&digest, None, published());
+    assert!(
+        paper.contains(
+            "<li class=\"figure\"><span class=\"n\">0</span><span class=\"what\">overdue</span>"
+        ),
+        "a zero is not shown as an alert"
+    );
+    for says in [
+        "No action was completed this quarter.",
+        "No action became overdue this quarter.",
+        "No due date moved later this quarter.",
+        "Nothing is overdue.",
+        "The chart could not be drawn.",
+    ] {
+        assert!(
+            paper.contains(&format!("<p class=\"none\">{says}</p>")),
+            "{says}"
+        );
+    }
+}

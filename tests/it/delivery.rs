@@ -22,6 +22,17 @@ use crate::support::bot::{
 use crate::support::db::TestDb;
 use crate::support::fake_discord::{FakeDiscord, TOKEN};
 
+/// Log as the other scheduler tests do, to nowhere: tracing caches, per log statement, whether
+/// anyone listens, and a run with no subscriber would mute those statements for a test that
+/// reads the logs.
+fn log_quietly() -> tracing::subscriber::DefaultGuard {
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(std::io::sink)
+        .finish();
+    tracing::subscriber::set_default(subscriber)
+}
+
 fn runner(db: &TestDb, fake: &FakeDiscord, clock: &Arc<FixedClock>) -> Runner<BoardPoster> {
     let connection = Connection::new(TOKEN.to_string().into(), Some(fake.api_url()));
     let poster = Arc::new(BoardPoster::new(
@@ -143,12 +154,7 @@ async fn a_missing_permission_stops_retrying_and_is_reported_to_admins_next_time
 /// `X-RateLimit-Reset-After`, else `Retry-After`), bounded to an hour, then posts once.
 #[tokio::test]
 async fn discords_retry_after_is_what_the_scheduler_waits_before_posting_again() {
-    // Log as the other scheduler tests do (see the webhook test below for why).
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(std::io::sink)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = log_quietly();
     // Monday 20 September 2010, 09:00 in London: the reminder is due.
     let start = Utc.with_ymd_and_hms(2010, 9, 20, 8, 0, 0).unwrap();
     let ms = chrono::Duration::milliseconds;
@@ -593,14 +599,7 @@ async fn the_digest_is_mirrored_to_slack_and_teams_once_each_and_urls_stay_secre
 /// within those bounds (its own backoff when the value is unreadable), then posts.
 #[tokio::test]
 async fn a_webhooks_retry_after_is_obeyed_within_bounds_and_never_panics() {
-    // Log as the other scheduler tests do: tracing caches, per log statement, whether anyone
-    // listens, and a run with no subscriber would mute those statements for the test above
-    // that reads the logs.
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(std::io::sink)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = log_quietly();
     // 1 October 2010, 08:00 UTC: 09:00 in London, when the Q2 digest is due.
     let start = Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap();
     let ms = chrono::Duration::milliseconds;
@@ -665,16 +664,12 @@ async fn raw_webhook_server(answer: &'static [u8]) -> String {
 }
 
 /// Webhook servers and Discord answering strangely — hanging up, not speaking HTTP, cutting a
-/// body short, redirecting forever, an unknown status, unreadable headers, a body that is not
-/// what was asked — never panic the real scheduler: each webhook post ends failed (or sent,
+/// body short, redirecting forever, an unknown status, unreadable headers, an error page that
+/// is not JSON — never panic the real scheduler: each webhook post ends failed (or sent,
 /// where a retry got through), the Discord post still goes out, and the next pass runs.
 #[tokio::test]
 async fn strange_answers_never_panic_the_scheduler() {
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(std::io::sink)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = log_quietly();
     let start = Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap();
     // What each answer comes to: a 200 is a delivery even if its body is cut short (the body
     // of a webhook's answer is never read).

@@ -179,7 +179,7 @@ async fn the_reminder_lists_overdue_and_due_soon_with_both_ends_included() {
 }
 
 /// Compare with a stored snapshot; `UPDATE_SNAPSHOTS=1` rewrites it.
-fn snapshot(name: &str, actual: &str) {
+pub(crate) fn snapshot(name: &str, actual: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/it/snapshots")
         .join(name);

@@ -239,13 +239,7 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
     figure(&mut out, t.by_rag.amber, "at risk", false);
     out.push_str("</ul>\n");
     let r = &d.recommendations;
-    let counts = |m: &std::collections::BTreeMap<&'static str, usize>| {
-        m.iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let counts = super::counts_in_words;
     let _ = writeln!(
         out,
         "<p>Open actions: {} on track, {} at risk, {} off track, {} not started. \

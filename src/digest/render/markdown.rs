@@ -126,13 +126,7 @@ pub fn digest_markdown(d: &Digest) -> String {
         );
     }
     let r = &d.recommendations;
-    let counts = |m: &std::collections::BTreeMap<&'static str, usize>| {
-        m.iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let counts = super::counts_in_words;
     let _ = writeln!(
         out,
         "- **{}** recommendations: {}; responses: {}",
