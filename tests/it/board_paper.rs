@@ -260,3 +260,34 @@ async fn empty_sections_say_so() {
         );
     }
 }
+
+#[test]
+fn the_binary_writes_the_paper_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = crate::cli::bot(dir.path(), &["demo"]);
+    assert!(demo.status.success());
+    let out = crate::cli::bot(
+        dir.path(),
+        &[
+            "digest",
+            "--as-of",
+            "2010-10-01",
+            "--format",
+            "html",
+            "--out",
+            "paper.html",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "the paper goes to the file, not the terminal"
+    );
+    let paper = std::fs::read_to_string(dir.path().join("paper.html")).unwrap();
+    assert!(paper.starts_with("<!DOCTYPE html>"));
+    assert!(
+        paper.contains("data:image/png;base64,"),
+        "the chart is embedded"
+    );
+    assert!(!dir.path().join("paper.html.partial").exists());
+}
