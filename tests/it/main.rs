@@ -9,6 +9,7 @@ mod digest;
 mod discord;
 mod exactly_once;
 mod fake_discord;
+mod fuzz_regressions;
 mod import;
 mod layering;
 mod lease;
