@@ -120,7 +120,12 @@ impl OfficerId {
             .and_then(|rest| rest.strip_suffix('>'))
             .map(|rest| rest.trim_start_matches('!'))
             .unwrap_or(s);
-        if !(17..=20).contains(&s.len()) || !s.chars().all(|c| c.is_ascii_digit()) {
+        // Snowflakes never start with 0; a zero-padded number would be stored (and exported)
+        // as a shorter one that no longer reads as an id.
+        if !(17..=20).contains(&s.len())
+            || !s.chars().all(|c| c.is_ascii_digit())
+            || s.starts_with('0')
+        {
             return Err(RefError::BadOfficer(input.trim().to_string()));
         }
         s.parse()
@@ -187,6 +192,9 @@ mod tests {
             200000000000000001
         );
         assert!(OfficerId::parse("jane").is_err());
+        // Zero-padded, it would be stored as 1 and export as a value import refuses.
+        assert!(OfficerId::parse("<@00000000000000001>").is_err());
+        assert!(OfficerId::parse("00000000000000000000").is_err());
         assert!(OfficerId::parse("99999999999999999999999").is_err());
     }
 }

@@ -270,10 +270,10 @@ impl Schedule {
         let with_seconds = first_second != 0;
         let guess_at = clock_time(hour * 3600 + first_minute * 60 + first_second, with_seconds);
         let fields = self.fields(first_second, first_minute);
-        let guess = fields(Some(hour));
+        let guess = self.checked(fields(Some(hour)), first_second, first_minute, Some(hour));
         let hourly = (hours.len() > 1).then(|| {
             (
-                fields(None),
+                self.checked(fields(None), first_second, first_minute, None),
                 times_of_day(&hours, &[first_minute * 60 + first_second], with_seconds),
             )
         });
@@ -299,16 +299,74 @@ impl Schedule {
         };
         move |hour| {
             let mut out: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+            // Fields run together (`0,1******`) leave fewer words than fields; what is
+            // made of them then is checked, and replaced, by `checked`.
+            let mut set = |i: usize, value: u32| {
+                if let Some(field) = out.get_mut(i) {
+                    *field = value.to_string();
+                }
+            };
             let first = usize::from(seconds_field);
             if seconds_field {
-                out[0] = second.to_string();
+                set(0, second);
             }
-            out[first] = minute.to_string();
+            set(first, minute);
             if let Some(hour) = hour {
-                out[first + 1] = hour.to_string();
+                set(first + 1, hour);
             }
             out.join(" ")
         }
+    }
+
+    /// `candidate` (the written form with its times replaced) if it says what it should: the
+    /// same days, at `second` and `minute` past `hour`, or past each hour this schedule names.
+    /// Cron needs no space between fields (`3*/1` is a minute and an hour), and then the
+    /// written words are not the fields; the fields as read are spelled out instead.
+    fn checked(&self, candidate: String, second: u32, minute: u32, hour: Option<u32>) -> String {
+        let hours = match hour {
+            Some(hour) => vec![hour],
+            None => values(self.cron.hours()),
+        };
+        let says_it = Schedule::parse(&candidate).is_ok_and(|c| {
+            values(c.cron.seconds()) == [second]
+                && values(c.cron.minutes()) == [minute]
+                && values(c.cron.hours()) == hours
+                && values(c.cron.days_of_month()) == values(self.cron.days_of_month())
+                && values(c.cron.months()) == values(self.cron.months())
+                && values(c.cron.days_of_week()) == values(self.cron.days_of_week())
+                && values(c.cron.years()) == values(self.cron.years())
+        });
+        if says_it {
+            return candidate;
+        }
+        let hour = hour.map_or_else(|| spelled(self.cron.hours()), |h| h.to_string());
+        let years = self.cron.years();
+        format!(
+            "{second} {minute} {hour} {} {} {}{}",
+            spelled(self.cron.days_of_month()),
+            spelled(self.cron.months()),
+            spelled(self.cron.days_of_week()),
+            if years.is_all() {
+                String::new()
+            } else {
+                format!(" {}", spelled(years))
+            }
+        )
+    }
+}
+
+/// The values a cron field names, ascending.
+fn values(field: &impl cron::TimeUnitSpec) -> Vec<u32> {
+    field.iter().collect()
+}
+
+/// A cron field as a plain list of its values (`*` for all of them).
+fn spelled(field: &impl cron::TimeUnitSpec) -> String {
+    if field.is_all() {
+        "*".into()
+    } else {
+        let values: Vec<String> = field.iter().map(|v| v.to_string()).collect();
+        values.join(",")
     }
 }
 
@@ -694,6 +752,25 @@ mod tests {
             ),
         ] {
             assert_eq!(refusal(expression).as_deref(), Some(says), "{expression}");
+        }
+    }
+
+    #[test]
+    fn fields_written_together_get_a_suggestion_that_parses() {
+        // Cron reads fields without spaces between them: `3*/1` is minute 3 of every hour,
+        // and `0,1******` all seven fields. The written words are then not the fields, and
+        // the suggestion spells out the fields as read.
+        for (expression, guess) in [
+            ("0,45 3*/1 * **", "0 3 9 * * *"),
+            ("0,1******", "0 0 9 * * *"),
+            ("0,45 3*/1 * * * 2030", "0 3 9 * * * 2030"),
+        ] {
+            let frequent = Schedule::parse(expression).unwrap().frequent().unwrap();
+            assert_eq!(frequent.guess, guess, "{expression}");
+            assert_eq!(refusal(&frequent.guess), None, "{expression}");
+            if let Some((hourly, _)) = frequent.hourly {
+                assert_eq!(refusal(&hourly), None, "{expression}: {hourly}");
+            }
         }
     }
 

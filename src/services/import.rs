@@ -1099,3 +1099,38 @@ async fn write_actions(
     }
     Ok(())
 }
+
+/// Check a file's bytes as [`import_csv`] does before it looks at the store: its size, its
+/// CSV, every cell and duplicate refs. `Ok` holds the number of records it would write;
+/// `Err` every problem, in line order. Refs to recommendations are not looked up, so a file
+/// this accepts can still be refused by a board that lacks them. Touches nothing (the fuzz
+/// targets and tooling that only validates use it).
+pub fn check_file(bytes: &[u8], kind: RecordKind) -> Result<usize, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if bytes.len() > MAX_FILE_BYTES {
+        problems.push(Problem {
+            line: 1,
+            column: None,
+            message: format!(
+                "the file is {} MB; the largest accepted is {} MB. Split it into several files",
+                bytes.len() / (1024 * 1024),
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        });
+        return Err(problems);
+    }
+    let Some(table) = read_table(bytes, kind, &mut problems) else {
+        return Err(problems);
+    };
+    let rows = match kind {
+        RecordKind::Recommendations => parse_recommendations(&table, &mut problems).len(),
+        RecordKind::Actions => parse_actions(&table, &mut problems).len(),
+    };
+    check_duplicates(&table, &mut problems);
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        problems.sort_by_key(|p| p.line);
+        Err(problems)
+    }
+}

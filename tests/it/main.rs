@@ -10,6 +10,7 @@ mod digest;
 mod discord;
 mod exactly_once;
 mod fake_discord;
+mod fuzz_regressions;
 mod hostile_text;
 mod import;
 mod layering;
