@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use briefing_bot::config::Settings;
 use briefing_bot::delivery::{RetryAfter, MAX_RETRY_AFTER};
 use briefing_bot::digest::render::discord::{escape, fit, join_within, limits};
+use briefing_bot::digest::render::text::visible;
 use briefing_bot::discord::commands::{date_option, note_option, ref_option, text_option};
 use briefing_bot::domain::{
     format_long_date, parse_date, parse_timestamp, ActionStatus, BoardSlug, DateError, OfficerId,
@@ -335,6 +336,17 @@ fn unescape(escaped: &str, cut: bool) -> Option<String> {
     while let Some(c) = chars.next() {
         match c {
             '\\' => out.push(chars.next()?),
+            // A web address is shown as `<https://…>`: the brackets are the escape's own.
+            '<' if chars
+                .as_str()
+                .get(..4)
+                .is_some_and(|p| p.eq_ignore_ascii_case("http")) =>
+            {
+                let rest = chars.as_str();
+                let end = rest.find('>')?;
+                out.push_str(&rest[..end]);
+                chars = rest[end + 1..].chars();
+            }
             '@' | '<' => {
                 out.push(c);
                 match chars.next() {
@@ -436,7 +448,8 @@ pub fn slash_options(data: &[u8]) {
 
     // Escaping: nothing pings, nothing formats, and the text is all still there.
     let escaped = escape(input);
-    let plain: String = input.chars().filter(|c| *c != '\r').collect();
+    // What is shown is the text without its hidden characters (see render::text).
+    let plain: String = visible(input).chars().filter(|c| *c != '\r').collect();
     assert_eq!(unescape(&escaped, false).as_deref(), Some(plain.as_str()));
     for mention in ["@everyone", "@here", "<@", "<#"] {
         assert!(!escaped.contains(mention), "{escaped:?} holds {mention}");
