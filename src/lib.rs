@@ -8,12 +8,13 @@
 //! types, a service function does the work against the store, and the result is rendered.
 //!
 //! - [`domain`]: the board's vocabulary as types — refs, statuses, dates, quarters, records,
-//!   webhook destinations (their URLs kept secret).
+//!   webhook destinations (their URLs kept secret), and the spreadsheet-safe CSV cell rule.
 //!   No I/O; knows nothing of Discord, the CLI or the database.
 //! - [`clock`]: where "now" comes from; injected wherever time matters.
-//! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped.
+//! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped,
+//!   unknown keys refused with the nearest known one.
 //! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
-//!   and rendered as JSON, Markdown, Discord messages and a chart.
+//!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper.
 //! - [`store`]: the database — one implementation over typed SQLite and PostgreSQL pools,
 //!   migrations, append-only history; writes wait their turn and never fail on a lock upgrade.
 //! - [`services`]: what people do — import, export, update an action, close a recommendation,
