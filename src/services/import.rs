@@ -597,6 +597,19 @@ fn check_duplicates(table: &Table, problems: &mut Vec<Problem>) {
     }
 }
 
+/// A file over [`MAX_FILE_BYTES`], refused before it is parsed.
+fn too_large(bytes: &[u8]) -> Option<Problem> {
+    (bytes.len() > MAX_FILE_BYTES).then(|| Problem {
+        line: 1,
+        column: None,
+        message: format!(
+            "the file is {} MB; the largest accepted is {} MB. Split it into several files",
+            bytes.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ),
+    })
+}
+
 /// Import a CSV file's bytes into a board. `board` may name a board that does not exist yet;
 /// it is created in the same transaction, so a rejected file does not leave an empty board.
 pub async fn import_csv(
@@ -611,16 +624,8 @@ pub async fn import_csv(
         file: file_name.to_string(),
         problems,
     };
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(invalid(vec![Problem {
-            line: 1,
-            column: None,
-            message: format!(
-                "the file is {} MB; the largest accepted is {} MB. Split it into several files",
-                bytes.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        }]));
+    if let Some(problem) = too_large(bytes) {
+        return Err(invalid(vec![problem]));
     }
     let mut problems = Vec::new();
     let table = read_table(bytes, kind, &mut problems);
@@ -1106,19 +1111,10 @@ async fn write_actions(
 /// this accepts can still be refused by a board that lacks them. Touches nothing (the fuzz
 /// targets and tooling that only validates use it).
 pub fn check_file(bytes: &[u8], kind: RecordKind) -> Result<usize, Vec<Problem>> {
-    let mut problems = Vec::new();
-    if bytes.len() > MAX_FILE_BYTES {
-        problems.push(Problem {
-            line: 1,
-            column: None,
-            message: format!(
-                "the file is {} MB; the largest accepted is {} MB. Split it into several files",
-                bytes.len() / (1024 * 1024),
-                MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        });
-        return Err(problems);
+    if let Some(problem) = too_large(bytes) {
+        return Err(vec![problem]);
     }
+    let mut problems = Vec::new();
     let Some(table) = read_table(bytes, kind, &mut problems) else {
         return Err(problems);
     };
