@@ -59,6 +59,11 @@ pub enum Command {
         /// The day the digest is "as of" (default: today in the board's time zone).
         #[arg(long, value_name = "YYYY-MM-DD")]
         as_of: Option<String>,
+        /// Show the record as it stood before the as-of day began (statuses, due dates,
+        /// owners and sign-offs as recorded then), rebuilt from the history. Without it, the
+        /// digest reads today's record.
+        #[arg(long, requires = "as_of")]
+        point_in_time: bool,
         /// Output format: markdown, json (the contract), or html (the board paper: one
         /// self-contained file for the meeting pack, chart included, printable on A4).
         #[arg(long, value_enum, default_value_t = DigestFormat::Markdown)]
@@ -416,6 +421,7 @@ async fn dispatch(
         Command::Digest {
             board,
             as_of,
+            point_in_time,
             format,
             out,
             chart,
@@ -423,7 +429,11 @@ async fn dispatch(
             let slug = board_arg(board.as_deref())?;
             let board = resolve_board(store, slug.as_ref()).await?;
             let as_of = as_of_arg(as_of.as_deref(), &board.settings, clock)?;
-            let digest = crate::digest::load_digest(store, &board, as_of).await?;
+            let digest = if point_in_time {
+                crate::digest::load_digest_as_it_stood(store, &board, as_of).await?
+            } else {
+                crate::digest::load_digest(store, &board, as_of).await?
+            };
             let text = match format {
                 DigestFormat::Json => {
                     let mut json = serde_json::to_string_pretty(

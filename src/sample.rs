@@ -9,7 +9,12 @@ use chrono::{NaiveDate, TimeZone as _, Utc};
 use crate::domain::{
     parse_date, parse_timestamp, ActionStatus, Board, BoardSettings, BoardSlug, Ref, Text,
 };
-use crate::services::actions::{change_due_date, update_action_status, Author};
+use crate::services::actions::{
+    change_due_date, record_action_status, sign_off_action, Author, StatusChange,
+};
+
+/// Who the sample's secretariat entries are by.
+const SECRETARIAT: &str = "MPA secretariat";
 use crate::services::import::{import_csv, ImportError, ImportOptions, RecordKind};
 use crate::services::settings::create_board;
 use crate::services::ServiceError;
@@ -117,16 +122,18 @@ async fn replay_updates(store: &Store, board: &Board) -> Result<(), ServiceError
         match change.as_str() {
             "status" => {
                 let status = ActionStatus::parse(&value).map_err(|e| bad(line, e.to_string()))?;
-                update_action_status(
-                    store,
-                    board,
-                    &reference,
+                let change = StatusChange {
                     status,
-                    note.as_ref(),
-                    None,
-                    &author,
-                )
-                .await?;
+                    note: note.as_ref(),
+                    evidence: None,
+                    // The secretariat's own "done" needs no sign-off; an officer's waits for it.
+                    by_secretariat: by == SECRETARIAT,
+                };
+                record_action_status(store, board, &reference, &change, &author).await?;
+            }
+            "sign_off" => {
+                let note = note.ok_or_else(|| bad(line, "a sign-off needs a note".into()))?;
+                sign_off_action(store, board, &reference, &note, &author).await?;
             }
             "due" => {
                 let due = parse_date(&value).map_err(|e| bad(line, e.to_string()))?;

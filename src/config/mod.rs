@@ -211,6 +211,8 @@ pub struct BoardDefaults {
     pub reminder_schedule: String,
     pub catch_up_days: u32,
     pub meeting_brief_days: u32,
+    pub sign_off_required: bool,
+    pub response_days: u32,
 }
 
 impl BoardDefaults {
@@ -221,6 +223,8 @@ impl BoardDefaults {
     const ESCALATE_AFTER_DAYS: RangeInclusive<u32> = 1..=365;
     const CATCH_UP_DAYS: RangeInclusive<u32> = 0..=366;
     const MEETING_BRIEF_DAYS: RangeInclusive<u32> = 0..=90;
+    /// As `/setup responses` accepts: up to a year to respond.
+    pub const RESPONSE_DAYS: RangeInclusive<u32> = 0..=365;
 }
 
 #[derive(Debug, Deserialize)]
@@ -440,6 +444,12 @@ impl Settings {
                 "meeting_brief_days",
                 d.meeting_brief_days,
                 BoardDefaults::MEETING_BRIEF_DAYS,
+            )?,
+            sign_off_required: d.sign_off_required,
+            response_days: days(
+                "response_days",
+                d.response_days,
+                BoardDefaults::RESPONSE_DAYS,
             )?,
         })
     }

@@ -186,6 +186,8 @@ pub struct Totals {
     pub slipped_in_period: usize,
     /// Done actions with no completion date: no period can count them as completed.
     pub completed_date_not_recorded: usize,
+    /// Done actions waiting for the secretariat's sign-off (also counted in `by_status.done`).
+    pub awaiting_sign_off: usize,
 }
 
 /// The recommendations at a glance.
@@ -195,6 +197,31 @@ pub struct RecommendationTotals {
     pub by_status: BTreeMap<&'static str, usize>,
     pub by_response: BTreeMap<&'static str, usize>,
     pub priority_open: Vec<RecommendationLine>,
+    /// Recommendations implemented, and that as a whole percentage of all of them (rounded
+    /// half up; null when there are none): "7 of 19 recommendations implemented, 37%".
+    pub implemented: usize,
+    pub implementation_rate: Option<u32>,
+}
+
+/// A done action waiting for the secretariat's sign-off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignOffLine {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub owner: String,
+    pub done_on: Option<NaiveDate>,
+}
+
+/// A recommendation whose response is still pending after it was due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResponseOverdue {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub title: String,
+    pub owner: Option<String>,
+    pub response_due: NaiveDate,
+    pub days_overdue: i64,
 }
 
 /// What changed in the period.
@@ -234,6 +261,10 @@ pub struct Digest {
     pub overdue: Vec<ActionLine>,
     /// Open actions due in the next period, by due date then ref.
     pub due_next_period: Vec<ActionLine>,
+    /// Done actions waiting for sign-off, longest waiting first, then by ref.
+    pub awaiting_sign_off: Vec<SignOffLine>,
+    /// Responses pending past their due date, most overdue first, then by ref.
+    pub responses_overdue: Vec<ResponseOverdue>,
     pub by_owner: Vec<GroupRow>,
     pub by_borough: Vec<GroupRow>,
     pub by_theme: Vec<GroupRow>,
@@ -450,6 +481,50 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
         .map(RecommendationLine::of)
         .collect();
     priority_open.sort_by(|a, b| a.reference.cmp(&b.reference));
+    let implemented = rec_status
+        .get(RecommendationStatus::Implemented.as_str())
+        .copied()
+        .unwrap_or(0);
+    let total_recs = input.recommendations.len();
+    // Whole-number percentage rounded half up, in integers so 0.5 never rounds by float luck.
+    let implementation_rate = (total_recs > 0)
+        .then(|| u32::try_from((implemented * 200 + total_recs) / (2 * total_recs)).unwrap_or(100));
+    let response_days = board.settings.response_days;
+    let mut responses_overdue: Vec<ResponseOverdue> = input
+        .recommendations
+        .iter()
+        .filter_map(|r| {
+            let days_overdue = r.response_days_overdue(response_days, as_of)?;
+            Some(ResponseOverdue {
+                reference: r.reference.to_string(),
+                title: r.title.clone(),
+                owner: r.owner.clone(),
+                response_due: r.response_due_on(response_days)?,
+                days_overdue,
+            })
+        })
+        .collect();
+    responses_overdue.sort_by(|a, b| {
+        b.days_overdue
+            .cmp(&a.days_overdue)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
+    let mut awaiting_sign_off: Vec<SignOffLine> = input
+        .actions
+        .iter()
+        .filter(|a| a.status == ActionStatus::Done && a.awaiting_sign_off)
+        .map(|a| SignOffLine {
+            reference: a.reference.to_string(),
+            title: a.title.clone(),
+            owner: a.owner.clone(),
+            done_on: a.completed_on,
+        })
+        .collect();
+    awaiting_sign_off.sort_by(|a, b| {
+        a.done_on
+            .cmp(&b.done_on)
+            .then_with(|| a.reference.cmp(&b.reference))
+    });
 
     let theme_of: HashMap<&str, &str> = input
         .recommendations
@@ -501,12 +576,15 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
             completed_in_period: completed.len(),
             slipped_in_period: slipped_refs.len(),
             completed_date_not_recorded: completed_undated.len(),
+            awaiting_sign_off: awaiting_sign_off.len(),
         },
         recommendations: RecommendationTotals {
             total: input.recommendations.len(),
             by_status: rec_status,
             by_response: rec_response,
             priority_open,
+            implemented,
+            implementation_rate,
         },
         changes: Changes {
             completed,
@@ -518,6 +596,8 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
         completed_date_not_recorded: completed_undated,
         overdue,
         due_next_period,
+        awaiting_sign_off,
+        responses_overdue,
         by_owner,
         by_borough,
         by_theme,
@@ -544,6 +624,33 @@ pub async fn load_digest(
             board,
             recommendations: &recommendations,
             actions: &actions,
+            history: &history,
+        },
+        as_of,
+    ))
+}
+
+/// The digest as of `as_of` from the record as it stood before that day began in the board's
+/// time zone: statuses, dates, owners and sign-offs as recorded then, no record created later,
+/// and only the history recorded by then. A day before the board had any records gives an
+/// empty digest.
+pub async fn load_digest_as_it_stood(
+    store: &Store,
+    board: &Board,
+    as_of: NaiveDate,
+) -> Result<Digest, StoreError> {
+    let tz = &board.settings.time_zone;
+    let before = start_of_day(tz, as_of);
+    let (from, _) = history_window(board, as_of);
+    let (record, history) = tokio::try_join!(
+        store.record_as_it_stood(board.id, before, tz),
+        store.digest_history_between(board.id, from, before.max(from)),
+    )?;
+    Ok(build_digest(
+        &DigestInput {
+            board,
+            recommendations: &record.recommendations,
+            actions: &record.actions,
             history: &history,
         },
         as_of,

@@ -16,5 +16,5 @@ pub mod reminder;
 pub mod render;
 
 pub use brief::{brief_due_at, meeting_brief, BoroughBrief, MeetingBrief};
-pub use build::{build_digest, load_digest, Digest, DigestInput};
+pub use build::{build_digest, load_digest, load_digest_as_it_stood, Digest, DigestInput};
 pub use reminder::{build_reminder, load_reminder, Reminder};

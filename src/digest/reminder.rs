@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
-use crate::domain::{Action, Board};
+use crate::domain::{Action, ActionStatus, Board, Recommendation};
 use crate::store::{ActionFilter, Store, StoreError};
 
 /// Why an action is in the reminder.
@@ -53,6 +53,50 @@ pub struct Reminder {
     pub due_soon: Vec<ReminderItem>,
     /// The same items by owner (owners with the most overdue first).
     pub by_owner: Vec<OwnerGroup>,
+    /// What the secretariat has to do: sign-offs and late responses.
+    pub for_secretariat: ForSecretariat,
+}
+
+/// The reminder's line for the board's admins: done actions waiting for their sign-off and
+/// responses to recommendations past their due date, each by ref.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForSecretariat {
+    pub awaiting_sign_off: Vec<String>,
+    pub responses_overdue: Vec<String>,
+}
+
+impl ForSecretariat {
+    pub fn is_empty(&self) -> bool {
+        self.awaiting_sign_off.is_empty() && self.responses_overdue.is_empty()
+    }
+
+    /// Sign-offs waiting and responses late as of `as_of`, from the board's record.
+    pub fn from_record(
+        board: &Board,
+        actions: &[Action],
+        recommendations: &[Recommendation],
+        as_of: NaiveDate,
+    ) -> Self {
+        let mut awaiting_sign_off: Vec<String> = actions
+            .iter()
+            .filter(|a| a.status == ActionStatus::Done && a.awaiting_sign_off)
+            .map(|a| a.reference.to_string())
+            .collect();
+        awaiting_sign_off.sort();
+        let mut responses_overdue: Vec<String> = recommendations
+            .iter()
+            .filter(|r| {
+                r.response_days_overdue(board.settings.response_days, as_of)
+                    .is_some()
+            })
+            .map(|r| r.reference.to_string())
+            .collect();
+        responses_overdue.sort();
+        Self {
+            awaiting_sign_off,
+            responses_overdue,
+        }
+    }
 }
 
 impl Reminder {
@@ -159,7 +203,33 @@ pub fn build_reminder(board: &Board, actions: &[Action], as_of: NaiveDate) -> Op
         overdue,
         due_soon,
         by_owner,
+        for_secretariat: ForSecretariat::default(),
     })
+}
+
+/// Add the secretariat's line to a reminder, building one for it alone when no action is
+/// overdue or due soon.
+pub fn with_secretariat(
+    reminder: Option<Reminder>,
+    board: &Board,
+    as_of: NaiveDate,
+    for_secretariat: ForSecretariat,
+) -> Option<Reminder> {
+    if for_secretariat.is_empty() {
+        return reminder;
+    }
+    let mut reminder = reminder.unwrap_or_else(|| Reminder {
+        board: board.slug.to_string(),
+        as_of,
+        remind_before_days: board.settings.remind_before_days,
+        escalate_after_days: board.settings.escalate_after_days,
+        overdue: Vec::new(),
+        due_soon: Vec::new(),
+        by_owner: Vec::new(),
+        for_secretariat: ForSecretariat::default(),
+    });
+    reminder.for_secretariat = for_secretariat;
+    Some(reminder)
 }
 
 /// Load a board's open actions and build its reminder for a day.
@@ -168,14 +238,24 @@ pub async fn load_reminder(
     board: &Board,
     as_of: NaiveDate,
 ) -> Result<Option<Reminder>, StoreError> {
-    let open = store
-        .find_actions(
-            board.id,
-            &ActionFilter {
-                open_only: true,
-                ..Default::default()
-            },
-        )
-        .await?;
-    Ok(build_reminder(board, &open, as_of))
+    let open_only = ActionFilter {
+        open_only: true,
+        ..Default::default()
+    };
+    let awaiting_only = ActionFilter {
+        awaiting_sign_off: true,
+        ..Default::default()
+    };
+    let (open, awaiting, recommendations) = tokio::try_join!(
+        store.find_actions(board.id, &open_only),
+        store.find_actions(board.id, &awaiting_only),
+        store.recommendations(board.id),
+    )?;
+    let for_secretariat = ForSecretariat::from_record(board, &awaiting, &recommendations, as_of);
+    Ok(with_secretariat(
+        build_reminder(board, &open, as_of),
+        board,
+        as_of,
+        for_secretariat,
+    ))
 }

@@ -45,7 +45,7 @@ pub fn action_embed(action: &Action, today: NaiveDate) -> CreateEmbed {
             limits::EMBED_TITLE,
         ))
         .colour(colour(action, today))
-        .field("Status", action.status.label(), true)
+        .field("Status", action.status_label(), true)
         .field("Due", due_phrase(action, today), true)
         .field(
             "Owner",
@@ -255,6 +255,7 @@ mod tests {
             due: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             status: ActionStatus::OnTrack,
             completed_on: None,
+            awaiting_sign_off: false,
         };
         let embed = serde_json::to_value(action_embed(&action, action.due)).unwrap();
         assert_eq!(

@@ -90,6 +90,12 @@ pub struct BoardSettings {
     pub catch_up_days: u32,
     /// The pre-meeting brief is posted this many days before each meeting, at 09:00.
     pub meeting_brief_days: u32,
+    /// An officer's "done" waits for the secretariat's sign-off before it counts as closed
+    /// for good.
+    pub sign_off_required: bool,
+    /// A response to a recommendation is due this many days after its source was published,
+    /// unless the recommendation gives its own date.
+    pub response_days: u32,
 }
 
 impl Default for BoardSettings {
@@ -103,6 +109,8 @@ impl Default for BoardSettings {
             reminder_schedule: Schedule::weekly_reminder(),
             catch_up_days: 7,
             meeting_brief_days: 7,
+            sign_off_required: true,
+            response_days: 56,
         }
     }
 }

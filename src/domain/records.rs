@@ -36,6 +36,29 @@ pub struct Recommendation {
     pub priority: Priority,
     pub response: Response,
     pub status: RecommendationStatus,
+    /// When the accountable body's response is due, when the board set a date; otherwise
+    /// [`Recommendation::response_due_on`] derives it from the source's publication date.
+    pub response_due: Option<NaiveDate>,
+}
+
+impl Recommendation {
+    /// When the response is due: the date the board set, else `response_days` after the source
+    /// was published; `None` when neither is known.
+    pub fn response_due_on(&self, response_days: u32) -> Option<NaiveDate> {
+        self.response_due.or_else(|| {
+            self.source
+                .as_ref()
+                .and_then(|s| s.published_on)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(u64::from(response_days))))
+        })
+    }
+
+    /// A response still pending after its due date, as of `today` (the due day itself is not
+    /// late): the whole days it is late.
+    pub fn response_days_overdue(&self, response_days: u32, today: NaiveDate) -> Option<i64> {
+        let due = self.response_due_on(response_days)?;
+        (self.response == Response::Pending && due < today).then(|| (today - due).num_days())
+    }
 }
 
 /// A concrete step toward a recommendation, or an item of a borough action plan.
@@ -51,12 +74,25 @@ pub struct Action {
     pub due: NaiveDate,
     pub status: ActionStatus,
     pub completed_on: Option<NaiveDate>,
+    /// Done by an officer and waiting for the secretariat to sign it off. Still counted as
+    /// done; only `done` actions can be waiting.
+    pub awaiting_sign_off: bool,
 }
 
 impl Action {
     /// Overdue is derived, never stored: open and due before `today` (due today is not overdue).
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         !self.status.is_closed() && self.due < today
+    }
+
+    /// The status as people read it: "done — awaiting sign-off" while the secretariat has yet
+    /// to sign it off.
+    pub fn status_label(&self) -> String {
+        if self.awaiting_sign_off {
+            format!("{} — awaiting sign-off", self.status.label())
+        } else {
+            self.status.label()
+        }
     }
 
     /// Whole days past due as of `today`; 0 when not overdue.
@@ -110,6 +146,10 @@ pub enum ChangeKind {
     Officer,
     /// Descriptive fields (title, owner, borough, text …) were edited.
     Details,
+    /// The secretariat accepted the evidence that a done action is done.
+    SignedOff,
+    /// The secretariat reopened a closed action or recommendation, saying why.
+    Reopened,
 }
 
 impl ChangeKind {
@@ -121,6 +161,8 @@ impl ChangeKind {
             ChangeKind::Response => "response",
             ChangeKind::Officer => "officer",
             ChangeKind::Details => "details",
+            ChangeKind::SignedOff => "signed_off",
+            ChangeKind::Reopened => "reopened",
         }
     }
 
@@ -132,6 +174,8 @@ impl ChangeKind {
             ChangeKind::Response,
             ChangeKind::Officer,
             ChangeKind::Details,
+            ChangeKind::SignedOff,
+            ChangeKind::Reopened,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -88,6 +88,16 @@ pub fn changed_settings(
         text(&b.meeting_brief_days),
         text(&a.meeting_brief_days),
     );
+    compare(
+        "sign-off required",
+        text(&yes_no(b.sign_off_required)),
+        text(&yes_no(a.sign_off_required)),
+    );
+    compare(
+        "response days",
+        text(&b.response_days),
+        text(&a.response_days),
+    );
     compare("server", id(bc.server_id), id(ac.server_id));
     compare(
         "digest channel",

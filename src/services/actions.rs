@@ -72,8 +72,8 @@ fn entry(
     }
 }
 
-/// Move an action to `status`. Closing it (done or dropped) needs a note saying what shows it;
-/// the same status again is accepted only with a note (a progress update).
+/// Move an action to `status`, as an officer does: on a board that requires sign-off, `done`
+/// waits for the secretariat (see [`record_action_status`]).
 pub async fn update_action_status(
     store: &Store,
     board: &Board,
@@ -83,6 +83,42 @@ pub async fn update_action_status(
     evidence: Option<&Text>,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
+    let change = StatusChange {
+        status,
+        note,
+        evidence,
+        by_secretariat: false,
+    };
+    record_action_status(store, board, reference, &change, author).await
+}
+
+/// A status change and who is making it.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusChange<'a> {
+    pub status: ActionStatus,
+    pub note: Option<&'a Text>,
+    pub evidence: Option<&'a Text>,
+    /// The secretariat's own `done` needs no sign-off (they are the ones who give it), and
+    /// only the secretariat may move a signed-off action away from done.
+    pub by_secretariat: bool,
+}
+
+/// Move an action to a status. Closing it (done or dropped) needs a note saying what shows it;
+/// the same status again is accepted only with a note (a progress update). On a board that
+/// requires sign-off, an officer's `done` is done — awaiting sign-off.
+pub async fn record_action_status(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    change: &StatusChange<'_>,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    let StatusChange {
+        status,
+        note,
+        evidence,
+        by_secretariat,
+    } = *change;
     retry_conflicts(move || async move {
         let mut tx = store.begin().await?;
         let stored = load_action(&mut tx, board, reference).await?;
@@ -102,12 +138,25 @@ pub async fn update_action_status(
                 status.label()
             )));
         }
+        let signed_off = before.status == ActionStatus::Done && !before.awaiting_sign_off;
+        if signed_off && status != ActionStatus::Done && !by_secretariat {
+            return Err(ServiceError::rejected(format!(
+                "{} is done and signed off; only the secretariat can reopen it (/action reopen), \
+                 so ask them, saying why",
+                before.reference
+            )));
+        }
         let mut after = before.clone();
         after.status = status;
         after.completed_on = match status {
             ActionStatus::Done if before.status == ActionStatus::Done => before.completed_on,
             ActionStatus::Done => Some(board.settings.time_zone.today(author.at)),
             _ => None,
+        };
+        after.awaiting_sign_off = match status {
+            ActionStatus::Done if before.status == ActionStatus::Done => before.awaiting_sign_off,
+            ActionStatus::Done => board.settings.sign_off_required && !by_secretariat,
+            _ => false,
         };
         tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
             .await?;
@@ -118,6 +167,104 @@ pub async fn update_action_status(
             ChangeKind::Status,
             (Some(before.status.to_string()), Some(status.to_string())),
             (note, evidence),
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
+}
+
+/// The secretariat accepts the evidence that a done action is done. Refused for an action
+/// that is not done, or that is not waiting for sign-off.
+pub async fn sign_off_action(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    note: &Text,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        if before.status != ActionStatus::Done {
+            return Err(ServiceError::rejected(format!(
+                "{} is {}, not done, so there is nothing to sign off; the officer marks it done \
+                 first (/update status:done)",
+                before.reference,
+                before.status.label()
+            )));
+        }
+        if !before.awaiting_sign_off {
+            return Err(ServiceError::rejected(format!(
+                "{} is already signed off; nothing changed",
+                before.reference
+            )));
+        }
+        let mut after = before.clone();
+        after.awaiting_sign_off = false;
+        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            ChangeKind::SignedOff,
+            (
+                Some("awaiting sign-off".to_string()),
+                Some("signed off".to_string()),
+            ),
+            (Some(note), None),
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
+}
+
+/// The secretariat reopens a done action (signed off or not): it returns to `status` (an open
+/// one) and its completion date is cleared. The reason is kept in the history.
+pub async fn reopen_action(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    status: ActionStatus,
+    reason: &Text,
+    author: &Author<'_>,
+) -> Result<ActionChange, ServiceError> {
+    if status.is_closed() {
+        return Err(ServiceError::rejected(format!(
+            "reopening returns an action to an open status, not {}; choose not started, on \
+             track, at risk or off track",
+            status.label()
+        )));
+    }
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        if before.status != ActionStatus::Done {
+            return Err(ServiceError::rejected(format!(
+                "{} is {}, not done, so there is nothing to reopen; nothing changed",
+                before.reference,
+                before.status.label()
+            )));
+        }
+        let mut after = before.clone();
+        after.status = status;
+        after.completed_on = None;
+        after.awaiting_sign_off = false;
+        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            ChangeKind::Reopened,
+            (Some(before.status.to_string()), Some(status.to_string())),
+            (Some(reason), None),
         );
         tx.append_update(board.id, stored.id, &e).await?;
         tx.commit().await?;
@@ -325,6 +472,44 @@ pub async fn set_recommendation_response(
             ),
         })
     })
+    .await
+}
+
+/// The secretariat reopens a closed recommendation (implemented, not implemented or
+/// superseded): it is open again, and the reason is kept in the history.
+pub async fn reopen_recommendation(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    reason: &Text,
+    author: &Author<'_>,
+) -> Result<RecommendationChange, ServiceError> {
+    change_recommendation(
+        store,
+        board,
+        reference,
+        author,
+        (Some(reason), None),
+        |before| {
+            if !before.status.is_closed() {
+                return Err(ServiceError::rejected(format!(
+                    "{} is open, so there is nothing to reopen; nothing changed",
+                    before.reference
+                )));
+            }
+            Ok(RecommendationEdit {
+                after: Recommendation {
+                    status: RecommendationStatus::Open,
+                    ..before.clone()
+                },
+                change: ChangeKind::Reopened,
+                values: (
+                    Some(before.status.to_string()),
+                    Some(RecommendationStatus::Open.to_string()),
+                ),
+            })
+        },
+    )
     .await
 }
 

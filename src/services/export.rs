@@ -66,7 +66,14 @@ pub fn write_recommendations_csv<W: Write>(
     cells: Cells,
     out: W,
 ) -> Result<(), ServiceError> {
-    let mut csv = CsvOut::new(out, cells, &header(RecordKind::Recommendations))?;
+    // The response_due column is written only when some recommendation has a date of its
+    // own: a board that never set one exports exactly what earlier releases exported.
+    let with_due = recs.iter().any(|r| r.response_due.is_some());
+    let mut columns = header(RecordKind::Recommendations);
+    if !with_due {
+        columns.retain(|c| *c != "response_due");
+    }
+    let mut csv = CsvOut::new(out, cells, &columns)?;
     for r in recs {
         let source_date = r
             .source
@@ -74,7 +81,7 @@ pub fn write_recommendations_csv<W: Write>(
             .and_then(|s| s.published_on)
             .map(|d| d.to_string())
             .unwrap_or_default();
-        csv.row([
+        let cells = [
             r.reference.as_str(),
             &r.title,
             opt(&r.text),
@@ -85,7 +92,14 @@ pub fn write_recommendations_csv<W: Write>(
             r.priority.as_str(),
             r.response.as_str(),
             r.status.as_str(),
-        ])?;
+        ];
+        if with_due {
+            let due = r.response_due.map(|d| d.to_string()).unwrap_or_default();
+            let [a, b, c, d, e, f, g, h, i, j] = cells;
+            csv.row([a, b, c, d, e, f, g, h, i, j, &due])?;
+        } else {
+            csv.row(cells)?;
+        }
     }
     csv.finish()
 }

@@ -40,6 +40,7 @@ impl RecordKind {
                 ("priority", false),
                 ("response", false),
                 ("status", false),
+                ("response_due", false),
             ],
             RecordKind::Actions => &[
                 ("ref", true),
@@ -448,6 +449,21 @@ fn parse_recommendations(
             Some(s) => c.check("status", RecommendationStatus::parse(s)),
             None => Some(RecommendationStatus::Open),
         };
+        let response_due = match table.cell(row, "response_due") {
+            Some(d) => c.check("response_due", parse_date(d)),
+            None => None,
+        };
+        if let (Some(due), Some(published)) = (response_due, source_date) {
+            if due < published {
+                c.fail(
+                    "response_due",
+                    format!(
+                        "{due} is before the source was published ({published}); a response \
+                         cannot be due before the report that asks for it — check both dates"
+                    ),
+                );
+            }
+        }
         if let (true, Some(reference), Some(title), Some(priority), Some(response), Some(status)) =
             (c.ok, reference, title, priority, response, status)
         {
@@ -466,6 +482,7 @@ fn parse_recommendations(
                     priority,
                     response,
                     status,
+                    response_due,
                 },
             });
         }
@@ -558,6 +575,8 @@ fn parse_actions(table: &Table, problems: &mut Vec<Problem>) -> Vec<Parsed<Actio
                     due,
                     status,
                     completed_on,
+                    // The secretariat's own file: a done action in it is signed off.
+                    awaiting_sign_off: false,
                 },
             });
         }
@@ -951,6 +970,9 @@ async fn write_recommendations(
                 }
                 if old.priority != rec.priority {
                     changed.push("priority");
+                }
+                if old.response_due != rec.response_due {
+                    changed.push("response due");
                 }
                 if old.reference.as_str() != rec.reference.as_str() {
                     changed.push("ref");

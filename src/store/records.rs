@@ -11,11 +11,27 @@ use crate::domain::{
 
 pub(super) const RECOMMENDATION_SELECT: &str = "SELECT r.id, r.reference, r.title, r.body, \
     r.theme, r.owner, r.priority, r.response, r.status, s.title AS source_title, \
-    s.published_on AS source_date FROM recommendations r LEFT JOIN sources s ON s.id = r.source_id";
+    s.published_on AS source_date, r.response_due FROM recommendations r \
+    LEFT JOIN sources s ON s.id = r.source_id";
 
 pub(super) const ACTION_SELECT: &str = "SELECT a.id, a.reference, a.recommendation_id, \
     r.reference AS recommendation_ref, a.title, a.owner, a.borough, a.officer_id, a.due, a.status, \
-    a.completed_on FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id";
+    a.completed_on, a.awaiting_sign_off FROM actions a \
+    LEFT JOIN recommendations r ON r.id = a.recommendation_id";
+
+/// An action's columns in [`ActionColumns`] order, for a JSON array built by the database: the
+/// bulk read of [`Store::actions`] and the record each history entry keeps.
+pub(super) const ACTION_JSON_COLUMNS: &str = "a.reference, r.reference, a.title, a.owner, \
+    a.borough, a.officer_id, a.due, a.status, a.completed_on, a.awaiting_sign_off";
+pub(super) const ACTION_JSON_FROM: &str =
+    "FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id";
+
+/// A recommendation's columns in [`RecommendationColumns`] order, for the record each history
+/// entry keeps.
+pub(super) const RECOMMENDATION_JSON_COLUMNS: &str = "r.reference, r.title, r.body, r.theme, \
+    r.owner, r.priority, r.response, r.status, s.title, s.published_on, r.response_due";
+pub(super) const RECOMMENDATION_JSON_FROM: &str =
+    "FROM recommendations r LEFT JOIN sources s ON s.id = r.source_id";
 
 /// [`HISTORY_SELECT`] with each entry's id first, for reads that order entries themselves.
 const HISTORY_SELECT_WITH_ID: &str = "SELECT u.id, u.subject_kind, u.recorded_at, u.actor, \
@@ -50,31 +66,77 @@ pub(super) struct RecommendationRow {
     status: String,
     source_title: Option<String>,
     source_date: Option<Day>,
+    response_due: Option<Day>,
 }
 
 impl RecommendationRow {
     pub(super) fn into_record(self) -> Result<(i64, Recommendation), StoreError> {
-        let reference = self.reference;
-        let rec = Recommendation {
-            reference: Ref::parse(&reference)
-                .map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
-            title: self.title,
-            text: self.body,
-            source: match self.source_title {
-                Some(title) => Some(Source {
-                    title,
-                    published_on: self.source_date.map(|d| d.0),
-                }),
-                None => None,
-            },
-            theme: self.theme,
-            owner: self.owner,
-            priority: Priority(self.priority != 0),
-            response: Response::parse(&self.response).map_err(corrupt)?,
-            status: RecommendationStatus::parse(&self.status).map_err(corrupt)?,
-        };
+        let rec = recommendation_from_columns(RecommendationColumns(
+            self.reference,
+            self.title,
+            self.body,
+            self.theme,
+            self.owner,
+            self.priority,
+            self.response,
+            self.status,
+            self.source_title,
+            self.source_date,
+            self.response_due,
+        ))?;
         Ok((self.id, rec))
     }
+}
+
+/// A recommendation's stored columns, however they were read: a row, or the JSON array a
+/// history entry keeps. Fields added by later releases are `#[serde(default)]`, so a record
+/// kept before them still reads.
+#[derive(serde::Deserialize)]
+pub(super) struct RecommendationColumns(
+    String,                        // reference
+    String,                        // title
+    Option<String>,                // body
+    Option<String>,                // theme
+    Option<String>,                // owner
+    i64,                           // priority
+    String,                        // response
+    String,                        // status
+    Option<String>,                // source title
+    Option<Day>,                   // source published on
+    #[serde(default)] Option<Day>, // response due
+);
+
+pub(super) fn recommendation_from_columns(
+    c: RecommendationColumns,
+) -> Result<Recommendation, StoreError> {
+    let RecommendationColumns(
+        reference,
+        title,
+        body,
+        theme,
+        owner,
+        priority,
+        response,
+        status,
+        source_title,
+        source_date,
+        response_due,
+    ) = c;
+    Ok(Recommendation {
+        reference: Ref::parse(&reference).map_err(|e| corrupt(format!("ref {reference}: {e}")))?,
+        title,
+        text: body,
+        source: source_title.map(|title| Source {
+            title,
+            published_on: source_date.map(|d| d.0),
+        }),
+        theme,
+        owner,
+        priority: Priority(priority != 0),
+        response: Response::parse(&response).map_err(corrupt)?,
+        status: RecommendationStatus::parse(&status).map_err(corrupt)?,
+        response_due: response_due.map(|d| d.0),
+    })
 }
 
 /// An action with the database ids the write path needs.
@@ -84,25 +146,38 @@ pub(crate) struct StoredAction {
     pub action: Action,
 }
 
-/// An action's stored columns, however they were read: a row, or one element of the
-/// aggregated JSON array [`Store::actions`] reads.
+/// An action's stored columns, however they were read: a row, one element of the aggregated
+/// JSON array [`Store::actions`] reads, or the record a history entry keeps. Fields added by
+/// later releases are `#[serde(default)]`, so a record kept before them still reads.
 #[derive(serde::Deserialize)]
-struct ActionColumns(
-    String,         // reference
-    Option<String>, // recommendation ref
-    String,         // title
-    String,         // owner
-    Option<String>, // borough
-    Option<String>, // officer id
-    Day,            // due
-    String,         // status
-    Option<Day>,    // completed_on
+pub(super) struct ActionColumns(
+    String,                // reference
+    Option<String>,        // recommendation ref
+    String,                // title
+    String,                // owner
+    Option<String>,        // borough
+    Option<String>,        // officer id
+    Day,                   // due
+    String,                // status
+    Option<Day>,           // completed_on
+    #[serde(default)] i64, // awaiting sign-off (0 or 1)
 );
 
-fn action_from_columns(c: ActionColumns) -> Result<Action, StoreError> {
-    let ActionColumns(reference, rec_ref, title, owner, borough, officer, due, status, completed) =
-        c;
+pub(super) fn action_from_columns(c: ActionColumns) -> Result<Action, StoreError> {
+    let ActionColumns(
+        reference,
+        rec_ref,
+        title,
+        owner,
+        borough,
+        officer,
+        due,
+        status,
+        completed,
+        awaiting_sign_off,
+    ) = c;
     Ok(Action {
+        awaiting_sign_off: awaiting_sign_off != 0,
         recommendation: rec_ref
             .map(|r| Ref::parse(&r).map_err(|e| corrupt(format!("ref {r}: {e}"))))
             .transpose()?,
@@ -133,6 +208,7 @@ pub(super) struct ActionRow {
     due: Day,
     status: String,
     completed_on: Option<Day>,
+    awaiting_sign_off: i64,
 }
 
 impl ActionRow {
@@ -147,6 +223,7 @@ impl ActionRow {
             self.due,
             self.status,
             self.completed_on,
+            self.awaiting_sign_off,
         ))?;
         Ok(StoredAction {
             id: self.id,
@@ -232,6 +309,8 @@ pub struct ActionFilter {
     pub overdue_on: Option<NaiveDate>,
     /// Only open actions.
     pub open_only: bool,
+    /// Only done actions waiting for the secretariat's sign-off.
+    pub awaiting_sign_off: bool,
     /// At most this many (the most urgent); `None` for all.
     pub limit: Option<u32>,
 }
@@ -264,6 +343,9 @@ impl ActionFilter {
         }
         if self.overdue_on.is_some() {
             sql.push_str(&format!(" AND a.due < ${}", binds.len() + 2));
+        }
+        if self.awaiting_sign_off {
+            sql.push_str(" AND a.status = 'done' AND a.awaiting_sign_off = 1");
         }
         if self.open_only || self.overdue_on.is_some() {
             sql.push_str(" AND a.status NOT IN ('done', 'dropped')");
@@ -331,10 +413,8 @@ impl Store {
     pub async fn actions(&self, board_id: i64) -> Result<Vec<Action>, StoreError> {
         let (aggregate, array) = self.json_functions();
         let json: String = on_pool!(self.pool(), |p| sqlx::query_scalar(&format!(
-            "SELECT COALESCE(CAST({aggregate}({array}(a.reference, r.reference, a.title, \
-             a.owner, a.borough, a.officer_id, a.due, a.status, a.completed_on)) AS TEXT), '[]') \
-             FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id \
-             WHERE a.board_id = $1"
+            "SELECT COALESCE(CAST({aggregate}({array}({ACTION_JSON_COLUMNS})) AS TEXT), '[]') \
+             {ACTION_JSON_FROM} WHERE a.board_id = $1"
         ))
         .bind(board_id)
         .fetch_one(p)
@@ -351,7 +431,7 @@ impl Store {
     }
 
     /// The JSON functions that fold rows into one array: (aggregate, row constructor).
-    fn json_functions(&self) -> (&'static str, &'static str) {
+    pub(super) fn json_functions(&self) -> (&'static str, &'static str) {
         match self.backend() {
             Backend::Sqlite => ("json_group_array", "json_array"),
             Backend::Postgres => ("json_agg", "json_build_array"),

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::records::{
-    ref_key, ActionRow, RecommendationRow, StoredAction, ACTION_SELECT, RECOMMENDATION_SELECT,
+    ref_key, ActionRow, RecommendationRow, StoredAction, ACTION_JSON_COLUMNS, ACTION_JSON_FROM,
+    ACTION_SELECT, RECOMMENDATION_JSON_COLUMNS, RECOMMENDATION_JSON_FROM, RECOMMENDATION_SELECT,
 };
 use super::values::{Day, Instant};
 use super::{DatabaseUrl, DriverTx, StoreError, WriteTurn};
-use crate::domain::{Action, Recommendation, Source, StatusUpdate};
+use crate::domain::{Action, Recommendation, Source, StatusUpdate, SubjectKind};
 
 /// An open transaction. Dropping it without [`Transaction::commit`] rolls everything back.
 pub struct Transaction {
@@ -169,8 +170,8 @@ impl Transaction {
         let at = Instant(at);
         on_tx!(&mut self.tx, |c| sqlx::query_scalar(
             "INSERT INTO recommendations (board_id, reference, ref_key, title, body, source_id, \
-             theme, owner, priority, response, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+             theme, owner, priority, response, status, created_at, updated_at, response_due) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id",
         )
         .bind(board_id)
         .bind(rec.reference.as_str())
@@ -184,6 +185,7 @@ impl Transaction {
         .bind(rec.response.as_str())
         .bind(rec.status.as_str())
         .bind(at)
+        .bind(rec.response_due.map(Day))
         .fetch_one(c)
         .await)
         .map_err(|e| self.classify(e))
@@ -199,8 +201,8 @@ impl Transaction {
     ) -> Result<(), StoreError> {
         on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE recommendations SET reference = $1, title = $2, body = $3, source_id = $4, \
-             theme = $5, owner = $6, priority = $7, response = $8, status = $9, updated_at = $10 \
-             WHERE id = $11",
+             theme = $5, owner = $6, priority = $7, response = $8, status = $9, updated_at = $10, \
+             response_due = $11 WHERE id = $12",
         )
         .bind(rec.reference.as_str())
         .bind(&rec.title)
@@ -212,6 +214,7 @@ impl Transaction {
         .bind(rec.response.as_str())
         .bind(rec.status.as_str())
         .bind(Instant(at))
+        .bind(rec.response_due.map(Day))
         .bind(id)
         .execute(c)
         .await
@@ -231,7 +234,7 @@ impl Transaction {
         on_tx!(&mut self.tx, |c| sqlx::query(
             "UPDATE actions SET reference = $1, recommendation_id = $2, title = $3, owner = $4, \
              borough = $5, officer_id = $6, due = $7, status = $8, completed_on = $9, \
-             updated_at = $10 WHERE id = $11",
+             updated_at = $10, awaiting_sign_off = $11 WHERE id = $12",
         )
         .bind(action.reference.as_str())
         .bind(recommendation_id)
@@ -243,6 +246,7 @@ impl Transaction {
         .bind(action.status.as_str())
         .bind(action.completed_on.map(Day))
         .bind(Instant(at))
+        .bind(action.awaiting_sign_off as i64)
         .bind(id)
         .execute(c)
         .await
@@ -251,31 +255,54 @@ impl Transaction {
         Ok(())
     }
 
-    /// Append one entry to the history. There is deliberately no way to change or remove one.
+    /// The SQL for the record as it stands now, as the JSON array a history entry keeps:
+    /// written by the database in the entry's own INSERT, so it is exactly the state the
+    /// change left, whichever path made it. `subject` is the placeholder of the record's id.
+    fn record_now(&self, kind: SubjectKind, subject: &str) -> String {
+        let array = match self.tx {
+            DriverTx::Sqlite(_) => "json_array",
+            DriverTx::Postgres(_) => "json_build_array",
+        };
+        match kind {
+            SubjectKind::Action => format!(
+                "(SELECT CAST({array}({ACTION_JSON_COLUMNS}) AS TEXT) {ACTION_JSON_FROM} \
+                 WHERE a.id = {subject})"
+            ),
+            SubjectKind::Recommendation => format!(
+                "(SELECT CAST({array}({RECOMMENDATION_JSON_COLUMNS}) AS TEXT) \
+                 {RECOMMENDATION_JSON_FROM} WHERE r.id = {subject})"
+            ),
+        }
+    }
+
+    /// Append one entry to the history, with the record as the change left it. There is
+    /// deliberately no way to change or remove one.
     pub(crate) async fn append_update(
         &mut self,
         board_id: i64,
         subject_id: i64,
         update: &StatusUpdate,
     ) -> Result<(), StoreError> {
-        on_tx!(&mut self.tx, |c| sqlx::query(
+        let sql = format!(
             "INSERT INTO status_updates (board_id, subject_kind, subject_id, recorded_at, actor, \
-             change_kind, old_value, new_value, note, evidence) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(board_id)
-        .bind(update.subject.as_str())
-        .bind(subject_id)
-        .bind(Instant(update.at))
-        .bind(&update.by)
-        .bind(update.change.as_str())
-        .bind(update.old_value.as_deref())
-        .bind(update.new_value.as_deref())
-        .bind(update.note.as_deref())
-        .bind(update.evidence.as_deref())
-        .execute(c)
-        .await
-        .map(|done| done.rows_affected()))
+             change_kind, old_value, new_value, note, evidence, record) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, {})",
+            self.record_now(update.subject, "$3")
+        );
+        on_tx!(&mut self.tx, |c| sqlx::query(&sql)
+            .bind(board_id)
+            .bind(update.subject.as_str())
+            .bind(subject_id)
+            .bind(Instant(update.at))
+            .bind(&update.by)
+            .bind(update.change.as_str())
+            .bind(update.old_value.as_deref())
+            .bind(update.new_value.as_deref())
+            .bind(update.note.as_deref())
+            .bind(update.evidence.as_deref())
+            .execute(c)
+            .await
+            .map(|done| done.rows_affected()))
         .map_err(|e| self.classify(e))?;
         Ok(())
     }
@@ -344,12 +371,12 @@ impl Transaction {
         at: DateTime<Utc>,
     ) -> Result<HashMap<String, i64>, StoreError> {
         let at = Instant(at);
-        const COLUMNS: usize = 13;
+        const COLUMNS: usize = 14;
         for chunk in actions.chunks(INSERT_BATCH) {
             let sql = format!(
                 "INSERT INTO actions (board_id, reference, ref_key, recommendation_id, title, \
-                 owner, borough, officer_id, due, status, completed_on, created_at, updated_at) \
-                 VALUES {}",
+                 owner, borough, officer_id, due, status, completed_on, created_at, updated_at, \
+                 awaiting_sign_off) VALUES {}",
                 placeholders(chunk.len(), COLUMNS)
             );
             on_tx!(&mut self.tx, |c| {
@@ -368,7 +395,8 @@ impl Transaction {
                         .bind(action.status.as_str())
                         .bind(action.completed_on.map(Day))
                         .bind(at)
-                        .bind(at);
+                        .bind(at)
+                        .bind(action.awaiting_sign_off as i64);
                 }
                 query.execute(c).await.map(|_| ())
             })
@@ -391,10 +419,22 @@ impl Transaction {
     ) -> Result<(), StoreError> {
         const COLUMNS: usize = 10;
         for chunk in updates.chunks(INSERT_BATCH) {
+            // Each row's placeholders, then the record of the subject its third value names.
+            let rows: Vec<String> = chunk
+                .iter()
+                .enumerate()
+                .map(|(row, (_, update))| {
+                    let first = row * COLUMNS + 1;
+                    let values: Vec<String> =
+                        (first..first + COLUMNS).map(|n| format!("${n}")).collect();
+                    let record = self.record_now(update.subject, &format!("${}", first + 2));
+                    format!("({}, {record})", values.join(", "))
+                })
+                .collect();
             let sql = format!(
                 "INSERT INTO status_updates (board_id, subject_kind, subject_id, recorded_at, \
-                 actor, change_kind, old_value, new_value, note, evidence) VALUES {}",
-                placeholders(chunk.len(), COLUMNS)
+                 actor, change_kind, old_value, new_value, note, evidence, record) VALUES {}",
+                rows.join(", ")
             );
             on_tx!(&mut self.tx, |c| {
                 let mut query = sqlx::query(&sql);

@@ -234,6 +234,7 @@ async fn the_same_new_ref_added_at_once_is_refused_in_words(db: TestDb) {
                 due: NaiveDate::from_ymd_opt(2011, 3, 31).unwrap(),
                 status: ActionStatus::NotStarted,
                 completed_on: None,
+                awaiting_sign_off: false,
             };
             let by = format!("officer {n}");
             add_action(&store, &board, &action, &Author { by: &by, at: at() }).await

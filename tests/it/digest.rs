@@ -169,11 +169,25 @@ async fn the_reminder_lists_overdue_and_due_soon_with_both_ends_included() {
             "200000000000000004"
         ]
     );
-    // A day with nothing to say is "nothing to post", not an empty message.
+    // A day with no action overdue or due soon still tells the secretariat what awaits its
+    // sign-off; with nothing at all to say it is "nothing to post", not an empty message.
     let quiet = load_reminder(&db.store, &board, d(2009, 1, 5))
         .await
-        .unwrap();
-    assert!(quiet.is_none());
+        .unwrap()
+        .expect("the sign-offs still waiting make a reminder");
+    assert!(quiet.overdue.is_empty() && quiet.due_soon.is_empty());
+    assert_eq!(
+        quiet.for_secretariat.awaiting_sign_off,
+        ["ACT-009", "BRE-01", "CRO-02", "GRE-01"]
+    );
+    assert!(quiet.for_secretariat.responses_overdue.is_empty());
+    let nothing = briefing_bot::digest::reminder::with_secretariat(
+        briefing_bot::digest::build_reminder(&board, &[], d(2009, 1, 5)),
+        &board,
+        d(2009, 1, 5),
+        Default::default(),
+    );
+    assert!(nothing.is_none());
     let none = json::reminder_json(None, "dsvb", d(2009, 1, 5));
     assert_eq!(none["nothing_to_post"], true);
 }
@@ -288,6 +302,7 @@ fn action(i: usize, due: NaiveDate, status: ActionStatus) -> Action {
         due,
         status,
         completed_on: (status == ActionStatus::Done).then_some(due),
+        awaiting_sign_off: false,
     }
 }
 

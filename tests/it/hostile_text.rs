@@ -162,6 +162,7 @@ fn record(texts: &[String]) -> Record {
             priority: Priority(true),
             response: Response::Accepted,
             status: RecommendationStatus::Open,
+            response_due: None,
         });
         history.push(StatusUpdate {
             subject: SubjectKind::Recommendation,
@@ -185,6 +186,7 @@ fn record(texts: &[String]) -> Record {
                 due,
                 status,
                 completed_on: done,
+                awaiting_sign_off: false,
             };
         actions.push(action("O", d(2026, 9, 10), ActionStatus::OffTrack, None));
         actions.push(action(
@@ -842,6 +844,7 @@ async fn slash_command_replies_show_hostile_records_inert() {
             priority: Priority(false),
             response: Response::Pending,
             status: RecommendationStatus::Open,
+            response_due: None,
         };
         add_recommendation(store, &bot.board, &rec, &author)
             .await
@@ -856,6 +859,7 @@ async fn slash_command_replies_show_hostile_records_inert() {
             due: d(2010, 9, 1),
             status: ActionStatus::OffTrack,
             completed_on: None,
+            awaiting_sign_off: false,
         };
         add_action(store, &bot.board, &action, &author)
             .await

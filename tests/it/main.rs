@@ -16,6 +16,7 @@ mod import;
 mod layering;
 mod lease;
 mod operations;
+mod point_in_time;
 mod schedule;
 mod schedules_meant;
 mod secrets;

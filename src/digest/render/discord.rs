@@ -257,7 +257,7 @@ pub fn action_status_line(action: &Action, today: NaiveDate) -> String {
         action.reference,
         escape(&fit(&action.title, 90)),
         escape(&fit(&action.owner, 60)),
-        action.status.label(),
+        action.status_label(),
         due_phrase(action, today)
     )
 }
@@ -414,10 +414,15 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
             limits::EMBED_TITLE,
         ),
         description: format!(
-            "{} to {}, as of {}.",
+            "{} to {}, as of {}.{}",
             short_date(d.period.start),
             short_date(d.period.end),
-            short_date(d.as_of)
+            short_date(d.as_of),
+            if super::is_empty(d) {
+                format!("\n{}", super::NO_RECORDS_YET)
+            } else {
+                String::new()
+            }
         ),
         colour: if t.overdue > 0 { RED } else { GREEN },
         ..Default::default()
@@ -470,9 +475,53 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
                 .map(|(s, n)| format!("{n} {}", s.replace('_', " ")))
                 .collect::<Vec<_>>()
                 .join(", ")
-        ),
+        ) + &super::implementation_rate(recs)
+            .map(|rate| format!("\n**{rate}**"))
+            .unwrap_or_default(),
         false,
     ));
+    if !d.responses_overdue.is_empty() {
+        let lines: Vec<String> = d
+            .responses_overdue
+            .iter()
+            .map(|r| {
+                format!(
+                    "`{}` {} — due {}, {} days overdue",
+                    r.reference,
+                    escape(&fit(&r.title, 80)),
+                    short_date(r.response_due),
+                    r.days_overdue
+                )
+            })
+            .collect();
+        headline.fields.push((
+            format!("Responses overdue ({})", lines.len()),
+            join_within(&lines, limits::FIELD_VALUE),
+            false,
+        ));
+    }
+    if !d.awaiting_sign_off.is_empty() {
+        let lines: Vec<String> = d
+            .awaiting_sign_off
+            .iter()
+            .map(|a| {
+                format!(
+                    "`{}` {} — {}{}",
+                    a.reference,
+                    escape(&fit(&a.title, 80)),
+                    escape(&fit(&a.owner, 50)),
+                    a.done_on
+                        .map(|d| format!(" (done {})", short_date(d)))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        headline.fields.push((
+            format!("Done, awaiting sign-off ({})", lines.len()),
+            join_within(&lines, limits::FIELD_VALUE),
+            false,
+        ));
+    }
     if !recs.priority_open.is_empty() {
         let lines: Vec<String> = recs
             .priority_open
@@ -918,6 +967,32 @@ pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> 
         current.push((embed, shown_users, escalates));
     }
     flush(&mut current, &mut messages);
+    if let Some(line) = super::secretariat_line(&r.for_secretariat) {
+        let line = match admin_role {
+            Some(role) => format!("<@&{role}> (secretariat): {line}"),
+            None => format!("For the secretariat: {line}"),
+        };
+        match messages.first_mut() {
+            Some(first) => {
+                first.content = fit(&format!("{}\n{line}", first.content), limits::CONTENT);
+            }
+            None => messages.push(Message {
+                content: fit(
+                    &format!("**Reminder — {}**\n{line}", short_date(r.as_of)),
+                    limits::CONTENT,
+                ),
+                embeds: Vec::new(),
+                files: Vec::new(),
+                ping_users: Vec::new(),
+                ping_roles: Vec::new(),
+            }),
+        }
+        if let (Some(role), Some(first)) = (admin_role, messages.first_mut()) {
+            if !first.ping_roles.contains(&role) {
+                first.ping_roles.push(role);
+            }
+        }
+    }
     // The admin role is pinged once, in the first message with escalations; later messages
     // still say escalations are there, without pinging again.
     let mut role_pinged = false;
@@ -1122,6 +1197,7 @@ mod tests {
             due: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             status: ActionStatus::OffTrack,
             completed_on: None,
+            awaiting_sign_off: false,
         };
         for boroughs in [1, 2, 30] {
             let brief = MeetingBrief {

@@ -56,6 +56,7 @@ const STYLE: &str = r#"
   th { text-align: left; background: #efe9f5; border-bottom: 2px solid #4a2a6b; padding: 1.5mm 2mm; }
   td { border-bottom: 1px solid #e4e0e8; padding: 1.5mm 2mm; vertical-align: top; }
   td.num, th.num { text-align: right; white-space: nowrap; }
+  p.lead { font-size: 1.15em; margin: 0.3em 0 0.6em; }
   td.ref { white-space: nowrap; font-weight: bold; }
   td.date { white-space: nowrap; }
   td, li { overflow-wrap: anywhere; }
@@ -218,7 +219,18 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
         format_long_date(published),
     );
 
-    out.push_str("<section>\n<h2>Headlines</h2>\n<ul class=\"figures\">");
+    out.push_str("<section>\n<h2>Headlines</h2>\n");
+    if super::is_empty(d) {
+        let _ = writeln!(out, "<p class=\"lead\">{}</p>", super::NO_RECORDS_YET);
+    }
+    if let Some(rate) = super::implementation_rate(&d.recommendations) {
+        let _ = writeln!(
+            out,
+            "<p class=\"lead\"><strong>{}</strong></p>",
+            escape(&rate)
+        );
+    }
+    out.push_str("<ul class=\"figures\">");
     figure(&mut out, t.actions, "actions in the plan", false);
     figure(&mut out, t.open, "open", false);
     figure(&mut out, t.overdue, "overdue", true);
@@ -237,6 +249,17 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
     figure(&mut out, t.slipped_in_period, "slipped this quarter", true);
     figure(&mut out, t.by_rag.red, "off track", true);
     figure(&mut out, t.by_rag.amber, "at risk", false);
+    if t.awaiting_sign_off > 0 {
+        figure(&mut out, t.awaiting_sign_off, "awaiting sign-off", false);
+    }
+    if !d.responses_overdue.is_empty() {
+        figure(
+            &mut out,
+            d.responses_overdue.len(),
+            "responses overdue",
+            true,
+        );
+    }
     out.push_str("</ul>\n");
     let r = &d.recommendations;
     let counts = super::counts_in_words;
@@ -284,6 +307,60 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
                     ("", p.title.clone()),
                     ("", p.owner.clone().unwrap_or_else(|| "—".into())),
                     ("", p.response.label().to_string()),
+                ]
+            },
+        );
+    }
+    if !d.responses_overdue.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>Responses overdue ({})</h3>",
+            d.responses_overdue.len()
+        );
+        table(
+            &mut out,
+            "Responses overdue",
+            &[
+                ("", "Ref"),
+                ("", "Recommendation"),
+                ("", "Owner"),
+                ("", "Response due"),
+                ("num", "Days overdue"),
+            ],
+            &d.responses_overdue,
+            |r| {
+                vec![
+                    ("ref", r.reference.clone()),
+                    ("", r.title.clone()),
+                    ("", r.owner.clone().unwrap_or_else(|| "—".into())),
+                    ("", format_long_date(r.response_due)),
+                    ("num", r.days_overdue.to_string()),
+                ]
+            },
+        );
+    }
+    if !d.awaiting_sign_off.is_empty() {
+        let _ = writeln!(
+            out,
+            "<h3>Done, awaiting sign-off ({})</h3>",
+            d.awaiting_sign_off.len()
+        );
+        table(
+            &mut out,
+            "Done, awaiting sign-off",
+            &[("", "Ref"), ("", "Action"), ("", "Owner"), ("", "Done")],
+            &d.awaiting_sign_off,
+            |a| {
+                vec![
+                    ("ref", a.reference.clone()),
+                    ("", a.title.clone()),
+                    ("", a.owner.clone()),
+                    (
+                        "",
+                        a.done_on
+                            .map(format_long_date)
+                            .unwrap_or_else(|| "—".into()),
+                    ),
                 ]
             },
         );

@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::digest::build::{
-    ActionLine, Changes, ChartRow, GroupRow, PeriodDates, RecommendationTotals, Totals,
+    ActionLine, Changes, ChartRow, GroupRow, PeriodDates, RecommendationTotals, ResponseOverdue,
+    SignOffLine, Totals,
 };
 use crate::digest::{Digest, Reminder};
 
@@ -51,6 +52,8 @@ pub struct DigestJson<'a> {
     completed_date_not_recorded: &'a [ActionLine],
     overdue: &'a [ActionLine],
     due_next_period: &'a [ActionLine],
+    awaiting_sign_off: &'a [SignOffLine],
+    responses_overdue: &'a [ResponseOverdue],
     by_owner: Vec<OwnerRow<'a>>,
     by_borough: Vec<BoroughRow<'a>>,
     by_theme: Vec<ThemeRow<'a>>,
@@ -72,6 +75,8 @@ pub fn digest_view(d: &Digest) -> DigestJson<'_> {
         completed_date_not_recorded: &d.completed_date_not_recorded,
         overdue: &d.overdue,
         due_next_period: &d.due_next_period,
+        awaiting_sign_off: &d.awaiting_sign_off,
+        responses_overdue: &d.responses_overdue,
         by_owner: d.by_owner.iter().map(OwnerRow::from).collect(),
         by_borough: d.by_borough.iter().map(BoroughRow::from).collect(),
         by_theme: d.by_theme.iter().map(ThemeRow::from).collect(),
@@ -102,6 +107,7 @@ pub fn reminder_json(reminder: Option<&Reminder>, board: &str, as_of: chrono::Na
             "overdue": [],
             "due_soon": [],
             "by_owner": [],
+            "for_secretariat": {"awaiting_sign_off": [], "responses_overdue": []},
         }),
     }
 }

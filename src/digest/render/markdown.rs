@@ -104,6 +104,9 @@ pub fn digest_markdown(d: &Digest) -> String {
         format_long_date(d.period.end),
         format_long_date(d.as_of)
     );
+    if super::is_empty(d) {
+        let _ = writeln!(out, "{}\n", super::NO_RECORDS_YET);
+    }
     let _ = writeln!(out, "## Headlines\n");
     let _ = writeln!(
         out,
@@ -134,6 +137,25 @@ pub fn digest_markdown(d: &Digest) -> String {
         counts(&r.by_status),
         counts(&r.by_response)
     );
+    if let Some(rate) = super::implementation_rate(r) {
+        let _ = writeln!(out, "- **{rate}**");
+    }
+    if !d.responses_overdue.is_empty() {
+        let n = d.responses_overdue.len();
+        let _ = writeln!(
+            out,
+            "- **{n}** {} overdue (still pending after {} due date)",
+            if n == 1 { "response" } else { "responses" },
+            if n == 1 { "its" } else { "their" }
+        );
+    }
+    if t.awaiting_sign_off > 0 {
+        let _ = writeln!(
+            out,
+            "- **{}** done, awaiting the secretariat's sign-off (/action sign-off)",
+            t.awaiting_sign_off
+        );
+    }
     if !r.priority_open.is_empty() {
         let _ = writeln!(out, "- Priority recommendations still open:");
         for p in &r.priority_open {
@@ -233,6 +255,54 @@ pub fn digest_markdown(d: &Digest) -> String {
         out.push('\n');
     }
 
+    if !d.awaiting_sign_off.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Awaiting sign-off ({})\n",
+            d.awaiting_sign_off.len()
+        );
+        for a in &d.awaiting_sign_off {
+            let done = a
+                .done_on
+                .map(|d| format!(" (done {})", short(d)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "- **{}** {} — {}{done}",
+                a.reference,
+                cell(&a.title),
+                cell(&a.owner)
+            );
+        }
+        out.push('\n');
+    }
+    if !d.responses_overdue.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Responses overdue ({})\n",
+            d.responses_overdue.len()
+        );
+        let _ = writeln!(
+            out,
+            "| Ref | Recommendation | Owner | Response due | Days overdue |\n|---|---|---|---|---:|"
+        );
+        for r in &d.responses_overdue {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                r.reference,
+                cell(&r.title),
+                r.owner
+                    .as_deref()
+                    .map(cell)
+                    .unwrap_or_else(|| "—".to_string()),
+                short(r.response_due),
+                r.days_overdue
+            );
+        }
+        out.push('\n');
+    }
+
     let _ = writeln!(
         out,
         "## Due in {} ({})\n",
@@ -281,6 +351,9 @@ pub fn reminder_markdown(r: Option<&Reminder>, as_of: NaiveDate) -> String {
         r.due_soon.len(),
         r.remind_before_days
     );
+    if let Some(line) = super::secretariat_line(&r.for_secretariat) {
+        let _ = writeln!(out, "**For the secretariat:** {}\n", cell(&line));
+    }
     let escalated = r.escalations().count();
     if escalated > 0 {
         let _ = writeln!(

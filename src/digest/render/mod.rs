@@ -17,3 +17,66 @@ pub(crate) fn counts_in_words(counts: &std::collections::BTreeMap<&'static str, 
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// The implementation rate as a headline: "7 of 19 recommendations implemented, 37%"; `None`
+/// when there are no recommendations.
+pub(crate) fn implementation_rate(r: &super::build::RecommendationTotals) -> Option<String> {
+    let rate = r.implementation_rate?;
+    let noun = if r.total == 1 {
+        "recommendation"
+    } else {
+        "recommendations"
+    };
+    Some(format!(
+        "{} of {} {noun} implemented, {rate}%",
+        r.implemented, r.total
+    ))
+}
+
+/// What an empty digest says: nothing had been recorded by then.
+pub(crate) const NO_RECORDS_YET: &str =
+    "The board had no recommendations or actions recorded yet on this date.";
+
+/// Whether a digest has nothing in it at all (a point-in-time digest of a day before the
+/// board's first record).
+pub(crate) fn is_empty(d: &super::Digest) -> bool {
+    d.totals.actions == 0 && d.recommendations.total == 0
+}
+
+/// "2 done actions await sign-off (A1, A2); 1 response is overdue (R3)."; `None` when there
+/// is nothing for the secretariat.
+pub(crate) fn secretariat_line(s: &crate::digest::reminder::ForSecretariat) -> Option<String> {
+    let refs = |refs: &[String]| {
+        let shown: Vec<&str> = refs.iter().take(10).map(String::as_str).collect();
+        let more = refs.len().saturating_sub(shown.len());
+        if more > 0 {
+            format!("{} and {more} more", shown.join(", "))
+        } else {
+            shown.join(", ")
+        }
+    };
+    let mut parts = Vec::new();
+    match s.awaiting_sign_off.len() {
+        0 => {}
+        1 => parts.push(format!(
+            "1 done action awaits sign-off ({}) — /action sign-off",
+            refs(&s.awaiting_sign_off)
+        )),
+        n => parts.push(format!(
+            "{n} done actions await sign-off ({}) — /action sign-off",
+            refs(&s.awaiting_sign_off)
+        )),
+    }
+    match s.responses_overdue.len() {
+        0 => {}
+        1 => parts.push(format!(
+            "1 response is overdue ({})",
+            refs(&s.responses_overdue)
+        )),
+        n => parts.push(format!(
+            "{n} responses are overdue ({})",
+            refs(&s.responses_overdue)
+        )),
+    }
+    (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
+}

@@ -13,8 +13,8 @@ use crate::discord::format::{
 use crate::discord::{current_board, telemetry, BotError, Context};
 use crate::domain::{Action, ActionStatus, OfficerId, Ref, SubjectKind, Text};
 use crate::services::actions::{
-    add_action, assign_officer, change_due_date, edit_action, update_action_status, ActionEdits,
-    Author,
+    add_action, assign_officer, change_due_date, edit_action, record_action_status, reopen_action,
+    sign_off_action, ActionEdits, Author, StatusChange,
 };
 use crate::store::ActionFilter;
 
@@ -38,11 +38,13 @@ fn actions_csv(actions: &[Action]) -> Vec<u8> {
     out
 }
 
-/// Actions: show, list, add, edit, assign, extend.
+/// Actions: show, list, add, edit, assign, extend, sign off, reopen.
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("show", "list", "extend", "add", "edit", "assign"),
+    subcommands(
+        "show", "list", "extend", "add", "edit", "assign", "sign_off", "reopen"
+    ),
     subcommand_required
 )]
 pub async fn action(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -79,6 +81,8 @@ pub async fn list(
     #[description = "Only this borough"] borough: Option<String>,
     #[description = "Only this status"] status: Option<StatusChoice>,
     #[description = "Only overdue actions"] overdue: Option<bool>,
+    #[description = "Only done actions waiting for the secretariat's sign-off"]
+    awaiting_sign_off: Option<bool>,
     #[description = "Attach the whole list as a CSV file"] full: Option<bool>,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
@@ -88,6 +92,7 @@ pub async fn list(
         borough,
         status: status.map(ActionStatus::from),
         overdue_on: overdue.unwrap_or(false).then_some(today),
+        awaiting_sign_off: awaiting_sign_off.unwrap_or(false),
         ..Default::default()
     };
     let reply = listing(
@@ -294,18 +299,22 @@ pub async fn update(
         by: &by,
         at: ctx.data().clock.now(),
     };
-    let change = update_action_status(
-        store,
-        &board,
-        &reference,
+    let status_change = StatusChange {
         status,
-        note.as_ref(),
-        evidence.as_ref(),
-        &author,
-    )
-    .await?;
+        note: note.as_ref(),
+        evidence: evidence.as_ref(),
+        by_secretariat: access == Access::Admin,
+    };
+    let change = record_action_status(store, &board, &reference, &status_change, &author).await?;
     let today = board.settings.time_zone.today(author.at);
-    let headline = if change.before.status == change.after.status {
+    let headline = if change.after.awaiting_sign_off && !change.before.awaiting_sign_off {
+        format!(
+            "Updated {}: {} → done. It now awaits the secretariat's sign-off; until then it \
+             shows as \"done — awaiting sign-off\".",
+            change.after.reference,
+            change.before.status.label(),
+        )
+    } else if change.before.status == change.after.status {
         format!(
             "Noted progress on {}: still {}.",
             change.after.reference,
@@ -408,6 +417,7 @@ pub async fn add(
         due: date_option("due", &due)?,
         status: ActionStatus::NotStarted,
         completed_on: None,
+        awaiting_sign_off: false,
     };
     let by = author_tag(ctx);
     let author = Author {
@@ -504,5 +514,83 @@ pub async fn assign(
         None => format!("{} is now unassigned.", change.after.reference),
     };
     ctx.send(private(text)).await?;
+    Ok(())
+}
+
+/// Sign off a done action: the secretariat has seen what shows it is done (secretariat).
+#[poise::command(slash_command, guild_only, rename = "sign-off")]
+pub async fn sign_off(
+    ctx: Context<'_>,
+    #[description = "The done action (type to search by ref or title)"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+    #[description = "What the secretariat checked (the evidence, the decision)"]
+    #[max_length = 1000]
+    note: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let reference = ref_option(&action)?;
+    let note = note_option("note", Some(&note))?
+        .ok_or_else(|| BotError::user("The note is empty; say what you checked."))?;
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change = sign_off_action(&ctx.data().store, &board, &reference, &note, &author).await?;
+    let today = board.settings.time_zone.today(author.at);
+    ctx.send(
+        private(format!("Signed off {}: done.", change.after.reference))
+            .embed(action_embed(&change.after, today)),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Reopen a done action, saying why: it returns to an open status (secretariat).
+#[poise::command(slash_command, guild_only)]
+pub async fn reopen(
+    ctx: Context<'_>,
+    #[description = "The done action (type to search by ref or title)"]
+    #[autocomplete = "autocomplete_action"]
+    action: String,
+    #[description = "Why it is not done after all"]
+    #[max_length = 1000]
+    reason: String,
+    #[description = "The status it returns to (default: on track)"] status: Option<StatusChoice>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let reference = ref_option(&action)?;
+    let reason = note_option("reason", Some(&reason))?
+        .ok_or_else(|| BotError::user("The reason is empty; say why it is being reopened."))?;
+    let status = status
+        .map(ActionStatus::from)
+        .unwrap_or(ActionStatus::OnTrack);
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change = reopen_action(
+        &ctx.data().store,
+        &board,
+        &reference,
+        status,
+        &reason,
+        &author,
+    )
+    .await?;
+    let today = board.settings.time_zone.today(author.at);
+    ctx.send(
+        private(format!(
+            "Reopened {}: done → {}. Its completion date is cleared.",
+            change.after.reference,
+            change.after.status.label()
+        ))
+        .embed(action_embed(&change.after, today)),
+    )
+    .await?;
     Ok(())
 }

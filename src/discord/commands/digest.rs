@@ -4,7 +4,7 @@
 use super::{date_option, private};
 use crate::delivery::discord::to_create_message;
 use crate::digest::render::{chart::digest_chart, discord::digest_messages, html::digest_html};
-use crate::digest::{load_digest, Digest};
+use crate::digest::{load_digest, load_digest_as_it_stood, Digest};
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::post::to_private_reply;
 use crate::discord::{current_board, BotError, Context};
@@ -26,12 +26,33 @@ async fn load(
     ctx: Context<'_>,
     as_of: Option<String>,
 ) -> Result<(crate::domain::Board, Digest, Option<Vec<u8>>), BotError> {
+    load_as(ctx, as_of, Reading::Today).await
+}
+
+/// Which record a digest reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poise::ChoiceParameter)]
+pub enum Reading {
+    #[name = "today's record"]
+    Today,
+    #[name = "the record as it stood that day (point in time)"]
+    PointInTime,
+}
+
+async fn load_as(
+    ctx: Context<'_>,
+    as_of: Option<String>,
+    reading: Reading,
+) -> Result<(crate::domain::Board, Digest, Option<Vec<u8>>), BotError> {
     let board = current_board(ctx).await?;
     let as_of = match as_of {
         Some(text) => date_option("as_of", &text)?,
         None => board.settings.time_zone.today(ctx.data().clock.now()),
     };
-    let digest = load_digest(&ctx.data().store, &board, as_of).await?;
+    let store = &ctx.data().store;
+    let digest = match reading {
+        Reading::Today => load_digest(store, &board, as_of).await?,
+        Reading::PointInTime => load_digest_as_it_stood(store, &board, as_of).await?,
+    };
     let chart = match digest_chart(&digest) {
         Ok(png) => Some(png),
         Err(e) => {
@@ -63,9 +84,12 @@ pub async fn preview(
     #[description = "As of this date (2026-10-01 or 1 Oct 2026); default today"] as_of: Option<
         String,
     >,
+    #[description = "Today's record (default), or the record as it stood before the as-of day"]
+    record: Option<Reading>,
 ) -> Result<(), BotError> {
     ctx.defer_ephemeral().await?;
-    let (_, messages) = build(ctx, as_of).await?;
+    let (_, digest, chart) = load_as(ctx, as_of, record.unwrap_or(Reading::Today)).await?;
+    let messages = digest_messages(&digest, chart);
     for message in &messages {
         ctx.send(to_private_reply(message)).await?;
     }

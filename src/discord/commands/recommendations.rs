@@ -2,15 +2,15 @@
 //! response and closes them (closing needs a note saying what evidence shows it).
 
 use super::{
-    author_tag, autocomplete_recommendation, note_option, private, ref_option, text_option,
-    RecStatusChoice, ResponseChoice,
+    author_tag, autocomplete_recommendation, date_option, note_option, private, ref_option,
+    text_option, RecStatusChoice, ResponseChoice,
 };
 use crate::discord::access::{require, Access};
 use crate::discord::format::{escape, fit, list_reply, no_pings, recommendation_embed};
 use crate::discord::{current_board, BotError, Context};
 use crate::domain::{Priority, Recommendation, RecommendationStatus, Ref, Response, Source, Text};
 use crate::services::actions::{
-    add_recommendation, edit_recommendation, set_recommendation_response,
+    add_recommendation, edit_recommendation, reopen_recommendation, set_recommendation_response,
     set_recommendation_status, Author, RecommendationEdits,
 };
 
@@ -30,7 +30,7 @@ async fn load(
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("show", "list", "add", "edit", "respond", "close"),
+    subcommands("show", "list", "add", "edit", "respond", "close", "reopen"),
     subcommand_required
 )]
 pub async fn rec(_ctx: Context<'_>) -> Result<(), BotError> {
@@ -145,6 +145,8 @@ pub async fn add(
     #[max_length = 100]
     owner: Option<String>,
     #[description = "A board priority?"] priority: Option<bool>,
+    #[description = "When the response is due (default: the board's response days after the source)"]
+    response_due: Option<String>,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
@@ -173,6 +175,10 @@ pub async fn add(
         priority: Priority(priority.unwrap_or(false)),
         response: Response::Pending,
         status: RecommendationStatus::Open,
+        response_due: response_due
+            .as_deref()
+            .map(|d| date_option("response_due", d))
+            .transpose()?,
     };
     let by = author_tag(ctx);
     let author = Author {
@@ -331,6 +337,39 @@ pub async fn close(
         change.after.reference,
         change.before.status.label(),
         change.after.status.label()
+    )))
+    .await?;
+    Ok(())
+}
+
+/// Reopen a closed recommendation, saying why (secretariat).
+#[poise::command(slash_command, guild_only)]
+pub async fn reopen(
+    ctx: Context<'_>,
+    #[rename = "ref"]
+    #[description = "The closed recommendation"]
+    #[autocomplete = "autocomplete_recommendation"]
+    reference: String,
+    #[description = "Why it is open again"]
+    #[max_length = 1000]
+    reason: String,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let reference = ref_option(&reference)?;
+    let reason = note_option("reason", Some(&reason))?
+        .ok_or_else(|| BotError::user("The reason is empty; say why it is being reopened."))?;
+    let by = author_tag(ctx);
+    let author = Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change =
+        reopen_recommendation(&ctx.data().store, &board, &reference, &reason, &author).await?;
+    ctx.send(private(format!(
+        "Reopened {}: {} → open.",
+        change.after.reference,
+        change.before.status.label()
     )))
     .await?;
     Ok(())

@@ -25,6 +25,7 @@ use crate::services::ServiceError;
         "timezone",
         "reminders",
         "officers",
+        "records",
         "schedule",
         "webhook",
         "history"
@@ -270,6 +271,32 @@ pub async fn officers(
     let board = save(ctx, &board, |b| b.chat.officers_update_any = update_any).await?;
     ctx.send(private(format!("Saved.\n{}", describe(&board))))
         .await?;
+    Ok(())
+}
+
+/// Whether an officer's "done" waits for sign-off, and how long responses may take.
+#[poise::command(slash_command, guild_only)]
+pub async fn records(
+    ctx: Context<'_>,
+    #[description = "True: an officer's done waits for the secretariat's /action sign-off"]
+    sign_off_required: Option<bool>,
+    #[description = "Days after a source is published that a response is due (default 56)"]
+    #[min = 0]
+    #[max = 365]
+    response_days: Option<u32>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    require(ctx, &board, Access::Admin).await?;
+    let board = save(ctx, &board, |b| {
+        b.settings.sign_off_required = sign_off_required.unwrap_or(b.settings.sign_off_required);
+        b.settings.response_days = response_days.unwrap_or(b.settings.response_days);
+    })
+    .await?;
+    ctx.send(private(format!(
+        "Record settings saved.\n{}",
+        describe(&board)
+    )))
+    .await?;
     Ok(())
 }
 
@@ -639,7 +666,8 @@ pub fn describe(board: &Board) -> String {
          • Reminder channel: {}\n\
          • Officer role: {}; admin role: {} (Manage Server also counts as admin)\n\
          • Officers may update: {}\n\
-         • Reminders: actions due within {} days; escalate when overdue by more than {} days",
+         • Reminders: actions due within {} days; escalate when overdue by more than {} days\n\
+         • Sign-off: {}; responses due {} days after the source is published",
         board.slug,
         crate::discord::format::escape(&board.name),
         board.settings.time_zone,
@@ -655,5 +683,11 @@ pub fn describe(board: &Board) -> String {
         },
         board.settings.remind_before_days,
         board.settings.escalate_after_days,
+        if board.settings.sign_off_required {
+            "an officer's done waits for the secretariat's sign-off"
+        } else {
+            "not required (done is done)"
+        },
+        board.settings.response_days,
     )
 }
