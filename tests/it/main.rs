@@ -21,6 +21,7 @@ mod schedule;
 mod schedules_meant;
 mod secrets;
 mod settings_history;
+mod sign_off;
 mod spreadsheet_safety;
 mod store_contract;
 mod support;

@@ -537,3 +537,92 @@ async fn before_the_board_existed_the_digest_is_empty_and_says_so() {
         .unwrap();
     assert_eq!((next.totals.actions, next.recommendations.total), (3, 2));
 }
+
+/// Through the binary: `digest --as-of D --point-in-time` on the sample board, and the flag
+/// needs a date.
+#[test]
+fn the_binary_prints_the_record_as_it_stood() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| crate::cli::bot(dir.path(), args);
+    assert!(run(&["demo"]).status.success());
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let base = ["digest", "--board", "dsvb", "--format", "json", "--as-of"];
+    // By 1 August 2010 six actions had been marked done (and one was imported done); the
+    // officers' three were signed off in June and July. Four done later still wait today.
+    let today = json(&[&base[..], &["2010-08-01"]].concat());
+    let then = json(&[&base[..], &["2010-08-01", "--point-in-time"]].concat());
+    assert_eq!(today["totals"]["by_status"]["done"], 13, "today's record");
+    assert_eq!(
+        then["totals"]["by_status"]["done"], 7,
+        "as it stood on 1 August"
+    );
+    let refs = |v: &serde_json::Value| -> Vec<String> {
+        v["awaiting_sign_off"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["ref"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(refs(&then), Vec::<String>::new());
+    assert_eq!(refs(&today), ["CRO-02", "GRE-01", "BRE-01", "ACT-009"]);
+    let refused = run(&["digest", "--board", "dsvb", "--point-in-time"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--as-of"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
+
+/// `/digest preview record:` shows the record as it stood before the as-of day began.
+#[tokio::test]
+async fn the_preview_can_show_the_record_as_it_stood() {
+    use crate::support::bot::{TestBot, OFFICER};
+    use serde_json::json;
+    let bot = TestBot::start().await;
+    let s = |name: &str, value: &str| json!({"name": name, "type": 3, "value": value});
+    let done = bot
+        .run(
+            OFFICER,
+            "update",
+            json!([s("action", "ACT-001"), {"name": "status", "type": 4, "value": 4}, s("note", "Sent")]),
+        )
+        .await;
+    assert!(done.text().contains("sign-off"), "{}", done.text());
+    let today = bot
+        .run(OFFICER, "digest preview", json!([s("as_of", "2010-09-20")]))
+        .await;
+    assert!(
+        today.text().contains("Done, awaiting sign-off (1)"),
+        "{}",
+        today.text()
+    );
+    let then = bot
+        .run(
+            OFFICER,
+            "digest preview",
+            json!([s("as_of", "2010-09-20"), {"name": "record", "type": 4, "value": 1}]),
+        )
+        .await;
+    assert!(then.ephemeral());
+    assert!(
+        !then.text().contains("awaiting sign-off") && then.text().contains("Overdue"),
+        "{}",
+        then.text()
+    );
+    assert!(
+        bot.fake.violations().is_empty(),
+        "{:?}",
+        bot.fake.violations()
+    );
+    bot.stop().await;
+}
