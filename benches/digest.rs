@@ -1,15 +1,16 @@
 //! Digest benchmark: build + render (JSON and Discord) the quarterly digest of generated boards
 //! of 1k, 10k and 100k actions, each with 500 recommendations and ten status updates per
 //! action (100,000 for the 10k board), on SQLite and — when `TEST_POSTGRES_URL` is set — on
-//! PostgreSQL. The baseline in the same run is reading the board's actions alone, the floor of
-//! any digest. Run with `cargo bench --bench digest`.
+//! PostgreSQL. Beside it: the point-in-time digest (the record as it stood, rebuilt from the
+//! history) and the HTML board paper of the digest. The baseline in the same run is reading the
+//! board's actions alone, the floor of any digest. Run with `cargo bench --bench digest`.
 
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use briefing_bot::digest::load_digest;
-use briefing_bot::digest::render::{discord::digest_messages, json::digest_view};
+use briefing_bot::digest::render::{discord::digest_messages, html::digest_html, json::digest_view};
+use briefing_bot::digest::{load_digest, load_digest_as_it_stood};
 use briefing_bot::domain::BoardSlug;
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
 use briefing_bot::store::{DatabaseUrl, Store};
@@ -68,8 +69,24 @@ fn actions_csv(n: usize) -> String {
     csv
 }
 
-/// Ten history entries per action, spread over 2026, one in five a due-date move.
-async fn add_history(url: &str, board_id: i64, actions: usize) {
+/// The record a history entry keeps, as the store writes it (`Transaction::append_update`):
+/// the action's columns as a JSON array, built by the database.
+fn record_sql(backend: &str, id: i64) -> String {
+    let array = if backend == "sqlite" {
+        "json_array"
+    } else {
+        "json_build_array"
+    };
+    format!(
+        "(SELECT CAST({array}(a.reference, r.reference, a.title, a.owner, a.borough, \
+         a.officer_id, a.due, a.status, a.completed_on, a.awaiting_sign_off) AS TEXT) \
+         FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id WHERE a.id = {id})"
+    )
+}
+
+/// Ten history entries per action, spread over 2026, one in five a due-date move; each keeps
+/// the record, as this release's history does.
+async fn add_history(url: &str, backend: &str, board_id: i64, actions: usize) {
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
     let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM actions WHERE board_id = $1 ORDER BY id")
         .bind(board_id)
@@ -84,7 +101,7 @@ async fn add_history(url: &str, board_id: i64, actions: usize) {
         .collect();
     for chunk in rows.chunks(50) {
         let mut sql = String::from(
-            "INSERT INTO status_updates (board_id, subject_kind, subject_id, recorded_at, actor, change_kind, old_value, new_value, note) VALUES ",
+            "INSERT INTO status_updates (board_id, subject_kind, subject_id, recorded_at, actor, change_kind, old_value, new_value, note, record) VALUES ",
         );
         for (n, (id, k)) in chunk.iter().enumerate() {
             if n > 0 {
@@ -94,10 +111,11 @@ async fn add_history(url: &str, board_id: i64, actions: usize) {
             let at = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap()
                 + chrono::Duration::days(day as i64);
             let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            let record = record_sql(backend, *id);
             if k % 5 == 0 {
-                sql.push_str(&format!("({board_id}, 'action', {id}, '{at}', 'bench', 'due', '2026-03-01', '2026-06-01', 'moved')"));
+                sql.push_str(&format!("({board_id}, 'action', {id}, '{at}', 'bench', 'due', '2026-03-01', '2026-06-01', 'moved', {record})"));
             } else {
-                sql.push_str(&format!("({board_id}, 'action', {id}, '{at}', 'bench', 'status', 'on_track', 'at_risk', 'progress')"));
+                sql.push_str(&format!("({board_id}, 'action', {id}, '{at}', 'bench', 'status', 'on_track', 'at_risk', 'progress', {record})"));
             }
         }
         sqlx::query(&sql).execute(&mut *tx).await.unwrap();
@@ -201,9 +219,11 @@ async fn main() {
             .await
             .unwrap();
             let board = store.board(&slug).await.unwrap().unwrap();
-            add_history(&url, board.id, n).await;
+            add_history(&url, backend, board.id, n).await;
 
             let mut full = Vec::new();
+            let mut as_it_stood = Vec::new();
+            let mut html = Vec::new();
             let mut baseline = Vec::new();
             let mut phases = [Duration::ZERO; 3];
             let mut out_sizes = (0, 0);
@@ -224,12 +244,30 @@ async fn main() {
                 phases[1] += rendered_json - built;
                 phases[2] += started.elapsed() - rendered_json;
                 out_sizes = (json.len(), messages.len());
+
+                // The same day as it stood: checked to be a real digest, not an empty one.
+                let started = Instant::now();
+                let then = load_digest_as_it_stood(&store, &board, as_of).await.unwrap();
+                let _ = serde_json::to_string(&digest_view(&then)).unwrap();
+                as_it_stood.push(started.elapsed());
+                assert_eq!(then.totals.actions, n, "every action existed by then");
+
+                let chart = briefing_bot::digest::render::chart::digest_chart(&digest).ok();
+                let started = Instant::now();
+                let paper = digest_html(&digest, chart.as_deref(), as_of);
+                html.push(started.elapsed());
+                assert!(paper.contains(&digest.period.label));
             }
             let updates = n * 10;
             figures(
                 &format!("{backend} {n:>7} actions, {updates:>7} updates: digest"),
                 full,
             );
+            figures(
+                &format!("{backend} {n:>7} actions: point-in-time digest"),
+                as_it_stood,
+            );
+            figures(&format!("{backend} {n:>7} actions: HTML paper"), html);
             figures(
                 &format!("{backend} {n:>7} actions: baseline (read actions)"),
                 baseline,
