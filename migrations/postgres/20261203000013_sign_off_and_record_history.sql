@@ -17,3 +17,8 @@ ALTER TABLE recommendations ADD COLUMN response_due date;
 -- digest reads the record as of any instant without replaying field by field. Entries made by
 -- earlier releases have none; see store/as_it_stood.rs for how those are read.
 ALTER TABLE status_updates ADD COLUMN record TEXT;
+-- A point-in-time digest reads each record's latest entry before an instant: this index holds
+-- what that needs (and, on SQLite, the entry's id, which every index carries), so it is read
+-- without visiting the table.
+CREATE INDEX status_updates_latest_by_subject
+    ON status_updates (board_id, subject_kind, subject_id, recorded_at, id);

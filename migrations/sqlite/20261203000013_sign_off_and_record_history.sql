@@ -28,3 +28,8 @@ WHEN NEW.response_due IS NOT NULL AND (NEW.response_due NOT GLOB '[0-9][0-9][0-9
 BEGIN
     SELECT RAISE(ABORT, 'a date or time in recommendations is not in the stored ISO format');
 END;
+-- A point-in-time digest reads each record's latest entry before an instant: this index holds
+-- what that needs (and, on SQLite, the entry's id, which every index carries), so it is read
+-- without visiting the table.
+CREATE INDEX status_updates_latest_by_subject
+    ON status_updates (board_id, subject_kind, subject_id, recorded_at, id);

@@ -333,7 +333,7 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
                     ("ref", r.reference.clone()),
                     ("", r.title.clone()),
                     ("", r.owner.clone().unwrap_or_else(|| "—".into())),
-                    ("", format_long_date(r.response_due)),
+                    ("date", format_long_date(r.response_due)),
                     ("num", r.days_overdue.to_string()),
                 ]
             },
@@ -356,7 +356,7 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
                     ("", a.title.clone()),
                     ("", a.owner.clone()),
                     (
-                        "",
+                        "date",
                         a.done_on
                             .map(format_long_date)
                             .unwrap_or_else(|| "—".into()),
