@@ -16,9 +16,12 @@
 //! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
 //!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper.
 //! - [`store`]: the database — one implementation over typed SQLite and PostgreSQL pools,
-//!   migrations, append-only history; writes wait their turn and never fail on a lock upgrade.
-//! - [`services`]: what people do — import, export, update an action, close a recommendation,
-//!   configure a board (each settings change recorded in the settings history).
+//!   migrations, append-only history whose every entry keeps the record as its change left it
+//!   (so the record as it stood at any instant can be read back); writes wait their turn and
+//!   never fail on a lock upgrade.
+//! - [`services`]: what people do — import, export, update an action, sign it off or reopen it,
+//!   close a recommendation, configure a board (each settings change recorded in the settings
+//!   history).
 //! - [`delivery`]: the senders — messages to a Discord channel (with nonces), the digest to Slack
 //!   and Teams webhooks — and the error saying whether to try again.
 //! - [`schedule`]: scheduled posts — cron in board time, exactly once across processes.
