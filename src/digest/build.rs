@@ -240,6 +240,9 @@ pub struct Digest {
     /// What the chart groups by: "borough" or "owner".
     pub chart_grouping: String,
     pub chart: Vec<ChartRow>,
+    /// What changed since the latest archived digest: filled by [`load_digest`], `None` from
+    /// [`build_digest`] (which has no archive) and when the archive holds no earlier digest.
+    pub since_last_digest: Option<crate::digest::since_last::SinceLastDigest>,
 }
 
 /// Midnight at the start of `day` in the board's time zone, as an instant.
@@ -523,6 +526,7 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
         by_theme,
         chart_grouping,
         chart,
+        since_last_digest: None,
     }
 }
 
@@ -539,7 +543,7 @@ pub async fn load_digest(
         store.actions(board.id),
         store.digest_history_between(board.id, from, to),
     )?;
-    Ok(build_digest(
+    let mut digest = build_digest(
         &DigestInput {
             board,
             recommendations: &recommendations,
@@ -547,5 +551,7 @@ pub async fn load_digest(
             history: &history,
         },
         as_of,
-    ))
+    );
+    digest.since_last_digest = crate::digest::since_last::load(store, board, &digest).await?;
+    Ok(digest)
 }

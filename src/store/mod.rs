@@ -37,6 +37,7 @@ macro_rules! on_tx {
     };
 }
 
+mod archive;
 mod backup;
 mod boards;
 mod contention;
@@ -60,6 +61,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 
+pub use archive::{
+    ArchiveEntry, ArchivedDestination, ArchivedDigest, EarlierDigest, NewArchivedDigest, PostedBy,
+};
 pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
 pub use deliveries::{
