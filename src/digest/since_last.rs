@@ -366,3 +366,78 @@ pub async fn load(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+    use crate::digest::{build_digest, DigestInput};
+    use crate::domain::BoardSlug;
+
+    fn empty_digest() -> Digest {
+        let board = Board {
+            id: 1,
+            slug: BoardSlug::parse("dsvb").unwrap(),
+            name: "DSVB".into(),
+            settings: Default::default(),
+            chat: Default::default(),
+        };
+        let input = DigestInput {
+            board: &board,
+            recommendations: &[],
+            actions: &[],
+            history: &[],
+        };
+        build_digest(&input, NaiveDate::from_ymd_opt(2010, 10, 1).unwrap())
+    }
+
+    fn posted() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2010, 10, 1, 8, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_digest_compared_with_its_own_json_has_nothing_to_say() {
+        let digest = empty_digest();
+        let json = crate::digest::render::json::digest_json_text(&digest);
+        let since = compare(&digest, 7, &json, posted(), &TimeZone::default()).unwrap();
+        assert!(since.nothing_changed(), "{since:?}");
+        assert_eq!(since.archive_id, 7);
+        assert_eq!(
+            since.nothing_line(),
+            "Nothing has changed since the last digest (posted 1 Oct 2010)."
+        );
+    }
+
+    #[test]
+    fn an_older_or_damaged_archive_never_panics() {
+        let digest = empty_digest();
+        let tz = TimeZone::default();
+        // An older release's JSON with only some keys still compares.
+        let older = r#"{"as_of": "2010-07-01", "totals": {"actions": 4, "open": 3, "overdue": 2},
+            "overdue": [{"ref": "ACT-9", "title": "Gone"}]}"#;
+        let since = compare(&digest, 1, older, posted(), &tz).unwrap();
+        assert_eq!(
+            since.moved_lines()[..3],
+            ["Actions: 4 → 0", "Open actions: 3 → 0", "Overdue: 2 → 0"]
+        );
+        assert_eq!(since.no_longer_overdue[0].reference, "ACT-9");
+        for bad in [
+            "",
+            "null",
+            "[]",
+            "{\"as_of\": 3}",
+            "{\"totals\": {}}",
+            "\u{0}",
+        ] {
+            assert!(compare(&digest, 1, bad, posted(), &tz).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_read_as_words() {
+        assert_eq!(status_name("on_track"), "On track");
+        assert_eq!(status_name("done"), "Done");
+        assert_eq!(status_name(""), "");
+    }
+}
