@@ -25,17 +25,26 @@ pub async fn digest(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
 }
 
+/// The board's digest as of `as_of` (default today).
+async fn load_as_of(
+    ctx: Context<'_>,
+    board: &crate::domain::Board,
+    as_of: Option<String>,
+) -> Result<Digest, BotError> {
+    let as_of = match as_of {
+        Some(text) => date_option("as_of", &text)?,
+        None => board.settings.time_zone.today(ctx.data().clock.now()),
+    };
+    Ok(load_digest(&ctx.data().store, board, as_of).await?)
+}
+
 /// The board's digest as of `as_of` (default today), with its chart when it can be drawn.
 async fn load(
     ctx: Context<'_>,
     as_of: Option<String>,
 ) -> Result<(crate::domain::Board, Digest, Option<Vec<u8>>), BotError> {
     let board = current_board(ctx).await?;
-    let as_of = match as_of {
-        Some(text) => date_option("as_of", &text)?,
-        None => board.settings.time_zone.today(ctx.data().clock.now()),
-    };
-    let digest = load_digest(&ctx.data().store, &board, as_of).await?;
+    let digest = load_as_of(ctx, &board, as_of).await?;
     let chart = match digest_chart(&digest) {
         Ok(png) => Some(png),
         Err(e) => {
@@ -113,7 +122,7 @@ pub async fn post(
         })?;
     check_bot_can_post(ctx, channel)?;
     ctx.defer_ephemeral().await?;
-    let (board, digest, _) = load(ctx, as_of).await?;
+    let digest = load_as_of(ctx, &board, as_of).await?;
     // Archived first and sent from the archive, so the archive holds exactly what was sent.
     let store = &ctx.data().store;
     let posted_by = PostedBy::Command {
