@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use briefing_bot::digest::render::{discord::digest_messages, html::digest_html, json::digest_view};
+use briefing_bot::digest::render::{
+    discord::digest_messages, html::digest_html, json::digest_view,
+};
 use briefing_bot::digest::{load_digest, load_digest_as_it_stood};
 use briefing_bot::domain::BoardSlug;
 use briefing_bot::services::import::{import_csv, ImportOptions, RecordKind};
@@ -247,7 +249,9 @@ async fn main() {
 
                 // The same day as it stood: checked to be a real digest, not an empty one.
                 let started = Instant::now();
-                let then = load_digest_as_it_stood(&store, &board, as_of).await.unwrap();
+                let then = load_digest_as_it_stood(&store, &board, as_of)
+                    .await
+                    .unwrap();
                 let _ = serde_json::to_string(&digest_view(&then)).unwrap();
                 as_it_stood.push(started.elapsed());
                 assert_eq!(then.totals.actions, n, "every action existed by then");

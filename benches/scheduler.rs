@@ -45,6 +45,7 @@ impl Poster for CountingPoster {
         &'a self,
         _board: &'a Board,
         _job: Job,
+        _occasion: &'a str,
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
         Box::pin(async move { Ok(Some(due_at)) })

@@ -123,6 +123,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+    /// List the digests posted (on schedule or with /digest post), newest first: the archive,
+    /// which keeps each one exactly as it was sent. `digests show ID` prints one again.
+    ///
+    /// Example: briefing-bot digests --board dsvb; briefing-bot digests show 3 --format html --out paper.html
+    Digests(DigestsArgs),
     /// Write a consistent copy of the SQLite database, safe to run while the bot is running.
     /// (For PostgreSQL, use pg_dump.)
     ///
@@ -182,6 +187,51 @@ pub enum DigestFormat {
     Json,
     Markdown,
     Html,
+}
+
+/// How `digests show` prints an archived digest: each is the stored text, byte for byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ArchivedFormat {
+    /// The JSON (the `digest --format json` contract) as it was when posted.
+    Json,
+    /// The Markdown, as webhooks were sent it.
+    Markdown,
+    /// The board paper.
+    Html,
+    /// The Discord messages as sent (JSON; attached files in base64).
+    Discord,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestsArgs {
+    #[command(subcommand)]
+    pub command: Option<DigestsCommand>,
+    /// Only this board's digests (with `show`: refuse a digest of another board).
+    #[arg(long, value_name = "SLUG", global = true)]
+    pub board: Option<String>,
+    /// How many digests to list.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Output format of the list.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestsCommand {
+    /// Print one archived digest exactly as it was sent.
+    ///
+    /// Example: briefing-bot digests show 3 --format json
+    Show {
+        /// The digest's id, as `briefing-bot digests` lists it.
+        id: i64,
+        /// Which rendering to print.
+        #[arg(long, value_enum, default_value_t = ArchivedFormat::Markdown)]
+        format: ArchivedFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -435,13 +485,7 @@ async fn dispatch(
                 crate::digest::load_digest(store, &board, as_of).await?
             };
             let text = match format {
-                DigestFormat::Json => {
-                    let mut json = serde_json::to_string_pretty(
-                        &crate::digest::render::json::digest_view(&digest),
-                    )?;
-                    json.push('\n');
-                    json
-                }
+                DigestFormat::Json => crate::digest::render::json::digest_json_text(&digest),
                 DigestFormat::Markdown => crate::digest::render::markdown::digest_markdown(&digest),
                 DigestFormat::Html => {
                     let png = crate::digest::render::chart::digest_chart(&digest)
@@ -536,6 +580,7 @@ async fn dispatch(
                 }
             }
         }
+        Command::Digests(args) => digests(store, args, &mut stdout).await?,
         Command::Boards(args) => match args.command.unwrap_or(BoardsCommand::List) {
             BoardsCommand::List => {
                 let boards = store.boards().await?;
@@ -654,6 +699,89 @@ async fn dispatch(
                 }
                 None => {
                     export_csv(store, &board, kind, cells, &mut stdout).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `briefing-bot digests [show ID]`: the archive's list, or one archived digest's stored bytes.
+async fn digests(store: &Store, args: DigestsArgs, stdout: &mut impl Write) -> Result<()> {
+    let board = match board_arg(args.board.as_deref())? {
+        Some(slug) => Some(resolve_board(store, Some(&slug)).await?),
+        None => None,
+    };
+    let board_id = board.as_ref().map(|b| b.id);
+    match args.command {
+        Some(DigestsCommand::Show { id, format, out }) => {
+            let Some(archived) = store.archived_digest(board_id, id).await? else {
+                let on_board = board
+                    .map(|b| format!(" on board {}", b.slug))
+                    .unwrap_or_default();
+                anyhow::bail!(
+                    "there is no archived digest {id}{on_board}; `briefing-bot digests` lists \
+                     them with their ids"
+                );
+            };
+            let text = match format {
+                ArchivedFormat::Json => archived.json,
+                ArchivedFormat::Markdown => archived.markdown,
+                ArchivedFormat::Html => archived.html,
+                ArchivedFormat::Discord => archived.discord,
+            };
+            match out {
+                Some(path) => {
+                    write_file_whole(&path, text.as_bytes())?;
+                    eprintln!("wrote archived digest {id} to {}", path.display());
+                }
+                None => stdout.write_all(text.as_bytes())?,
+            }
+        }
+        None => {
+            let entries = store.archived_digests(board_id, args.limit).await?;
+            if args.format == ListFormat::Json {
+                serde_json::to_writer_pretty(&mut *stdout, &entries)?;
+                writeln!(stdout)?;
+            } else if entries.is_empty() {
+                writeln!(
+                    stdout,
+                    "no digests archived yet: each digest posted on schedule or with /digest post \
+                     is kept here"
+                )?;
+            } else {
+                let at = |t: chrono::DateTime<chrono::Utc>| {
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                };
+                writeln!(
+                    stdout,
+                    "id\tboard\tperiod\tas of\tposted at\tposted by\tdestinations"
+                )?;
+                for e in entries {
+                    let by = match (e.posted_by.as_str(), e.requested_by) {
+                        ("command", Some(who)) => format!("/digest post by {who}"),
+                        _ => "schedule".to_string(),
+                    };
+                    let destinations = if e.destinations.is_empty() {
+                        "not delivered".to_string()
+                    } else {
+                        e.destinations
+                            .iter()
+                            .map(|d| format!("{} ({})", d.destination, at(d.delivered_at)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    writeln!(
+                        stdout,
+                        "{}\t{}\t{} ({} to {})\t{}\t{}\t{by}\t{destinations}",
+                        e.id,
+                        e.board,
+                        e.period_label,
+                        e.period_start,
+                        e.period_end,
+                        e.as_of,
+                        at(e.posted_at),
+                    )?;
                 }
             }
         }

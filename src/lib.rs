@@ -14,11 +14,12 @@
 //! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped,
 //!   unknown keys refused with the nearest known one.
 //! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
-//!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper.
+//!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper; a
+//!   posted digest archived and sent from the archive, and what changed since the last one.
 //! - [`store`]: the database — one implementation over typed SQLite and PostgreSQL pools,
 //!   migrations, append-only history whose every entry keeps the record as its change left it
-//!   (so the record as it stood at any instant can be read back); writes wait their turn and
-//!   never fail on a lock upgrade.
+//!   (so the record as it stood at any instant can be read back), and the digest archive;
+//!   writes wait their turn and never fail on a lock upgrade.
 //! - [`services`]: what people do — import, export, update an action, sign it off or reopen it,
 //!   close a recommendation, configure a board (each settings change recorded in the settings
 //!   history).

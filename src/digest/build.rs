@@ -271,6 +271,9 @@ pub struct Digest {
     /// What the chart groups by: "borough" or "owner".
     pub chart_grouping: String,
     pub chart: Vec<ChartRow>,
+    /// What changed since the latest archived digest: filled by [`load_digest`], `None` from
+    /// [`build_digest`] (which has no archive) and when the archive holds no earlier digest.
+    pub since_last_digest: Option<crate::digest::since_last::SinceLastDigest>,
 }
 
 /// Midnight at the start of `day` in the board's time zone, as an instant.
@@ -603,6 +606,7 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
         by_theme,
         chart_grouping,
         chart,
+        since_last_digest: None,
     }
 }
 
@@ -619,7 +623,7 @@ pub async fn load_digest(
         store.actions(board.id),
         store.digest_history_between(board.id, from, to),
     )?;
-    Ok(build_digest(
+    let mut digest = build_digest(
         &DigestInput {
             board,
             recommendations: &recommendations,
@@ -627,13 +631,15 @@ pub async fn load_digest(
             history: &history,
         },
         as_of,
-    ))
+    );
+    digest.since_last_digest = crate::digest::since_last::load(store, board, &digest).await?;
+    Ok(digest)
 }
 
 /// The digest as of `as_of` from the record as it stood before that day began in the board's
 /// time zone: statuses, dates, owners and sign-offs as recorded then, no record created later,
-/// and only the history recorded by then. A day before the board had any records gives an
-/// empty digest.
+/// and only the history recorded by then; what changed is compared with the last digest
+/// delivered before that day. A day before the board had any records gives an empty digest.
 pub async fn load_digest_as_it_stood(
     store: &Store,
     board: &Board,
@@ -646,7 +652,7 @@ pub async fn load_digest_as_it_stood(
         store.record_as_it_stood(board.id, before, tz),
         store.digest_history_between(board.id, from, before.max(from)),
     )?;
-    Ok(build_digest(
+    let mut digest = build_digest(
         &DigestInput {
             board,
             recommendations: &record.recommendations,
@@ -654,5 +660,8 @@ pub async fn load_digest_as_it_stood(
             history: &history,
         },
         as_of,
-    ))
+    );
+    digest.since_last_digest =
+        crate::digest::since_last::load_before(store, board, &digest, before).await?;
+    Ok(digest)
 }

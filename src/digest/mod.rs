@@ -7,13 +7,18 @@
 //!   escalations; `None` when there is nothing to say.
 //! - [`brief`]: the [`MeetingBrief`] — the presenting boroughs' action plans before a
 //!   meeting, and when it is due.
+//! - [`since_last`]: "what changed since the last digest", against the latest archived one.
+//! - [`archive`]: a digest as posted — rendered once, archived, sent and replayed from the
+//!   archive.
 //! - [`render`]: JSON (the CLI contract), Markdown, Discord messages (plain data within
 //!   Discord's limits) and a PNG chart.
 
+pub mod archive;
 pub mod brief;
 pub mod build;
 pub mod reminder;
 pub mod render;
+pub mod since_last;
 
 pub use brief::{brief_due_at, meeting_brief, BoroughBrief, MeetingBrief};
 pub use build::{build_digest, load_digest, load_digest_as_it_stood, Digest, DigestInput};

@@ -264,7 +264,8 @@ pub async fn run_until(
     let metrics = data.metrics.clone();
     let changed = data.schedule_changed.clone();
     let mut client = build_client(&connection, data, None).await?;
-    let poster = Arc::new(BoardPoster::new(store.clone(), client.http.clone()));
+    let poster =
+        Arc::new(BoardPoster::new(store.clone(), client.http.clone()).with_clock(clock.clone()));
     let worker = process_name();
     let settings = RunnerSettings {
         worker: worker.clone(),

@@ -8,13 +8,14 @@ use poise::serenity_prelude as serenity;
 
 use super::runner::{Job, Poster, PosterFuture};
 use super::sending::Sending;
+use crate::clock::{Clock, SystemClock};
 use crate::delivery::{self, DeliveryError};
-use crate::digest::render::chart::digest_chart;
+use crate::digest::archive::{discord_messages, scheduled_digest};
 use crate::digest::render::discord::{
-    brief_message, digest_messages, escape, fit, limits, reminder_messages, Message,
+    brief_message, escape, fit, limits, reminder_messages, Message,
 };
-use crate::digest::render::markdown::{brief_markdown, digest_markdown, reminder_markdown};
-use crate::digest::{brief_due_at, load_digest, load_reminder, meeting_brief};
+use crate::digest::render::markdown::{brief_markdown, reminder_markdown};
+use crate::digest::{brief_due_at, load_reminder, meeting_brief};
 use crate::domain::Board;
 use crate::store::Store;
 
@@ -27,6 +28,9 @@ pub struct ScheduledPost {
     pub markdown: String,
     /// Earlier failed posts this one tells the admins about (marked reported once it is sent).
     pub reports_failures: Vec<i64>,
+    /// The digest archive's entry for a digest (sent from it), to record each destination
+    /// it reaches.
+    pub archived: Option<i64>,
 }
 
 /// Sends scheduled posts for real.
@@ -34,6 +38,8 @@ pub struct BoardPoster {
     store: Store,
     http: Arc<serenity::Http>,
     web: reqwest::Client,
+    /// When a digest is archived as posted and when it reached each destination.
+    clock: Arc<dyn Clock>,
 }
 
 impl BoardPoster {
@@ -42,6 +48,28 @@ impl BoardPoster {
             store,
             http,
             web: reqwest::Client::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Read the time from this clock (the runner's) instead of the system's.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Record that the archived digest `post` carries reached `destination`. A failure is
+    /// logged, never returned: the digest was delivered, and sending it again would repeat it.
+    async fn record_delivery(&self, board: &Board, destination: &str, post: &ScheduledPost) {
+        let Some(archived) = post.archived else {
+            return;
+        };
+        if let Err(e) = self
+            .store
+            .record_digest_delivery(archived, destination, self.clock.now())
+            .await
+        {
+            tracing::warn!(board = %board.slug, destination, archived, error = %e, "the digest was delivered, but the archive could not record where");
         }
     }
 
@@ -49,10 +77,11 @@ impl BoardPoster {
         &self,
         board: &Board,
         job: Job,
+        occasion: &str,
         due_at: DateTime<Utc>,
     ) -> anyhow::Result<Option<ScheduledPost>> {
         let as_of = board.settings.time_zone.today(due_at);
-        let post = self.compose(board, job, as_of, due_at).await?;
+        let post = self.compose(board, job, occasion, as_of, due_at).await?;
         let Some(mut post) = post else {
             return Ok(None);
         };
@@ -97,6 +126,7 @@ impl BoardPoster {
         &self,
         board: &Board,
         job: Job,
+        occasion: &str,
         as_of: chrono::NaiveDate,
         due_at: DateTime<Utc>,
     ) -> anyhow::Result<Option<ScheduledPost>> {
@@ -119,21 +149,22 @@ impl BoardPoster {
                     title: format!("{} — pre-meeting brief", meeting.title),
                     markdown: brief_markdown(&brief),
                     reports_failures: Vec::new(),
+                    archived: None,
                 }))
             }
             Job::Digest => {
-                let digest = load_digest(&self.store, board, as_of).await?;
-                let chart = digest_chart(&digest)
-                    .map_err(|e| tracing::warn!(board = %board.slug, error = %e, "posting the digest without its chart"))
-                    .ok();
+                // Sent from the archive: built and archived once for the occasion, so a retry,
+                // a rebuild after a crash and every destination send the digest the archive
+                // keeps, not one rebuilt from a record that has moved on since.
+                let archived =
+                    scheduled_digest(&self.store, board, occasion, due_at, self.clock.now())
+                        .await?;
                 Ok(Some(ScheduledPost {
-                    discord: digest_messages(&digest, chart),
-                    title: format!(
-                        "{} — quarterly VAW briefing {}",
-                        board.name, digest.period.label
-                    ),
-                    markdown: digest_markdown(&digest),
+                    discord: discord_messages(&archived)?,
+                    title: archived.title,
+                    markdown: archived.markdown,
                     reports_failures: Vec::new(),
+                    archived: Some(archived.entry.id),
                 }))
             }
             Job::Reminder => {
@@ -145,6 +176,7 @@ impl BoardPoster {
                     title: format!("{} — reminder", board.name),
                     markdown: reminder_markdown(Some(&reminder), as_of),
                     reports_failures: Vec::new(),
+                    archived: None,
                 }))
             }
         }
@@ -181,9 +213,10 @@ impl Poster for BoardPoster {
         &'a self,
         board: &'a Board,
         job: Job,
+        occasion: &'a str,
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
-        Box::pin(self.build(board, job, due_at))
+        Box::pin(self.build(board, job, occasion, due_at))
     }
 
     fn deliver<'a>(
@@ -247,6 +280,7 @@ impl Poster for BoardPoster {
                         tracing::warn!(error = %e, "could not mark failures as reported; they may be reported again");
                     }
                 }
+                self.record_delivery(board, destination, post).await;
                 Ok(sending.first_message_id())
             } else if let Some(name) = destination.strip_prefix("webhook:") {
                 let hooks =
@@ -268,6 +302,7 @@ impl Poster for BoardPoster {
                 // may have arrived, and is sent again (see docs/operations.md).
                 sending.start(0).await?;
                 delivery::webhook::send(&self.web, &hook, &post.title, &post.markdown).await?;
+                self.record_delivery(board, destination, post).await;
                 Ok(None)
             } else {
                 Err(DeliveryError::Permanent {

@@ -179,10 +179,13 @@ pub trait Poster: Send + Sync {
     fn destinations<'a>(&'a self, board: &'a Board, job: Job) -> PosterFuture<'a, Vec<String>>;
 
     /// Build the post, or `None` when there is nothing to say (a reminder with nothing due).
+    /// `occasion` is what the post is (see [`Due::occasion`]), the same for every destination
+    /// and every attempt: a poster that keeps what it sent (the digest archive) keys it so.
     fn prepare<'a>(
         &'a self,
         board: &'a Board,
         job: Job,
+        occasion: &'a str,
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>>;
 
@@ -526,7 +529,7 @@ impl<P: Poster> Runner<P> {
         };
         let destination = claim.destination.clone();
         let due_at = claim.due_at;
-        let outcome = match self.deliver(board, job, claim).await {
+        let outcome = match self.deliver(board, job, &key.occasion, claim).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 // The claim lapses (at a bounded rate of retries), so a later pass or another
@@ -556,9 +559,10 @@ impl<P: Poster> Runner<P> {
         &self,
         board: &Board,
         job: Job,
+        occasion: &str,
         claim: &Claim,
     ) -> anyhow::Result<Result<Option<P::Post>, PostOutcome>> {
-        let built = AssertUnwindSafe(self.poster.prepare(board, job, claim.due_at))
+        let built = AssertUnwindSafe(self.poster.prepare(board, job, occasion, claim.due_at))
             .catch_unwind()
             .await;
         let error = match built {
@@ -607,9 +611,15 @@ impl<P: Poster> Runner<P> {
 
     /// Build and send one claimed post, retrying temporary failures with backoff, and
     /// resuming after the messages already confirmed.
-    async fn deliver(&self, board: &Board, job: Job, claim: Claim) -> anyhow::Result<PostOutcome> {
+    async fn deliver(
+        &self,
+        board: &Board,
+        job: Job,
+        occasion: &str,
+        claim: Claim,
+    ) -> anyhow::Result<PostOutcome> {
         let worker = &self.settings.worker;
-        let post = match self.build(board, job, &claim).await? {
+        let post = match self.build(board, job, occasion, &claim).await? {
             Ok(Some(post)) => post,
             Ok(None) => {
                 self.store

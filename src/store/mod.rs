@@ -37,6 +37,7 @@ macro_rules! on_tx {
     };
 }
 
+mod archive;
 mod as_it_stood;
 mod backup;
 mod boards;
@@ -61,6 +62,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 
+pub use archive::{
+    ArchiveEntry, ArchivedDestination, ArchivedDigest, EarlierDigest, NewArchivedDigest, PostedBy,
+};
 pub use as_it_stood::RecordAsItStood;
 pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};

@@ -123,6 +123,7 @@ impl Poster for ChannelPoster {
         &'a self,
         board: &'a Board,
         job: Job,
+        _occasion: &'a str,
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
         let slug = board.slug.to_string();

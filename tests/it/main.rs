@@ -1,6 +1,7 @@
 //! The integration tests, as one binary (linking one is much faster than many on a small
 //! machine). Each module covers one area; `support` holds the shared test fixtures.
 
+mod archive;
 mod board_paper;
 mod cli;
 mod concurrency;

@@ -73,6 +73,7 @@ impl Poster for RecordingPoster {
         &'a self,
         board: &'a Board,
         job: Job,
+        _occasion: &'a str,
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
         let quiet = job == Job::Reminder && self.quiet.contains(&board.slug.to_string());

@@ -396,6 +396,7 @@ impl Poster for RemindersPoster {
         &'a self,
         _board: &'a Board,
         _job: Job,
+        _occasion: &'a str,
         due_at: DateTime<Utc>,
     ) -> PosterFuture<'a, anyhow::Result<Option<Self::Post>>> {
         Box::pin(async move { Ok(Some(due_at)) })

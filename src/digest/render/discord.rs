@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
+use crate::digest::since_last::SinceLastDigest;
 use crate::digest::{Digest, MeetingBrief, Reminder};
 use crate::domain::spreadsheet::Cells;
 use crate::domain::{Action, TimeZone};
@@ -149,7 +150,7 @@ pub fn join_within(lines: &[String], max: usize) -> String {
 }
 
 /// One embed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Embed {
     pub title: String,
     pub description: String,
@@ -176,14 +177,33 @@ impl Embed {
 }
 
 /// A file attached to a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct File {
     pub name: String,
+    /// Base64 when serialised (the digest archive keeps messages as JSON): a PNG as a list of
+    /// numbers would be four times the size.
+    #[serde(with = "base64_bytes")]
     pub bytes: Vec<u8>,
 }
 
+/// Bytes as standard base64 text, for [`File`].
+mod base64_bytes {
+    use base64::Engine as _;
+
+    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// One message, and exactly whom it may ping.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     pub content: String,
     pub embeds: Vec<Embed>,
@@ -402,6 +422,11 @@ fn table_field(
 pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
     let mut embeds: Vec<(Embed, Vec<File>)> = Vec::new();
     let t = &d.totals;
+
+    // 0. What changed since the last digest, first: what a member who read that one needs.
+    if let Some(since) = &d.since_last_digest {
+        embeds.push((since_last_embed(since), Vec::new()));
+    }
 
     // 1. Headlines.
     let mut headline = Embed {
@@ -791,6 +816,38 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
         short_date(d.period.end)
     );
     pack(content, embeds, Vec::new(), Vec::new())
+}
+
+/// "What changed since the last digest": the figures that moved and the lists, within one
+/// embed (a long list ends "…and N more"), or one plain sentence when nothing did.
+fn since_last_embed(since: &SinceLastDigest) -> Embed {
+    let description = if since.nothing_changed() {
+        since.nothing_line()
+    } else {
+        let mut lines = since.moved_lines();
+        for (label, items) in since.lists() {
+            lines.push(format!("**{label} ({})**", items.len()));
+            lines.extend(items.iter().map(|item| {
+                let owner = item
+                    .owner
+                    .as_deref()
+                    .map(|o| format!(" — {}", escape(&fit(o, 60))))
+                    .unwrap_or_default();
+                format!(
+                    "`{}` {}{owner}",
+                    item.reference,
+                    escape(&fit(&item.title, 90))
+                )
+            }));
+        }
+        join_within(&lines, limits::EMBED_DESCRIPTION)
+    };
+    Embed {
+        title: fit(&since.heading(), limits::EMBED_TITLE),
+        description,
+        colour: BLUE,
+        ..Default::default()
+    }
 }
 
 /// Put embeds into as few messages as Discord allows, in order: at most 10 embeds, 10 files and

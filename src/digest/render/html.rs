@@ -11,6 +11,7 @@ use base64::Engine as _;
 use chrono::NaiveDate;
 
 use crate::digest::build::{ActionLine, GroupRow};
+use crate::digest::since_last::SinceLastDigest;
 use crate::digest::Digest;
 use crate::domain::format_long_date;
 
@@ -86,6 +87,41 @@ fn figure(out: &mut String, n: usize, what: &str, alert: bool) {
         "<li class=\"{class}\"><span class=\"n\">{n}</span><span class=\"what\">{}</span></li>",
         escape(what)
     );
+}
+
+/// "What changed since the last digest": the figures that moved and a table per list, or one
+/// plain sentence when nothing did.
+fn since_last(out: &mut String, since: &SinceLastDigest) {
+    let _ = writeln!(out, "<section>\n<h2>{}</h2>", escape(&since.heading()));
+    if since.nothing_changed() {
+        let _ = writeln!(out, "<p>{}</p>\n</section>", escape(&since.nothing_line()));
+        return;
+    }
+    let moved = since.moved_lines();
+    if !moved.is_empty() {
+        out.push_str("<ul>");
+        for line in moved {
+            let _ = write!(out, "<li>{}</li>", escape(&line));
+        }
+        out.push_str("</ul>\n");
+    }
+    for (label, items) in since.lists() {
+        let _ = writeln!(out, "<h3>{} ({})</h3>", escape(label), items.len());
+        table(
+            out,
+            label,
+            &[("", "Ref"), ("", "Title"), ("", "Owner")],
+            items,
+            |item| {
+                vec![
+                    ("ref", item.reference.clone()),
+                    ("", item.title.clone()),
+                    ("", item.owner.clone().unwrap_or_else(|| "—".into())),
+                ]
+            },
+        );
+    }
+    out.push_str("</section>\n");
 }
 
 fn none(out: &mut String, text: &str) {
@@ -219,6 +255,9 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
         format_long_date(published),
     );
 
+    if let Some(since) = &d.since_last_digest {
+        since_last(&mut out, since);
+    }
     out.push_str("<section>\n<h2>Headlines</h2>\n");
     if super::is_empty(d) {
         let _ = writeln!(out, "<p class=\"lead\">{}</p>", super::NO_RECORDS_YET);

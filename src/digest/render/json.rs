@@ -7,6 +7,7 @@ use crate::digest::build::{
     ActionLine, Changes, ChartRow, GroupRow, PeriodDates, RecommendationTotals, ResponseOverdue,
     SignOffLine, Totals,
 };
+use crate::digest::since_last::SinceLastDigest;
 use crate::digest::{Digest, Reminder};
 
 /// A table row keyed by what the table groups by, as the contract names it ("owner" …).
@@ -59,6 +60,9 @@ pub struct DigestJson<'a> {
     by_theme: Vec<ThemeRow<'a>>,
     chart_grouping: &'a str,
     chart: &'a [ChartRow],
+    /// Left out when the archive holds no earlier digest to compare with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since_last_digest: Option<&'a SinceLastDigest>,
 }
 
 /// The digest in the contract's shape, ready to serialize.
@@ -82,7 +86,17 @@ pub fn digest_view(d: &Digest) -> DigestJson<'_> {
         by_theme: d.by_theme.iter().map(ThemeRow::from).collect(),
         chart_grouping: &d.chart_grouping,
         chart: &d.chart,
+        since_last_digest: d.since_last_digest.as_ref(),
     }
+}
+
+/// The digest as `digest --format json` prints it (and the archive keeps it): pretty, with a
+/// final newline.
+pub fn digest_json_text(digest: &Digest) -> String {
+    let mut json =
+        serde_json::to_string_pretty(&digest_view(digest)).unwrap_or_else(|_| "null".to_string());
+    json.push('\n');
+    json
 }
 
 /// The digest as the contract's JSON value.

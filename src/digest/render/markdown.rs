@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::text::visible;
 use crate::digest::build::{ActionLine, GroupRow};
 use crate::digest::reminder::ReminderKind;
+use crate::digest::since_last::SinceLastDigest;
 use crate::digest::{Digest, MeetingBrief, Reminder};
 use crate::domain::format_long_date;
 
@@ -70,6 +71,36 @@ fn action_item(a: &ActionLine) -> String {
     )
 }
 
+/// "What changed since the last digest": the figures that moved and the lists, or one plain
+/// sentence when nothing did.
+fn since_last(out: &mut String, since: &SinceLastDigest) {
+    let _ = writeln!(out, "## {}\n", since.heading());
+    if since.nothing_changed() {
+        let _ = writeln!(out, "{}\n", since.nothing_line());
+        return;
+    }
+    for line in since.moved_lines() {
+        let _ = writeln!(out, "- {line}");
+    }
+    for (label, items) in since.lists() {
+        let _ = writeln!(out, "- {label} ({}):", items.len());
+        for item in items {
+            let owner = item
+                .owner
+                .as_deref()
+                .map(|o| format!(" — {}", cell(o)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  - **{}** {}{owner}",
+                cell(&item.reference),
+                cell(&item.title)
+            );
+        }
+    }
+    out.push('\n');
+}
+
 fn group_table(out: &mut String, heading: &str, rows: &[GroupRow]) {
     if rows.is_empty() {
         return;
@@ -106,6 +137,9 @@ pub fn digest_markdown(d: &Digest) -> String {
     );
     if super::is_empty(d) {
         let _ = writeln!(out, "{}\n", super::NO_RECORDS_YET);
+    }
+    if let Some(since) = &d.since_last_digest {
+        since_last(&mut out, since);
     }
     let _ = writeln!(out, "## Headlines\n");
     let _ = writeln!(

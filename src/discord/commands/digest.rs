@@ -1,24 +1,46 @@
 //! `/digest preview` (anyone, privately), `/digest paper` (anyone, privately: the board paper
-//! as an HTML file) and `/digest post` (secretariat, to the digest channel, now).
+//! as an HTML file), `/digest post` (secretariat, to the digest channel, now, and archived)
+//! and `/digest archive` (anyone who may preview: the digests posted, re-shown privately).
 
-use super::{date_option, private};
+use super::{author_tag, date_option, private};
 use crate::delivery::discord::to_create_message;
+use crate::digest::archive::{archive_posted, discord_messages};
+use crate::digest::render::discord::{short_date, short_local_time};
 use crate::digest::render::{chart::digest_chart, discord::digest_messages, html::digest_html};
 use crate::digest::{load_digest, load_digest_as_it_stood, Digest};
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::post::to_private_reply;
 use crate::discord::{current_board, BotError, Context};
+use crate::store::{ArchiveEntry, PostedBy};
 use poise::serenity_prelude as serenity;
 
 /// The quarterly VAW briefing digest.
 #[poise::command(
     slash_command,
     guild_only,
-    subcommands("preview", "paper", "post"),
+    subcommands("preview", "paper", "post", "archive"),
     subcommand_required
 )]
 pub async fn digest(_ctx: Context<'_>) -> Result<(), BotError> {
     Ok(())
+}
+
+/// The board's digest as of `as_of` (default today), from today's record or as it stood.
+async fn load_as_of(
+    ctx: Context<'_>,
+    board: &crate::domain::Board,
+    as_of: Option<String>,
+    reading: Reading,
+) -> Result<Digest, BotError> {
+    let as_of = match as_of {
+        Some(text) => date_option("as_of", &text)?,
+        None => board.settings.time_zone.today(ctx.data().clock.now()),
+    };
+    let store = &ctx.data().store;
+    Ok(match reading {
+        Reading::Today => load_digest(store, board, as_of).await?,
+        Reading::PointInTime => load_digest_as_it_stood(store, board, as_of).await?,
+    })
 }
 
 /// The board's digest as of `as_of` (default today), with its chart when it can be drawn.
@@ -44,15 +66,7 @@ async fn load_as(
     reading: Reading,
 ) -> Result<(crate::domain::Board, Digest, Option<Vec<u8>>), BotError> {
     let board = current_board(ctx).await?;
-    let as_of = match as_of {
-        Some(text) => date_option("as_of", &text)?,
-        None => board.settings.time_zone.today(ctx.data().clock.now()),
-    };
-    let store = &ctx.data().store;
-    let digest = match reading {
-        Reading::Today => load_digest(store, &board, as_of).await?,
-        Reading::PointInTime => load_digest_as_it_stood(store, &board, as_of).await?,
-    };
+    let digest = load_as_of(ctx, &board, as_of, reading).await?;
     let chart = match digest_chart(&digest) {
         Ok(png) => Some(png),
         Err(e) => {
@@ -61,20 +75,6 @@ async fn load_as(
         }
     };
     Ok((board, digest, chart))
-}
-
-async fn build(
-    ctx: Context<'_>,
-    as_of: Option<String>,
-) -> Result<
-    (
-        crate::domain::Board,
-        Vec<crate::digest::render::discord::Message>,
-    ),
-    BotError,
-> {
-    let (board, digest, chart) = load(ctx, as_of).await?;
-    Ok((board, digest_messages(&digest, chart)))
 }
 
 /// See the digest as it would be posted, only to you (default: the quarter to date).
@@ -139,16 +139,134 @@ pub async fn post(
         })?;
     check_bot_can_post(ctx, channel)?;
     ctx.defer_ephemeral().await?;
-    let (_, messages) = build(ctx, as_of).await?;
+    let digest = load_as_of(ctx, &board, as_of, Reading::Today).await?;
+    // Archived first and sent from the archive, so the archive holds exactly what was sent.
+    let store = &ctx.data().store;
+    let posted_by = PostedBy::Command {
+        user: author_tag(ctx),
+    };
+    let archived =
+        archive_posted(store, &board, &digest, &posted_by, ctx.data().clock.now()).await?;
+    let messages = discord_messages(&archived)?;
     for message in &messages {
         channel
             .send_message(ctx.http(), to_create_message(message))
             .await?;
     }
+    let destination = format!("discord:{channel}");
+    if let Err(e) = store
+        .record_digest_delivery(archived.entry.id, &destination, ctx.data().clock.now())
+        .await
+    {
+        tracing::warn!(board = %board.slug, archived = archived.entry.id, error = %e, "the digest was posted, but the archive could not record where");
+    }
     ctx.send(private(format!(
-        "Posted the digest to <#{channel}> ({} messages).",
-        messages.len()
+        "Posted the digest to <#{channel}> ({} messages). It is kept in the archive as digest \
+         #{}: /digest archive show:{} shows it again.",
+        messages.len(),
+        archived.entry.id,
+        archived.entry.id
     )))
+    .await?;
+    Ok(())
+}
+
+/// Where an archived digest went, as a member reads it.
+fn destinations(entry: &ArchiveEntry) -> String {
+    if entry.destinations.is_empty() {
+        return "not delivered".into();
+    }
+    entry
+        .destinations
+        .iter()
+        .map(|d| match d.destination.strip_prefix("discord:") {
+            Some(channel) => format!("<#{channel}>"),
+            None => d
+                .destination
+                .strip_prefix("webhook:")
+                .unwrap_or(&d.destination)
+                .to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One line of the archive's list.
+fn archive_line(entry: &ArchiveEntry, board: &crate::domain::Board) -> String {
+    let how = match (entry.posted_by.as_str(), entry.requested_by.as_deref()) {
+        ("command", Some(who)) => match who.strip_prefix("discord:") {
+            Some(id) => format!("posted by <@{id}>"),
+            None => format!("posted by {who}"),
+        },
+        _ => "posted on schedule".to_string(),
+    };
+    format!(
+        "**#{}** {} as of {} — {} {} — {}",
+        entry.id,
+        entry.period_label,
+        short_date(entry.as_of),
+        how,
+        short_local_time(&board.settings.time_zone, entry.posted_at),
+        destinations(entry)
+    )
+}
+
+/// The digests posted so far, only to you; show one again exactly as it was sent.
+#[poise::command(slash_command, guild_only)]
+pub async fn archive(
+    ctx: Context<'_>,
+    #[description = "Show this archived digest again (its number in the list)"]
+    #[min = 1]
+    show: Option<i64>,
+) -> Result<(), BotError> {
+    // Anyone who may preview the digest may see what was posted (members saw it in the
+    // channel), as /digest preview: no role is needed, only this board's server.
+    let board = current_board(ctx).await?;
+    ctx.defer_ephemeral().await?;
+    let store = &ctx.data().store;
+    let Some(id) = show else {
+        let entries = store.archived_digests(Some(board.id), 15).await?;
+        if entries.is_empty() {
+            ctx.send(private(
+                "No digest has been posted yet: the archive keeps each one posted on schedule \
+                 or with /digest post.",
+            ))
+            .await?;
+            return Ok(());
+        }
+        let lines: Vec<String> = entries.iter().map(|e| archive_line(e, &board)).collect();
+        ctx.send(private(format!(
+            "Digests posted, newest first (/digest archive show:NUMBER shows one again):\n{}",
+            crate::digest::render::discord::join_within(
+                &lines,
+                crate::discord::format::limits::CONTENT - 120
+            )
+        )))
+        .await?;
+        return Ok(());
+    };
+    // Only this board's archive: another server's digest is not found, not shown.
+    let Some(archived) = store.archived_digest(Some(board.id), id).await? else {
+        return Err(BotError::user(format!(
+            "There is no archived digest #{id} on this board; /digest archive lists them."
+        )));
+    };
+    let messages = discord_messages(&archived)?;
+    ctx.send(private(format!(
+        "Archived digest {}, exactly as it was sent:",
+        archive_line(&archived.entry, &board)
+    )))
+    .await?;
+    for message in &messages {
+        ctx.send(to_private_reply(message)).await?;
+    }
+    let file = format!(
+        "{}-briefing-{}-archived-{}.html",
+        board.slug, archived.entry.as_of, archived.entry.id
+    );
+    ctx.send(private("Its board paper, as archived:").attachment(
+        serenity::CreateAttachment::bytes(archived.html.into_bytes(), file),
+    ))
     .await?;
     Ok(())
 }

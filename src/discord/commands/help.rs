@@ -18,7 +18,9 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
          • `/action show`, `/action list` — look up actions (filter by owner, borough, status)\n\
          • `/rec show`, `/rec list` — look up recommendations\n\
          • `/mine` — the actions assigned to you\n\
-         • `/history` — every change to an action or recommendation\n",
+         • `/history` — every change to an action or recommendation\n\
+         • `/digest preview`, `/digest paper` — the quarterly briefing, privately (or as a board paper)\n\
+         • `/digest archive` — the digests posted so far; `show:` one again exactly as it was sent\n",
     );
     if access.is_some_and(|a| a >= Access::Officer) {
         text.push_str(

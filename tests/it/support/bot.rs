@@ -220,6 +220,12 @@ impl TestBot {
     /// [`TestBot::start`], with a chance to script the fake before the bot connects.
     pub async fn start_with(prepare: impl FnOnce(&FakeDiscord)) -> Self {
         let (db, board) = linked_board().await;
+        Self::start_on(db, board, prepare).await
+    }
+
+    /// [`TestBot::start_with`] on a database of the test's choosing (PostgreSQL, say), holding
+    /// `board` linked to the test server (see [`link_board`]).
+    pub async fn start_on(db: TestDb, board: Board, prepare: impl FnOnce(&FakeDiscord)) -> Self {
         let fake = FakeDiscord::start(vec![guild()]).await;
         prepare(&fake);
         // 20 September 2010: ACT-001 (due 1 September) is overdue.

@@ -336,6 +336,9 @@ struct State {
     posted: HashMap<u64, Vec<Value>>,
     /// Replies to interactions, by interaction token.
     replies: HashMap<String, Reply>,
+    /// The channel each interaction was made in, by token: Discord answers a follow-up with a
+    /// message in that channel (a channel id of 0 is not one serenity can read).
+    interaction_channels: HashMap<String, u64>,
     registered_commands: Vec<Value>,
     violations: Vec<String>,
     /// Canned answers for the next requests to a path (method and path prefix).
@@ -1081,7 +1084,13 @@ impl FakeDiscord {
                 if !problems.is_empty() {
                     return self.refuse(&problems);
                 }
-                let message = self.message_object(0, &json_body, &files);
+                let channel = self
+                    .state()
+                    .interaction_channels
+                    .get(*token)
+                    .copied()
+                    .unwrap_or(1);
+                let message = self.message_object(channel, &json_body, &files);
                 let mut state = self.state();
                 let reply = state.replies.entry(token.to_string()).or_default();
                 reply.followups.push(json_body);
@@ -1588,7 +1597,8 @@ impl FakeDiscord {
     ) -> (u64, String, Value) {
         let id = self.id();
         let token = format!("token-{id}");
-        let state = self.state();
+        let mut state = self.state();
+        state.interaction_channels.insert(token.clone(), channel);
         let g = state
             .guilds
             .iter()
