@@ -2,9 +2,9 @@
 //!
 //! Every history entry keeps the whole record as its change left it (the `record` column,
 //! written by the database in the entry's own INSERT: see `Transaction::append_update`). So a
-//! record as it stood at `t` is the `record` of its latest entry before `t`, and a record with
-//! no entry before `t` did not exist yet. Two queries, one per kind, each reading one JSON
-//! array.
+//! record as it stood at `t` is the `record` of its latest entry recorded before `t` (the
+//! latest by time, then by id), and a record with no entry before `t` did not exist yet. Two
+//! queries, one per kind, each reading one JSON array.
 //!
 //! Entries made before release 0.2 keep no record. A record whose latest entry before `t` is
 //! one of those is rebuilt backwards instead: from its current state, each later change is
@@ -122,13 +122,22 @@ impl Store {
             Backend::Sqlite => "group_concat",
             Backend::Postgres => "string_agg",
         };
-        // The latest entry is the one with the greatest id: ids are given in commit order,
-        // and every change commits its entry with it.
+        let table = match kind {
+            SubjectKind::Action => "actions",
+            SubjectKind::Recommendation => "recommendations",
+        };
+        // For each record, its latest entry before the instant, found by one seek of
+        // `status_updates_latest_by_subject` (board, kind, subject, time, id) rather than a
+        // scan of the whole history. No entry yet: the record did not exist (left out); an
+        // entry without a record: written before records were kept ('null'). The aggregate
+        // skips the NULL rows itself; a WHERE on the subquery would run it twice.
         let json: String = on_pool!(self.pool(), |p| sqlx::query_scalar(&format!(
-            "SELECT '[' || COALESCE({aggregate}('[' || CAST(u.subject_id AS TEXT) || ',' || \
-             COALESCE(u.record, 'null') || ']', ','), '') || ']' \
-             FROM status_updates u WHERE u.id IN (SELECT MAX(id) FROM status_updates \
-             WHERE board_id = $1 AND subject_kind = $2 AND recorded_at < $3 GROUP BY subject_id)"
+            "SELECT '[' || COALESCE({aggregate}('[' || CAST(t.id AS TEXT) || ',' || t.record \
+             || ']', ','), '') || ']' FROM (SELECT s.id, (SELECT COALESCE(u.record, 'null') \
+             FROM status_updates u WHERE u.board_id = $1 AND u.subject_kind = $2 \
+             AND u.subject_id = s.id AND u.recorded_at < $3 \
+             ORDER BY u.recorded_at DESC, u.id DESC LIMIT 1) AS record \
+             FROM {table} s WHERE s.board_id = $1) t"
         ))
         .bind(board_id)
         .bind(kind.as_str())
@@ -219,8 +228,9 @@ impl Store {
     }
 }
 
-/// The index of the first change to undo: the one after the latest entry recorded before
-/// `before`, as [`Store::latest_records`] picks it (by id, which is the order of `history`).
+/// The index of the first change to undo: the one after the last entry (in id order, the
+/// order of `history`) recorded before `before`. With the clock moving forward this is the
+/// entry [`Store::latest_records`] picks.
 fn undone_from(history: &[ChangeRow], before: DateTime<Utc>) -> usize {
     history
         .iter()
