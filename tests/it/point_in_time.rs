@@ -487,6 +487,56 @@ async fn a_release_0_1_database_reads_as_it_stood_on_any_day() {
     assign_officer(&old, &old_board, &act, None, &author)
         .await
         .unwrap();
+    let secretary = Author {
+        by: "secretary",
+        at: Utc.with_ymd_and_hms(2010, 10, 1, 12, 0, 0).unwrap(),
+    };
+    sign_off_action(&old, &old_board, &act, &text("seen"), &secretary)
+        .await
+        .unwrap();
+    // A done action from release 0.1 reopened, then done again and signed off; one done
+    // again and left waiting.
+    let bro = Ref::parse("BRE-01").unwrap();
+    reopen_action(
+        &old,
+        &old_board,
+        &bro,
+        ActionStatus::AtRisk,
+        &text("no"),
+        &secretary,
+    )
+    .await
+    .unwrap();
+    let cro = Ref::parse("CRO-02").unwrap();
+    reopen_action(
+        &old,
+        &old_board,
+        &cro,
+        ActionStatus::OnTrack,
+        &text("no"),
+        &secretary,
+    )
+    .await
+    .unwrap();
+    record_action_status(&old, &old_board, &cro, &done, &secretary)
+        .await
+        .unwrap();
+    let rec = Ref::parse("DSVB-2010-07").unwrap();
+    set_recommendation_response(&old, &old_board, &rec, Response::Accepted, None, &secretary)
+        .await
+        .unwrap();
+    let closed = Ref::parse("DSVB-2010-02").unwrap();
+    set_recommendation_status(
+        &old,
+        &old_board,
+        &closed,
+        RecommendationStatus::Superseded,
+        Some(&text("replaced")),
+        None,
+        &secretary,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         json(&old, &old_board, d(2010, 10, 1)).await,
         produced_on_the_day,
