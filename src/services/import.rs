@@ -1051,6 +1051,17 @@ async fn write_actions(
                         Some(action.status.to_string()),
                     ));
                 }
+                // The secretariat's file says done: what waited for its sign-off has it now,
+                // and the history says so.
+                if old.awaiting_sign_off && action.status == ActionStatus::Done {
+                    entries.push(ctx.update(
+                        subject,
+                        &action.reference,
+                        ChangeKind::SignedOff,
+                        Some("awaiting sign-off".to_string()),
+                        Some("signed off".to_string()),
+                    ));
+                }
                 if old.due != action.due {
                     entries.push(ctx.update(
                         subject,

@@ -316,3 +316,34 @@ fn undo_recommendation(
     }
     rec
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    fn change(at: DateTime<Utc>) -> ChangeRow {
+        ChangeRow {
+            subject_id: 1,
+            recorded_at: Instant(at),
+            change_kind: "status".into(),
+            old_value: None,
+            new_value: None,
+        }
+    }
+
+    #[test]
+    fn an_entry_recorded_at_the_instant_itself_is_undone() {
+        let midnight = Utc.with_ymd_and_hms(2010, 10, 1, 0, 0, 0).unwrap();
+        let second = chrono::Duration::seconds(1);
+        let history = [
+            change(midnight - second),
+            change(midnight),
+            change(midnight + second),
+        ];
+        assert_eq!(undone_from(&history, midnight), 1);
+        assert_eq!(undone_from(&history, midnight + second), 2);
+        assert_eq!(undone_from(&history, midnight - second), 0);
+        assert_eq!(undone_from(&[], midnight), 0);
+    }
+}

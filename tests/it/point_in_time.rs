@@ -491,9 +491,6 @@ async fn a_release_0_1_database_reads_as_it_stood_on_any_day() {
         by: "secretary",
         at: Utc.with_ymd_and_hms(2010, 10, 1, 12, 0, 0).unwrap(),
     };
-    sign_off_action(&old, &old_board, &act, &text("seen"), &secretary)
-        .await
-        .unwrap();
     // A done action from release 0.1 reopened, then done again and signed off; one done
     // again and left waiting.
     let bro = Ref::parse("BRE-01").unwrap();
@@ -537,6 +534,18 @@ async fn a_release_0_1_database_reads_as_it_stood_on_any_day() {
     )
     .await
     .unwrap();
+    // Signed off the next day: as of that day it was still waiting.
+    let produced_on_the_2nd = {
+        let digest = load_digest(&old, &old_board, d(2010, 10, 2)).await.unwrap();
+        serde_json::to_string(&digest_view(&digest)).unwrap()
+    };
+    let next_day = Author {
+        by: "secretary",
+        at: Utc.with_ymd_and_hms(2010, 10, 2, 9, 0, 0).unwrap(),
+    };
+    sign_off_action(&old, &old_board, &act, &text("seen"), &next_day)
+        .await
+        .unwrap();
     assert_eq!(
         json(&old, &old_board, d(2010, 10, 1)).await,
         produced_on_the_day,
@@ -546,6 +555,15 @@ async fn a_release_0_1_database_reads_as_it_stood_on_any_day() {
         json(&old, &old_board, d(2010, 10, 2)).await,
         produced_on_the_day,
         "and shows it the day after"
+    );
+    let on_the_2nd: serde_json::Value =
+        serde_json::from_str(&json(&old, &old_board, d(2010, 10, 2)).await).unwrap();
+    // ACT-001 still waited then, beside CRO-02 (done again by an officer, waiting still).
+    assert_eq!(on_the_2nd["totals"]["awaiting_sign_off"], 2);
+    let produced: serde_json::Value = serde_json::from_str(&produced_on_the_2nd).unwrap();
+    assert_eq!(
+        on_the_2nd["awaiting_sign_off"], produced["awaiting_sign_off"],
+        "as produced on the 2nd"
     );
 }
 

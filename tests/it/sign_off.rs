@@ -235,6 +235,21 @@ async fn an_officers_done_waits_for_sign_off_and_can_be_reopened(db: TestDb) {
         .await
         .unwrap();
     assert!(!own.after.awaiting_sign_off);
+    let noted = update_action_status(
+        store,
+        &board,
+        &r("ACT-003"),
+        ActionStatus::Done,
+        Some(&text("Final report filed")),
+        None,
+        &officer(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        !noted.after.awaiting_sign_off,
+        "a progress note on a signed-off action leaves it signed off"
+    );
     let mut relaxed = board.clone();
     relaxed.settings.sign_off_required = false;
     let plain = update_action_status(
@@ -403,10 +418,63 @@ async fn responses_fall_due_and_are_reported_late(db: TestDb) {
     );
 }
 
+/// The secretariat's CSV saying done signs off what waited, and the history says so.
+async fn an_imported_done_signs_off_what_waited(db: TestDb) {
+    let store = &db.store;
+    let board = board(store).await;
+    update_action_status(
+        store,
+        &board,
+        &r("ACT-001"),
+        ActionStatus::Done,
+        Some(&text("Audit report received")),
+        None,
+        &officer(),
+    )
+    .await
+    .unwrap();
+    let csv = "ref,recommendation,title,owner,borough,officer,due,status,completed_on\n\
+               ACT-001,DSVB-2010-01,Audit diversity recording,Bexley Community Safety,Bexley,\
+               200000000000000001,2010-09-01,done,2010-09-10\n";
+    let options = ImportOptions {
+        by: "import",
+        now: Utc.with_ymd_and_hms(2010, 9, 15, 9, 0, 0).unwrap(),
+        update: true,
+        ..Default::default()
+    };
+    import_csv(
+        store,
+        Some(&board.slug),
+        RecordKind::Actions,
+        "plan.csv",
+        csv.as_bytes(),
+        &options,
+    )
+    .await
+    .unwrap();
+    let action = store
+        .action(board.id, &r("ACT-001"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!action.awaiting_sign_off);
+    let history = store
+        .history_of(board.id, SubjectKind::Action, &r("ACT-001"))
+        .await
+        .unwrap();
+    let last = history.last().unwrap();
+    assert_eq!(
+        (last.change, last.by.as_str(), last.new_value.as_deref()),
+        (ChangeKind::SignedOff, "import", Some("signed off"))
+    );
+}
+
 on_both_backends!(
+    an_imported_done_signs_off_what_waited,
     an_officers_done_waits_for_sign_off_and_can_be_reopened,
     recommendations_reopen_with_a_reason,
     responses_fall_due_and_are_reported_late,
+    sign_off_and_reopen_through_discord_follow_the_permission_matrix,
 );
 
 fn s(name: &str, value: &str) -> Value {
@@ -416,9 +484,9 @@ fn s(name: &str, value: &str) -> Value {
 /// Index of "done" among /update's status choices.
 const DONE: u64 = 4;
 
-#[tokio::test]
-async fn sign_off_and_reopen_through_discord_follow_the_permission_matrix() {
-    let bot = TestBot::start().await;
+async fn sign_off_and_reopen_through_discord_follow_the_permission_matrix(db: TestDb) {
+    let board = link_board(&db).await;
+    let bot = TestBot::start_on(db, board, |_| {}).await;
     let store = &bot.db.store;
     let done = bot
         .run(
