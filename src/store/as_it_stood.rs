@@ -8,7 +8,7 @@
 //!
 //! Entries made before release 0.2 keep no record. A record whose latest entry before `t` is
 //! one of those is rebuilt backwards instead: from its current state, each later change is
-//! undone by the old value its entry names (status, due date, officer, response, sign-off).
+//! undone by the old value its entry names (status, due date, officer, response).
 //! Those entries never named the old title, owner or borough, so for dates before the upgrade
 //! those fields are shown as they are now; the operations guide says so.
 
@@ -285,7 +285,8 @@ fn undo_action(
             Some(ChangeKind::Officer) => {
                 action.officer = old.and_then(|o| OfficerId::parse(o).ok());
             }
-            Some(ChangeKind::SignedOff) => action.awaiting_sign_off = true,
+            // A sign-off needs no undoing here: the wait for it began after the upgrade with
+            // an entry marking the action done, and undoing that entry clears the wait.
             _ => {}
         }
     }

@@ -250,6 +250,10 @@ async fn an_officers_done_waits_for_sign_off_and_can_be_reopened(db: TestDb) {
         !noted.after.awaiting_sign_off,
         "a progress note on a signed-off action leaves it signed off"
     );
+    assert_eq!(
+        noted.after.completed_on, own.after.completed_on,
+        "and keeps the day it was done"
+    );
     let mut relaxed = board.clone();
     relaxed.settings.sign_off_required = false;
     let plain = update_action_status(
