@@ -57,7 +57,9 @@ pub async fn run(store: &Store, out: &mut dyn Write) -> Result<()> {
 
 The digest's chart is in {CHART_FILE}. For the meeting pack, write the board paper (one
 self-contained HTML file, chart included, that prints on A4):
-    briefing-bot digest --as-of {SAMPLE_AS_OF} --format html --out paper.html"
+    briefing-bot digest --as-of {SAMPLE_AS_OF} --format html --out paper.html
+The record as it stood on 1 August 2010, rebuilt from the history:
+    briefing-bot digest --as-of 2010-08-01 --point-in-time"
     )?;
     Ok(())
 }

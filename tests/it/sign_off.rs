@@ -118,6 +118,16 @@ async fn an_officers_done_waits_for_sign_off_and_can_be_reopened(db: TestDb) {
         .chain(&reminder.due_soon)
         .all(|i| i.reference != "ACT-001"));
     assert_eq!(reminder.for_secretariat.awaiting_sign_off, ["ACT-001"]);
+    // From the whole record too: a done action that was signed off (ACT-002) is not listed.
+    let all = store.actions(board.id).await.unwrap();
+    let recs = store.recommendations(board.id).await.unwrap();
+    let from_all = briefing_bot::digest::reminder::ForSecretariat::from_record(
+        &board,
+        &all,
+        &recs,
+        d(2010, 9, 20),
+    );
+    assert_eq!(from_all.awaiting_sign_off, ["ACT-001"]);
 
     // While it waits the officer may still correct it; once signed off only the secretariat
     // can move it.
@@ -369,6 +379,13 @@ async fn responses_fall_due_and_are_reported_late(db: TestDb) {
     .await
     .unwrap();
     let board = store.board(&slug).await.unwrap().unwrap();
+    // A board with recommendations and no actions yet has records: its digest does not say
+    // it has none.
+    let digest = load_digest(store, &board, d(2010, 7, 27)).await.unwrap();
+    assert!(
+        !briefing_bot::digest::render::markdown::digest_markdown(&digest)
+            .contains("no recommendations or actions recorded yet")
+    );
     // 27 July 2010 is 56 days after 1 June: R-02 falls due that day, not before.
     let v = digest_json(store, &board, d(2010, 7, 27)).await;
     assert_eq!(v["responses_overdue"], json!([]));

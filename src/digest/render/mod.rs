@@ -80,3 +80,40 @@ pub(crate) fn secretariat_line(s: &crate::digest::reminder::ForSecretariat) -> O
     }
     (!parts.is_empty()).then(|| format!("{}.", parts.join("; ")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::reminder::ForSecretariat;
+
+    fn refs(prefix: &str, n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("{prefix}-{i:02}")).collect()
+    }
+
+    #[test]
+    fn the_secretariats_line_names_up_to_ten_refs_and_counts_the_rest() {
+        assert_eq!(secretariat_line(&ForSecretariat::default()), None);
+        let one = ForSecretariat {
+            awaiting_sign_off: refs("A", 1),
+            responses_overdue: Vec::new(),
+        };
+        assert_eq!(
+            secretariat_line(&one).unwrap(),
+            "1 done action awaits sign-off (A-01) — /action sign-off."
+        );
+        let many = ForSecretariat {
+            awaiting_sign_off: refs("A", 10),
+            responses_overdue: refs("R", 12),
+        };
+        let line = secretariat_line(&many).unwrap();
+        assert!(
+            line.starts_with("10 done actions await sign-off (A-01, A-02,"),
+            "{line}"
+        );
+        assert!(line.contains("A-10) — /action sign-off; "), "{line}");
+        assert!(
+            line.ends_with("12 responses are overdue (R-01, R-02, R-03, R-04, R-05, R-06, R-07, R-08, R-09, R-10 and 2 more)."),
+            "{line}"
+        );
+    }
+}
