@@ -103,6 +103,50 @@ pub struct StatusChange<'a> {
     pub by_secretariat: bool,
 }
 
+/// What a change to an action makes of it, and what its history entry says.
+struct ActionEdit {
+    after: Action,
+    change: ChangeKind,
+    values: (Option<String>, Option<String>),
+}
+
+/// Load an action, let `edit` decide its new state (or refuse), and write the new state and
+/// its history entry in one transaction: the twin of [`change_recommendation`].
+async fn change_action(
+    store: &Store,
+    board: &Board,
+    reference: &Ref,
+    author: &Author<'_>,
+    notes: (Option<&Text>, Option<&Text>),
+    edit: impl Fn(&Action) -> Result<ActionEdit, ServiceError>,
+) -> Result<ActionChange, ServiceError> {
+    let edit = &edit;
+    retry_conflicts(move || async move {
+        let mut tx = store.begin().await?;
+        let stored = load_action(&mut tx, board, reference).await?;
+        let before = stored.action.clone();
+        let ActionEdit {
+            after,
+            change,
+            values,
+        } = edit(&before)?;
+        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
+            .await?;
+        let e = entry(
+            author,
+            SubjectKind::Action,
+            &after.reference,
+            change,
+            values,
+            notes,
+        );
+        tx.append_update(board.id, stored.id, &e).await?;
+        tx.commit().await?;
+        Ok(ActionChange { before, after })
+    })
+    .await
+}
+
 /// Move an action to a status. Closing it (done or dropped) needs a note saying what shows it;
 /// the same status again is accepted only with a note (a progress update). On a board that
 /// requires sign-off, an officer's `done` is done — awaiting sign-off.
@@ -119,59 +163,57 @@ pub async fn record_action_status(
         evidence,
         by_secretariat,
     } = *change;
-    retry_conflicts(move || async move {
-        let mut tx = store.begin().await?;
-        let stored = load_action(&mut tx, board, reference).await?;
-        let before = stored.action.clone();
-        if status.is_closed() && note.is_none() {
-            return Err(ServiceError::rejected(format!(
+    change_action(
+        store,
+        board,
+        reference,
+        author,
+        (note, evidence),
+        |before| {
+            if status.is_closed() && note.is_none() {
+                return Err(ServiceError::rejected(format!(
                 "marking {} {} needs a note saying what shows it (e.g. the report or decision that \
                  evidences it); add one and try again",
                 before.reference,
                 status.label()
             )));
-        }
-        if status == before.status && note.is_none() && evidence.is_none() {
-            return Err(ServiceError::rejected(format!(
-                "{} is already {}; add a note to record progress without changing the status",
-                before.reference,
-                status.label()
-            )));
-        }
-        let signed_off = before.status == ActionStatus::Done && !before.awaiting_sign_off;
-        if signed_off && status != ActionStatus::Done && !by_secretariat {
-            return Err(ServiceError::rejected(format!(
+            }
+            if status == before.status && note.is_none() && evidence.is_none() {
+                return Err(ServiceError::rejected(format!(
+                    "{} is already {}; add a note to record progress without changing the status",
+                    before.reference,
+                    status.label()
+                )));
+            }
+            let signed_off = before.status == ActionStatus::Done && !before.awaiting_sign_off;
+            if signed_off && status != ActionStatus::Done && !by_secretariat {
+                return Err(ServiceError::rejected(format!(
                 "{} is done and signed off; only the secretariat can reopen it (/action reopen), \
                  so ask them, saying why",
                 before.reference
             )));
-        }
-        let mut after = before.clone();
-        after.status = status;
-        after.completed_on = match status {
-            ActionStatus::Done if before.status == ActionStatus::Done => before.completed_on,
-            ActionStatus::Done => Some(board.settings.time_zone.today(author.at)),
-            _ => None,
-        };
-        after.awaiting_sign_off = match status {
-            ActionStatus::Done if before.status == ActionStatus::Done => before.awaiting_sign_off,
-            ActionStatus::Done => board.settings.sign_off_required && !by_secretariat,
-            _ => false,
-        };
-        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-            .await?;
-        let e = entry(
-            author,
-            SubjectKind::Action,
-            &after.reference,
-            ChangeKind::Status,
-            (Some(before.status.to_string()), Some(status.to_string())),
-            (note, evidence),
-        );
-        tx.append_update(board.id, stored.id, &e).await?;
-        tx.commit().await?;
-        Ok(ActionChange { before, after })
-    })
+            }
+            let mut after = before.clone();
+            after.status = status;
+            after.completed_on = match status {
+                ActionStatus::Done if before.status == ActionStatus::Done => before.completed_on,
+                ActionStatus::Done => Some(board.settings.time_zone.today(author.at)),
+                _ => None,
+            };
+            after.awaiting_sign_off = match status {
+                ActionStatus::Done if before.status == ActionStatus::Done => {
+                    before.awaiting_sign_off
+                }
+                ActionStatus::Done => board.settings.sign_off_required && !by_secretariat,
+                _ => false,
+            };
+            Ok(ActionEdit {
+                after,
+                change: ChangeKind::Status,
+                values: (Some(before.status.to_string()), Some(status.to_string())),
+            })
+        },
+    )
     .await
 }
 
@@ -184,43 +226,40 @@ pub async fn sign_off_action(
     note: &Text,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    retry_conflicts(move || async move {
-        let mut tx = store.begin().await?;
-        let stored = load_action(&mut tx, board, reference).await?;
-        let before = stored.action.clone();
-        if before.status != ActionStatus::Done {
-            return Err(ServiceError::rejected(format!(
+    change_action(
+        store,
+        board,
+        reference,
+        author,
+        (Some(note), None),
+        |before| {
+            if before.status != ActionStatus::Done {
+                return Err(ServiceError::rejected(format!(
                 "{} is {}, not done, so there is nothing to sign off; the officer marks it done \
                  first (/update status:done)",
                 before.reference,
                 before.status.label()
             )));
-        }
-        if !before.awaiting_sign_off {
-            return Err(ServiceError::rejected(format!(
-                "{} is already signed off; nothing changed",
-                before.reference
-            )));
-        }
-        let mut after = before.clone();
-        after.awaiting_sign_off = false;
-        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-            .await?;
-        let e = entry(
-            author,
-            SubjectKind::Action,
-            &after.reference,
-            ChangeKind::SignedOff,
-            (
-                Some("awaiting sign-off".to_string()),
-                Some("signed off".to_string()),
-            ),
-            (Some(note), None),
-        );
-        tx.append_update(board.id, stored.id, &e).await?;
-        tx.commit().await?;
-        Ok(ActionChange { before, after })
-    })
+            }
+            if !before.awaiting_sign_off {
+                return Err(ServiceError::rejected(format!(
+                    "{} is already signed off; nothing changed",
+                    before.reference
+                )));
+            }
+            Ok(ActionEdit {
+                after: Action {
+                    awaiting_sign_off: false,
+                    ..before.clone()
+                },
+                change: ChangeKind::SignedOff,
+                values: (
+                    Some("awaiting sign-off".to_string()),
+                    Some("signed off".to_string()),
+                ),
+            })
+        },
+    )
     .await
 }
 
@@ -241,35 +280,32 @@ pub async fn reopen_action(
             status.label()
         )));
     }
-    retry_conflicts(move || async move {
-        let mut tx = store.begin().await?;
-        let stored = load_action(&mut tx, board, reference).await?;
-        let before = stored.action.clone();
-        if before.status != ActionStatus::Done {
-            return Err(ServiceError::rejected(format!(
-                "{} is {}, not done, so there is nothing to reopen; nothing changed",
-                before.reference,
-                before.status.label()
-            )));
-        }
-        let mut after = before.clone();
-        after.status = status;
-        after.completed_on = None;
-        after.awaiting_sign_off = false;
-        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-            .await?;
-        let e = entry(
-            author,
-            SubjectKind::Action,
-            &after.reference,
-            ChangeKind::Reopened,
-            (Some(before.status.to_string()), Some(status.to_string())),
-            (Some(reason), None),
-        );
-        tx.append_update(board.id, stored.id, &e).await?;
-        tx.commit().await?;
-        Ok(ActionChange { before, after })
-    })
+    change_action(
+        store,
+        board,
+        reference,
+        author,
+        (Some(reason), None),
+        |before| {
+            if before.status != ActionStatus::Done {
+                return Err(ServiceError::rejected(format!(
+                    "{} is {}, not done, so there is nothing to reopen; nothing changed",
+                    before.reference,
+                    before.status.label()
+                )));
+            }
+            Ok(ActionEdit {
+                after: Action {
+                    status,
+                    completed_on: None,
+                    awaiting_sign_off: false,
+                    ..before.clone()
+                },
+                change: ChangeKind::Reopened,
+                values: (Some(before.status.to_string()), Some(status.to_string())),
+            })
+        },
+    )
     .await
 }
 
@@ -283,40 +319,37 @@ pub async fn change_due_date(
     reason: &Text,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    retry_conflicts(move || async move {
-        let mut tx = store.begin().await?;
-        let stored = load_action(&mut tx, board, reference).await?;
-        let before = stored.action.clone();
-        if before.status.is_closed() {
-            return Err(ServiceError::rejected(format!(
+    change_action(
+        store,
+        board,
+        reference,
+        author,
+        (Some(reason), None),
+        |before| {
+            if before.status.is_closed() {
+                return Err(ServiceError::rejected(format!(
                 "{} is {}, so its due date no longer matters; reopen it with /update first if the \
                  work is not finished",
                 before.reference,
                 before.status.label()
             )));
-        }
-        if before.due == new_due {
-            return Err(ServiceError::rejected(format!(
-                "{} is already due on {new_due}; give a different date",
-                before.reference
-            )));
-        }
-        let mut after = before.clone();
-        after.due = new_due;
-        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-            .await?;
-        let e = entry(
-            author,
-            SubjectKind::Action,
-            &after.reference,
-            ChangeKind::Due,
-            (Some(before.due.to_string()), Some(new_due.to_string())),
-            (Some(reason), None),
-        );
-        tx.append_update(board.id, stored.id, &e).await?;
-        tx.commit().await?;
-        Ok(ActionChange { before, after })
-    })
+            }
+            if before.due == new_due {
+                return Err(ServiceError::rejected(format!(
+                    "{} is already due on {new_due}; give a different date",
+                    before.reference
+                )));
+            }
+            Ok(ActionEdit {
+                after: Action {
+                    due: new_due,
+                    ..before.clone()
+                },
+                change: ChangeKind::Due,
+                values: (Some(before.due.to_string()), Some(new_due.to_string())),
+            })
+        },
+    )
     .await
 }
 
@@ -328,10 +361,7 @@ pub async fn assign_officer(
     officer: Option<OfficerId>,
     author: &Author<'_>,
 ) -> Result<ActionChange, ServiceError> {
-    retry_conflicts(move || async move {
-        let mut tx = store.begin().await?;
-        let stored = load_action(&mut tx, board, reference).await?;
-        let before = stored.action.clone();
+    change_action(store, board, reference, author, (None, None), |before| {
         if before.officer == officer {
             return Err(ServiceError::rejected(format!(
                 "{} is already {}",
@@ -342,24 +372,17 @@ pub async fn assign_officer(
                 }
             )));
         }
-        let mut after = before.clone();
-        after.officer = officer;
-        tx.update_action(stored.id, &after, stored.recommendation_id, author.at)
-            .await?;
-        let e = entry(
-            author,
-            SubjectKind::Action,
-            &after.reference,
-            ChangeKind::Officer,
-            (
+        Ok(ActionEdit {
+            after: Action {
+                officer,
+                ..before.clone()
+            },
+            change: ChangeKind::Officer,
+            values: (
                 before.officer.map(|o| o.to_string()),
                 officer.map(|o| o.to_string()),
             ),
-            (None, None),
-        );
-        tx.append_update(board.id, stored.id, &e).await?;
-        tx.commit().await?;
-        Ok(ActionChange { before, after })
+        })
     })
     .await
 }
