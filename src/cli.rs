@@ -128,6 +128,13 @@ pub enum Command {
     ///
     /// Example: briefing-bot digests --board dsvb; briefing-bot digests show 3 --format html --out paper.html
     Digests(DigestsArgs),
+    /// Remove text typed by mistake (a name, an address, a case detail) from one action's or
+    /// recommendation's record, every history entry about it, the digest archive and the
+    /// bot's Discord posts, in one transaction. The history records who removed something,
+    /// when and why — never what. The match is exact and case-sensitive.
+    ///
+    /// Example: briefing-bot redact --board dsvb --ref ACT-009 --text "Jane Roe" --reason "a victim's name typed by mistake"
+    Redact(RedactArgs),
     /// Write a consistent copy of the SQLite database, safe to run while the bot is running.
     /// (For PostgreSQL, use pg_dump.)
     ///
@@ -271,6 +278,39 @@ pub enum ExportWhat {
     History,
     /// Who changed which board setting, when, old → new.
     SettingsHistory,
+}
+
+#[derive(Args)]
+pub struct RedactArgs {
+    /// The board; may be left out when the database holds exactly one.
+    #[arg(long, value_name = "SLUG")]
+    pub board: Option<String>,
+    /// The action or recommendation the text is in.
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: String,
+    /// The text to remove, exactly as typed. `-` reads it from standard input instead, so it
+    /// stays out of the shell's history.
+    #[arg(long, value_name = "TEXT")]
+    pub text: String,
+    /// Why it is removed; kept in the history for good (so it must not repeat the text).
+    #[arg(long, value_name = "WHY")]
+    pub reason: String,
+    /// Who is redacting, as the history should name them.
+    #[arg(long, value_name = "NAME", default_value = "cli")]
+    pub by: String,
+}
+
+// The text to remove is the one thing that must never be printed.
+impl std::fmt::Debug for RedactArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedactArgs")
+            .field("board", &self.board)
+            .field("reference", &self.reference)
+            .field("text", &"..")
+            .field("reason", &self.reason)
+            .field("by", &self.by)
+            .finish()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -434,7 +474,8 @@ async fn run_bot(
         std::sync::Arc::new(SystemClock),
         settings.board_settings()?,
     )
-    .with_schedule_settings(settings.schedule.clone());
+    .with_schedule_settings(settings.schedule.clone())
+    .with_backup_keep_days(settings.backups.keep_days()?);
     let scheduler = crate::discord::client::SchedulerOptions {
         claim_lease: settings.schedule.claim_lease()?,
     };
@@ -581,6 +622,7 @@ async fn dispatch(
             }
         }
         Command::Digests(args) => digests(store, args, &mut stdout).await?,
+        Command::Redact(args) => redact(store, settings, clock, args, &mut stdout).await?,
         Command::Boards(args) => match args.command.unwrap_or(BoardsCommand::List) {
             BoardsCommand::List => {
                 let boards = store.boards().await?;
@@ -724,12 +766,28 @@ async fn digests(store: &Store, args: DigestsArgs, stdout: &mut impl Write) -> R
                      them with their ids"
                 );
             };
+            // A redacted digest says so where people read it (the Markdown and the paper),
+            // and on standard error beside the machine-read forms.
+            let owner =
+                resolve_board(store, Some(&BoardSlug::parse(&archived.entry.board)?)).await?;
+            let redactions = store.redactions_of_archived(archived.entry.id).await?;
+            let notice = crate::digest::archive::redaction_notice(&redactions, &owner);
             let text = match format {
                 ArchivedFormat::Json => archived.json,
-                ArchivedFormat::Markdown => archived.markdown,
-                ArchivedFormat::Html => archived.html,
+                ArchivedFormat::Markdown => crate::digest::archive::markdown_with_notice(
+                    &archived.markdown,
+                    notice.as_deref(),
+                ),
+                ArchivedFormat::Html => {
+                    crate::digest::archive::html_with_notice(&archived.html, notice.as_deref())
+                }
                 ArchivedFormat::Discord => archived.discord,
             };
+            if let (Some(notice), ArchivedFormat::Json | ArchivedFormat::Discord) =
+                (&notice, format)
+            {
+                eprintln!("{notice}");
+            }
             match out {
                 Some(path) => {
                     write_file_whole(&path, text.as_bytes())?;
@@ -842,4 +900,77 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(bar)
+}
+
+/// `briefing-bot redact`: the redaction, then the files, the bot's Discord messages (when a
+/// token is configured) and the reply.
+async fn redact(
+    store: &Store,
+    settings: &Settings,
+    clock: &dyn Clock,
+    args: RedactArgs,
+    out: &mut impl Write,
+) -> Result<()> {
+    use crate::services::redact::{
+        aftermath, redact, redaction_reply, replace_forms, DiscordEdits, RedactionRequest,
+        TextToRemove,
+    };
+    let slug = board_arg(args.board.as_deref())?;
+    let board = resolve_board(store, slug.as_ref()).await?;
+    let reference =
+        crate::domain::Ref::parse(&args.reference).map_err(|e| anyhow::anyhow!("--ref: {e}"))?;
+    let typed = if args.text == "-" {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("could not read the text to remove from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        args.text
+    };
+    let text = TextToRemove::new(&typed).map_err(|e| anyhow::anyhow!("--text: {e}"))?;
+    let keep_days = settings.backups.keep_days()?;
+    let request = RedactionRequest {
+        reference: &reference,
+        text: &text,
+        reason: &args.reason,
+        by: &args.by,
+        at: clock.now(),
+    };
+    let report = redact(store, &board, &request).await?;
+    let after = aftermath(store, &board, &report, keep_days).await?;
+    let discord = match settings.discord.token() {
+        None => DiscordEdits::NotChecked(
+            "no Discord token is configured here (DISCORD_TOKEN); run /redact in Discord, or \
+             this command where the bot's token is set, to edit what the bot posted"
+                .to_string(),
+        ),
+        Some(token) => {
+            let connection = crate::discord::client::Connection::new(
+                token,
+                settings.discord.api_url().map(str::to_string),
+            );
+            let http = crate::discord::client::http_client(&connection);
+            let messages = store
+                .posted_discord_messages(board.id, report.since)
+                .await?;
+            let edits = crate::delivery::redaction::redact_posted_messages(
+                &http,
+                &messages,
+                &text.forms(),
+                replace_forms,
+            )
+            .await;
+            store
+                .record_message_edits(report.id, &edits, clock.now())
+                .await?;
+            DiscordEdits::Checked(edits)
+        }
+    };
+    write!(
+        out,
+        "{}",
+        redaction_reply(&board, &report, &after, &discord)
+    )?;
+    Ok(())
 }

@@ -33,6 +33,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub ops: OpsSettings,
     pub schedule: ScheduleSettings,
+    pub backups: BackupSettings,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +257,32 @@ impl OpsSettings {
     /// The address to serve `/healthz` and `/metrics` on, if the operator asked for them.
     pub fn listen(&self) -> Option<&str> {
         Some(self.listen.trim()).filter(|a| !a.is_empty())
+    }
+}
+
+/// How long this deployment keeps its backups: text removed by a redaction is still in every
+/// backup taken before it, until the last of those is deleted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    keep_days: u32,
+}
+
+impl BackupSettings {
+    /// The longest retention accepted: ten years.
+    pub const MAX_KEEP_DAYS: u32 = 3650;
+
+    /// `backups.keep_days`, checked.
+    pub fn keep_days(&self) -> Result<u32, ConfigError> {
+        let days = self.keep_days;
+        if !(1..=Self::MAX_KEEP_DAYS).contains(&days) {
+            return Err(ConfigError(format!(
+                "backups.keep_days is {days}; use 1 to {} days (default 35): the number of days \
+                 your backup rotation keeps a backup before deleting it",
+                Self::MAX_KEEP_DAYS
+            )));
+        }
+        Ok(days)
     }
 }
 

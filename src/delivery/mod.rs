@@ -9,6 +9,7 @@
 //! both send through these.
 
 pub mod discord;
+pub mod redaction;
 pub mod webhook;
 
 /// Why a delivery attempt failed.

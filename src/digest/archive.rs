@@ -6,13 +6,16 @@
 use chrono::{DateTime, Utc};
 
 use crate::digest::render::chart::digest_chart;
+use crate::digest::render::discord::short_local_time;
 use crate::digest::render::discord::{digest_messages, Message};
 use crate::digest::render::html::digest_html;
 use crate::digest::render::json::digest_json_text;
 use crate::digest::render::markdown::digest_markdown;
 use crate::digest::{load_digest, Digest};
 use crate::domain::Board;
-use crate::store::{ArchivedDigest, NewArchivedDigest, PostedBy, Store, StoreError};
+use crate::store::{
+    ArchivedDigest, NewArchivedDigest, PostedBy, RedactionRecord, Store, StoreError,
+};
 
 /// The title a digest is sent to webhooks with.
 pub fn digest_title(board: &Board, digest: &Digest) -> String {
@@ -90,4 +93,59 @@ pub fn discord_messages(archived: &ArchivedDigest) -> Result<Vec<Message>, Store
             archived.entry.id
         ))
     })
+}
+
+/// What a replay of an archived digest says when redactions rewrote it: when, by whom and
+/// why text was removed (never what). `None` when it is exactly as sent.
+pub fn redaction_notice(redactions: &[RedactionRecord], board: &Board) -> Option<String> {
+    if redactions.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = redactions
+        .iter()
+        .map(|r| {
+            format!(
+                "on {} by {} ({})",
+                short_local_time(&board.settings.time_zone, r.redacted_at),
+                r.actor,
+                r.reason
+            )
+        })
+        .collect();
+    Some(format!(
+        "Redacted: text in this archived digest was replaced by [redacted] after it was sent, {}.",
+        each.join("; ")
+    ))
+}
+
+/// The Markdown of an archived digest as a replay shows it: with the redaction notice first
+/// when it was redacted.
+pub fn markdown_with_notice(markdown: &str, notice: Option<&str>) -> String {
+    match notice {
+        Some(notice) => format!(
+            "> {}\n\n{markdown}",
+            crate::digest::render::markdown::escape(notice)
+        ),
+        None => markdown.to_string(),
+    }
+}
+
+/// The board paper of an archived digest as a replay shows it: with the redaction notice at
+/// the top of the page when it was redacted.
+pub fn html_with_notice(html: &str, notice: Option<&str>) -> String {
+    let Some(notice) = notice else {
+        return html.to_string();
+    };
+    let note = format!(
+        "<p class=\"redaction-notice\" role=\"note\" style=\"border:2px solid #6A1B9A;\
+         padding:0.5em\">{}</p>",
+        crate::digest::render::html::escape(notice)
+    );
+    match html
+        .find("<body")
+        .and_then(|at| html[at..].find('>').map(|end| at + end + 1))
+    {
+        Some(at) => format!("{}{note}{}", &html[..at], &html[at..]),
+        None => format!("{note}{html}"),
+    }
 }

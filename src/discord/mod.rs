@@ -45,6 +45,9 @@ pub struct Data {
     pub schedule_changed: crate::schedule::Wakeup,
     /// Commands handled, their latency and outcomes; shared with the scheduler and `/metrics`.
     pub metrics: Metrics,
+    /// How long this deployment keeps backups (`backups.keep_days`), which a redaction's reply
+    /// names: backups taken before it still hold the text.
+    pub backup_keep_days: u32,
 }
 
 impl Data {
@@ -57,6 +60,7 @@ impl Data {
             schedule: ScheduleSettings::default(),
             schedule_changed: crate::schedule::Wakeup::new(),
             metrics: Metrics::new(),
+            backup_keep_days: 35,
         }
     }
 }
@@ -65,6 +69,12 @@ impl Data {
     /// The same, with the deployment's schedule settings instead of the defaults.
     pub fn with_schedule_settings(mut self, schedule: ScheduleSettings) -> Self {
         self.schedule = schedule;
+        self
+    }
+
+    /// The same, with the deployment's backup retention (`backups.keep_days`).
+    pub fn with_backup_keep_days(mut self, days: u32) -> Self {
+        self.backup_keep_days = days;
         self
     }
 }

@@ -150,6 +150,9 @@ pub enum ChangeKind {
     SignedOff,
     /// The secretariat reopened a closed action or recommendation, saying why.
     Reopened,
+    /// The secretariat removed text typed by mistake from the record and its history (the
+    /// entry says why and which entries, never what).
+    Redacted,
 }
 
 impl ChangeKind {
@@ -163,6 +166,7 @@ impl ChangeKind {
             ChangeKind::Details => "details",
             ChangeKind::SignedOff => "signed_off",
             ChangeKind::Reopened => "reopened",
+            ChangeKind::Redacted => "redacted",
         }
     }
 
@@ -176,6 +180,7 @@ impl ChangeKind {
             ChangeKind::Details,
             ChangeKind::SignedOff,
             ChangeKind::Reopened,
+            ChangeKind::Redacted,
         ]
         .into_iter()
         .find(|k| k.as_str() == s)

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod boards;
 pub mod export;
 pub mod import;
+pub mod redact;
 pub mod settings;
 
 use crate::store::StoreError;

@@ -46,6 +46,7 @@ mod deliveries;
 mod gateway;
 mod meetings;
 mod records;
+mod redaction;
 mod settings_history;
 mod transaction;
 mod values;
@@ -74,6 +75,10 @@ pub use deliveries::{
 pub use gateway::ShardHolder;
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
+pub use redaction::{
+    ArchivedTexts, EntryTexts, MessageEdit, MessageEditOutcome, PostedDiscordMessage,
+    RedactionRecord,
+};
 pub(crate) use transaction::StoredRecommendation;
 pub use transaction::Transaction;
 
@@ -391,7 +396,10 @@ impl Store {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .pragma("mmap_size", "268435456")
-                    .pragma("cache_size", "-16000");
+                    .pragma("cache_size", "-16000")
+                    // Freed space is zeroed, so text a redaction removes (or any older copy of
+                    // a row an update moved) does not linger in the file's free pages.
+                    .pragma("secure_delete", "ON");
                 try_connect(url, &options).await?;
                 Pool::Sqlite(
                     SqlitePoolOptions::new()

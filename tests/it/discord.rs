@@ -46,7 +46,7 @@ async fn the_bot_connects_and_registers_every_command() {
         .collect();
     for expected in [
         "action", "update", "overdue", "mine", "history", "rec", "digest", "import", "export",
-        "setup", "board", "meeting", "help",
+        "setup", "board", "meeting", "redact", "help",
     ] {
         assert!(
             names.iter().any(|n| n == expected),
@@ -529,6 +529,7 @@ async fn secretariat_commands_are_refused_to_members_and_officers() {
         ("board", json!([])),
         ("setup roles", json!([])),
         ("digest post", json!([])),
+        ("redact", json!([s("reference", "ACT-001")])),
         (
             "meeting add",
             json!([s("date", "2010-10-12"), s("boroughs", "Bexley")]),

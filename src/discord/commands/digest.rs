@@ -4,7 +4,9 @@
 
 use super::{author_tag, date_option, private};
 use crate::delivery::discord::to_create_message;
-use crate::digest::archive::{archive_posted, discord_messages};
+use crate::digest::archive::{
+    archive_posted, discord_messages, html_with_notice, redaction_notice,
+};
 use crate::digest::render::discord::{short_date, short_local_time};
 use crate::digest::render::{chart::digest_chart, discord::digest_messages, html::digest_html};
 use crate::digest::{load_digest, load_digest_as_it_stood, Digest};
@@ -149,9 +151,21 @@ pub async fn post(
         archive_posted(store, &board, &digest, &posted_by, ctx.data().clock.now()).await?;
     let messages = discord_messages(&archived)?;
     for message in &messages {
-        channel
+        let sent = channel
             .send_message(ctx.http(), to_create_message(message))
             .await?;
+        // Kept so a redaction can find and edit it later.
+        if let Err(e) = store
+            .record_digest_message(
+                archived.entry.id,
+                &channel.to_string(),
+                &sent.id.to_string(),
+                ctx.data().clock.now(),
+            )
+            .await
+        {
+            tracing::warn!(board = %board.slug, archived = archived.entry.id, error = %e, "the digest was posted, but the archive could not record its message");
+        }
     }
     let destination = format!("discord:{channel}");
     if let Err(e) = store
@@ -252,10 +266,19 @@ pub async fn archive(
         )));
     };
     let messages = discord_messages(&archived)?;
-    ctx.send(private(format!(
-        "Archived digest {}, exactly as it was sent:",
-        archive_line(&archived.entry, &board)
-    )))
+    let redactions = store.redactions_of_archived(archived.entry.id).await?;
+    let notice = redaction_notice(&redactions, &board);
+    ctx.send(private(match &notice {
+        None => format!(
+            "Archived digest {}, exactly as it was sent:",
+            archive_line(&archived.entry, &board)
+        ),
+        Some(notice) => format!(
+            "Archived digest {}, as it was sent except for what was redacted. {}",
+            archive_line(&archived.entry, &board),
+            crate::digest::render::discord::escape(notice)
+        ),
+    }))
     .await?;
     for message in &messages {
         ctx.send(to_private_reply(message)).await?;
@@ -265,7 +288,10 @@ pub async fn archive(
         board.slug, archived.entry.as_of, archived.entry.id
     );
     ctx.send(private("Its board paper, as archived:").attachment(
-        serenity::CreateAttachment::bytes(archived.html.into_bytes(), file),
+        serenity::CreateAttachment::bytes(
+            html_with_notice(&archived.html, notice.as_deref()).into_bytes(),
+            file,
+        ),
     ))
     .await?;
     Ok(())

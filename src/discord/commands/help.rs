@@ -34,7 +34,8 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
             "\n**Secretariat**\n\
              • `/rec add|edit|respond|close`, `/action add|edit|assign`\n\
              • `/import` a CSV (all or nothing), `/export` recommendations, actions or history\n\
-             • `/setup board|channels|roles|timezone|reminders|officers`, `/board` to see the settings\n",
+             • `/setup board|channels|roles|timezone|reminders|officers`, `/board` to see the settings\n\
+             • `/redact` — remove a name or detail typed by mistake from a record, its history and the bot's posts (recorded, never the text)\n",
         );
     }
     if access.is_none() {

@@ -5,7 +5,7 @@
 //! |-------------|----------|
 //! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/digest preview`, `/help` |
 //! | officers    | `/update`, `/action extend` (their own actions, or any if the board allows) |
-//! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/digest post`, `/import`, `/export`, `/setup`, `/board` |
+//! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/digest post`, `/import`, `/export`, `/setup`, `/board`, `/redact` |
 
 pub mod actions;
 pub mod digest;
@@ -13,6 +13,7 @@ pub mod help;
 pub mod meetings;
 pub mod recommendations;
 pub mod records;
+pub mod redact;
 pub mod setup;
 
 use poise::serenity_prelude as serenity;
@@ -35,6 +36,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         setup::setup(),
         setup::board(),
         meetings::meeting(),
+        redact::redact(),
         help::help(),
     ]
 }
