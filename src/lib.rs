@@ -16,6 +16,10 @@
 //! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
 //!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper; a
 //!   posted digest archived and sent from the archive, and what changed since the last one.
+//!   `digest::render::discord` is the Discord message model (`message`: content, embeds,
+//!   files, whom it may ping, Discord's limits) with its primitives (`escape`, `lines`,
+//!   `attachments` for the CSV files) and one file per message kind (`digest`, `reminder`,
+//!   `brief`).
 //! - [`store`]: the database — one implementation over typed SQLite and PostgreSQL pools,
 //!   migrations, append-only history whose every entry keeps the record as its change left it
 //!   (so the record as it stood at any instant can be read back), and the digest archive;

@@ -126,6 +126,53 @@ fn classify(error: serenity::Error) -> DeliveryError {
     }
 }
 
+/// Why a posted message could not be edited.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    /// Discord no longer has the message (deleted, or its channel gone): code 10008, or 10003
+    /// for the channel.
+    #[error("the message is no longer there (it was deleted, or its channel was)")]
+    UnknownMessage,
+    /// Someone else posted it, and only its author may edit a message: code 50005.
+    #[error("the message was not posted by this bot, so the bot cannot edit it")]
+    NotTheBots,
+    /// Anything else: rate limited, Discord's trouble, a body it refused, no access.
+    #[error(transparent)]
+    Other(DeliveryError),
+}
+
+/// Replace what a posted message shows (its text and embeds) with `message`, by channel and
+/// message id. The text and embeds are replaced whole, even when empty, so the message shows
+/// exactly `message`; its attached files stay as they were (an edit does not re-upload them).
+/// Its allowed mentions are the message's own, as when it was posted: Discord parses mentions
+/// again on an edit, and the officers it names keep their highlight without anyone new being
+/// pinged.
+pub async fn edit_message(
+    http: &serenity::Http,
+    channel: serenity::ChannelId,
+    message_id: serenity::MessageId,
+    message: &Message,
+) -> Result<(), EditError> {
+    let edit = serenity::EditMessage::new()
+        .content(&message.content)
+        .embeds(message.embeds.iter().map(embed).collect())
+        .allowed_mentions(mentions(message));
+    match channel.edit_message(http, message_id, edit).await {
+        Ok(_) => Ok(()),
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
+            if matches!(response.error.code, 10008 | 10003) =>
+        {
+            Err(EditError::UnknownMessage)
+        }
+        Err(serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)))
+            if response.error.code == 50005 =>
+        {
+            Err(EditError::NotTheBots)
+        }
+        Err(other) => Err(EditError::Other(classify(other))),
+    }
+}
+
 /// Each id once, in the order first listed.
 fn each_once(ids: &[u64]) -> impl Iterator<Item = u64> + '_ {
     let mut seen = std::collections::HashSet::new();

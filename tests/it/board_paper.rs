@@ -218,7 +218,7 @@ async fn a_browser_prints_the_paper_on_a4_with_the_figures_and_every_overdue_ref
 }
 
 /// What the sample board's paper says, element by element (the chart left out, so the
-/// snapshot stays readable); `UPDATE_SNAPSHOTS=1` rewrites it.
+/// snapshot stays readable); `cargo insta review` accepts a change.
 #[tokio::test]
 async fn snapshot_of_the_sample_boards_paper() {
     let db = sqlite().await;

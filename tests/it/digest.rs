@@ -192,17 +192,16 @@ async fn the_reminder_lists_overdue_and_due_soon_with_both_ends_included() {
     assert_eq!(none["nothing_to_post"], true);
 }
 
-/// Compare with a stored snapshot; `UPDATE_SNAPSHOTS=1` rewrites it.
+/// Compare with its stored snapshot in `tests/it/snapshots/NAME.snap` (insta). A change is
+/// accepted with `cargo insta review` (or `INSTA_UPDATE=always cargo test …`); under `CI=true` a
+/// missing or different snapshot fails instead of being written.
 pub(crate) fn snapshot(name: &str, actual: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !path.exists() {
-        std::fs::write(&path, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap();
-    assert!(expected == actual, "{name} differs from its snapshot; run with UPDATE_SNAPSHOTS=1 if the change is intended\n--- actual ---\n{actual}");
+    let mut settings = insta::Settings::clone_current();
+    // The files keep the names they had before insta: `sample-digest.md.snap`, not
+    // `it__digest__sample-digest.md.snap`.
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!(name, actual));
 }
 
 fn describe(messages: &[Message]) -> String {

@@ -565,3 +565,122 @@ async fn a_held_post_whose_client_gives_up_is_dropped_and_never_created() {
         .collect();
     assert_eq!(contents, ["next"]);
 }
+
+/// An edit through the bot's own `edit_message`: the stored message shows the new text and
+/// embeds and is marked edited; a message that is not there, or that someone else posted, is
+/// refused as Discord refuses it, with its own error kind.
+#[tokio::test]
+async fn a_message_edit_replaces_what_it_shows_and_discords_refusals_have_their_own_kind() {
+    use briefing_bot::delivery::discord::{edit_message, send_one, EditError};
+    use briefing_bot::digest::render::discord::{Embed, Message};
+    let fake = fake().await;
+    let http = bot_http(&fake);
+    let channel = serenity::ChannelId::new(REMINDER_CHANNEL);
+    let posted = Message {
+        content: "**Reminder** <@300000000000000001>".into(),
+        embeds: vec![Embed {
+            title: "Before".into(),
+            description: "`A-1` overdue".into(),
+            ..Default::default()
+        }],
+        ping_users: vec![300_000_000_000_000_001],
+        ..Default::default()
+    };
+    let id: u64 = send_one(&http, channel, &posted, "n-1")
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    let edited = Message {
+        embeds: vec![Embed {
+            title: "After".into(),
+            description: "`A-1` — updated by Ann at 3 Dec 2026 12:00 GMT".into(),
+            ..Default::default()
+        }],
+        ..posted.clone()
+    };
+    edit_message(&http, channel, serenity::MessageId::new(id), &edited)
+        .await
+        .unwrap();
+    let now = fake.message(REMINDER_CHANNEL, id).unwrap();
+    assert_eq!(now["embeds"][0]["title"], "After");
+    assert_eq!(now["content"], posted.content);
+    assert!(now["edited_timestamp"].is_string(), "{now}");
+    let stored = fake.channel_messages(REMINDER_CHANNEL);
+    assert_eq!(stored.len(), 1, "an edit posts nothing new");
+    assert_eq!(stored[0]["embeds"][0]["title"], "After");
+    assert_eq!(fake.channel_message_ids(REMINDER_CHANNEL), vec![id]);
+    let (_, _, body) = fake.edits().pop().unwrap();
+    assert_eq!(
+        body["allowed_mentions"]["users"],
+        json!(["300000000000000001"]),
+        "an edit keeps the message's own mentions and adds none"
+    );
+    // Read back as Discord returns it.
+    let read = channel
+        .messages(&http, GetMessages::new().limit(1))
+        .await
+        .unwrap();
+    assert_eq!(read[0].embeds[0].title.as_deref(), Some("After"));
+    assert!(read[0].edited_timestamp.is_some());
+
+    let gone = edit_message(&http, channel, serenity::MessageId::new(id + 1), &edited).await;
+    assert_eq!(gone, Err(EditError::UnknownMessage));
+    let theirs = fake.post_as_member(REMINDER_CHANNEL, 300_000_000_000_000_002, "hello");
+    let not_ours = edit_message(&http, channel, serenity::MessageId::new(theirs), &edited).await;
+    assert_eq!(not_ours, Err(EditError::NotTheBots));
+    let nowhere = edit_message(
+        &http,
+        serenity::ChannelId::new(1),
+        serenity::MessageId::new(id),
+        &edited,
+    )
+    .await;
+    assert_eq!(nowhere, Err(EditError::UnknownMessage));
+    assert_eq!(fake.edits().len(), 1, "refused edits change nothing");
+    assert_eq!(
+        fake.message(REMINDER_CHANNEL, theirs).unwrap()["content"],
+        "hello"
+    );
+}
+
+/// A raw edit Discord would refuse: over its limits (the schema's `MessageEditRequestPartial`
+/// and the 2,000-character content rule), or one that would leave the message empty.
+#[tokio::test]
+async fn an_edit_discord_refuses_is_refused_in_discords_words_and_changes_nothing() {
+    let fake = fake().await;
+    let http = bot_http(&fake);
+    let channel = serenity::ChannelId::new(REMINDER_CHANNEL);
+    let sent = channel.send_message(&http, text("first")).await.unwrap();
+    let path = format!("/channels/{REMINDER_CHANNEL}/messages/{}", sent.id);
+    let mentions = json!({"parse": []});
+    for (body, place, code) in [
+        (
+            json!({"content": "x".repeat(2001), "allowed_mentions": mentions}),
+            "content",
+            50035,
+        ),
+        (
+            json!({"embeds": [{"title": 5}], "allowed_mentions": mentions}),
+            "embeds",
+            50035,
+        ),
+        (
+            json!({"content": "", "allowed_mentions": mentions}),
+            "",
+            50006,
+        ),
+    ] {
+        let (status, _, answer) = raw(&fake, "PATCH", &path, Some(body)).await;
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["code"], code, "{answer}");
+        if !place.is_empty() {
+            assert!(answer["errors"].get(place).is_some(), "{answer}");
+        }
+    }
+    assert!(fake.edits().is_empty());
+    assert_eq!(
+        fake.message(REMINDER_CHANNEL, sent.id.get()).unwrap()["content"],
+        "first"
+    );
+}

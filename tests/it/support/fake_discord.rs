@@ -31,6 +31,15 @@
 //! which one Discord would honour), newest first, without nonces; an empty list when the
 //! bot's role lacks Read Message History there.
 //!
+//! # Editing a message
+//! `PATCH /channels/{c}/messages/{m}` is checked against the schema's `MessageEditRequestPartial`
+//! and the same limits as a create; Discord's answers for what cannot be edited: 404 code 10003
+//! for an unknown channel, 404 code 10008 for an unknown message, 403 code 50005 for a message
+//! someone else posted ([`FakeDiscord::post_as_member`] puts one there). An accepted edit
+//! replaces the fields it sends (content, embeds, components, flags) in the stored message, so
+//! [`FakeDiscord::channel_messages`] and `GET …/messages` show the edited text, sets
+//! `edited_timestamp`, and is kept in [`FakeDiscord::edits`].
+//!
 //! # Scripting failures
 //! - [`FakeDiscord::queue`] / [`FakeDiscord::queue_with_headers`]: answer the next request to a
 //!   route with a canned status and body (and headers); [`FakeDiscord::queue_rate_limit`]
@@ -332,8 +341,13 @@ struct State {
     guilds: Vec<Guild>,
     /// Messages posted to channels: channel id → bodies (with files noted).
     channel_messages: HashMap<u64, Vec<Value>>,
-    /// The same messages as Discord returns them (without their nonce), oldest first.
+    /// The same messages as Discord returns them (without their nonce), oldest first; with
+    /// messages people posted ([`FakeDiscord::post_as_member`]) among them.
     posted: HashMap<u64, Vec<Value>>,
+    /// The id of each of `channel_messages`, in the same order.
+    channel_message_ids: HashMap<u64, Vec<u64>>,
+    /// Every accepted message edit, in order: (channel, message id, the PATCH body).
+    edits: Vec<(u64, u64, Value)>,
     /// Replies to interactions, by interaction token.
     replies: HashMap<String, Reply>,
     /// The channel each interaction was made in, by token: Discord answers a follow-up with a
@@ -588,6 +602,51 @@ impl FakeDiscord {
             .get(&channel)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The id Discord gave each message the bot posted to a channel, in the order of
+    /// [`FakeDiscord::channel_messages`].
+    pub fn channel_message_ids(&self, channel: u64) -> Vec<u64> {
+        self.state()
+            .channel_message_ids
+            .get(&channel)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// One message in a channel as Discord returns it now (after any edits).
+    pub fn message(&self, channel: u64, id: u64) -> Option<Value> {
+        self.state()
+            .posted
+            .get(&channel)?
+            .iter()
+            .find(|m| m["id"] == json!(id.to_string()))
+            .cloned()
+    }
+
+    /// Every message edit Discord accepted, in order: (channel, message id, the PATCH body).
+    pub fn edits(&self) -> Vec<(u64, u64, Value)> {
+        self.state().edits.clone()
+    }
+
+    /// A message a member posts in a channel (not the bot: the bot may not edit it). Returns
+    /// its id.
+    pub fn post_as_member(&self, channel: u64, user: u64, content: &str) -> u64 {
+        let mut message = self.message_object(channel, &json!({"content": content}), &[]);
+        message["author"] = user_json(user, "member", false);
+        if let Some(object) = message.as_object_mut() {
+            object.remove("nonce");
+        }
+        let id = message["id"]
+            .as_str()
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(0);
+        self.state()
+            .posted
+            .entry(channel)
+            .or_default()
+            .push(message);
+        id
     }
 
     /// Every request the bot made, as "METHOD /path", in order.
@@ -884,6 +943,7 @@ impl FakeDiscord {
                 "url": format!("{}/attachments/x/{name}", self.api_url()), "proxy_url": format!("{}/attachments/x/{name}", self.api_url())
             })).collect::<Vec<_>>(),
             "embeds": body["embeds"].clone().as_array().cloned().unwrap_or_default(),
+            "components": body["components"].as_array().cloned().unwrap_or_default(),
             "pinned": false,
             "type": 0,
             "flags": body["flags"].as_u64().unwrap_or(0),
@@ -1106,6 +1166,11 @@ impl FakeDiscord {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 self.create_message(channel, &route, json_body, files, &file_fields)
             }
+            ("PATCH", ["channels", channel, "messages", message]) => {
+                let channel: u64 = channel.parse().unwrap_or(0);
+                let message: u64 = message.parse().unwrap_or(0);
+                self.edit_message(channel, message, &route, json_body)
+            }
             ("GET", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 self.read_messages(channel, &query)
@@ -1257,6 +1322,15 @@ impl FakeDiscord {
             .entry(channel)
             .or_default()
             .push(stored);
+        let id = message["id"]
+            .as_str()
+            .and_then(|i| i.parse().ok())
+            .unwrap_or(0);
+        state
+            .channel_message_ids
+            .entry(channel)
+            .or_default()
+            .push(id);
         let mut fetched = message.clone();
         // Discord keeps a nonce only for the answer to the request that sent it.
         if let Some(object) = fetched.as_object_mut() {
@@ -1275,6 +1349,121 @@ impl FakeDiscord {
         drop(state);
         self.inner.activity.notify_waiters();
         response(200, message)
+    }
+
+    /// `PATCH /channels/{c}/messages/{m}`, checked in Discord's order: the channel, the
+    /// message and its author, then the body.
+    fn edit_message(
+        &self,
+        channel: u64,
+        message: u64,
+        route: &str,
+        body: Value,
+    ) -> Response<Full<Bytes>> {
+        let Some(allowed) = self.bot_permissions(channel) else {
+            return unknown_channel();
+        };
+        if allowed & perms::VIEW_CHANNEL == 0 {
+            return response(403, json!({"code": 50001, "message": "Missing Access"}));
+        }
+        let author = {
+            let state = self.state();
+            state
+                .posted
+                .get(&channel)
+                .and_then(|all| all.iter().find(|m| m["id"] == json!(message.to_string())))
+                .map(|m| m["author"]["id"].clone())
+        };
+        let Some(author) = author else {
+            self.violation(format!("{route}: no such message"));
+            return response(404, json!({"code": 10008, "message": "Unknown Message"}));
+        };
+        if author != json!(APP_ID.to_string()) {
+            self.violation(format!("{route}: a message someone else posted"));
+            return response(
+                403,
+                json!({"code": 50005, "message": "Cannot edit a message authored by another user"}),
+            );
+        }
+        let problems =
+            self.check_message(Some("MessageEditRequestPartial"), route, &body, &[], &[]);
+        if !problems.is_empty() {
+            return self.refuse(&problems);
+        }
+        let edited_at = self.now().format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string();
+        let mut state = self.state();
+        let index = state
+            .posted
+            .get(&channel)
+            .and_then(|all| {
+                all.iter()
+                    .position(|m| m["id"] == json!(message.to_string()))
+            })
+            .expect("found above");
+        let mut updated = state.posted[&channel][index].clone();
+        // Only the fields sent change; `null` clears one, as Discord does.
+        for key in [
+            "content",
+            "embeds",
+            "components",
+            "flags",
+            "allowed_mentions",
+        ] {
+            if let Some(value) = body.get(key) {
+                let cleared = match key {
+                    "content" => json!(""),
+                    "flags" => json!(0),
+                    _ => json!([]),
+                };
+                if key != "allowed_mentions" {
+                    updated[key] = if value.is_null() {
+                        cleared
+                    } else {
+                        value.clone()
+                    };
+                }
+            }
+        }
+        let empty = updated["content"].as_str().unwrap_or("").is_empty()
+            && updated["embeds"].as_array().is_none_or(|e| e.is_empty())
+            && updated["components"]
+                .as_array()
+                .is_none_or(|c| c.is_empty())
+            && updated["attachments"]
+                .as_array()
+                .is_none_or(|a| a.is_empty());
+        if empty {
+            drop(state);
+            self.violation(format!("{route}: an edit that leaves an empty message"));
+            return response(
+                400,
+                json!({"code": 50006, "message": "Cannot send an empty message"}),
+            );
+        }
+        updated["edited_timestamp"] = json!(edited_at);
+        state.posted.get_mut(&channel).expect("found above")[index] = updated.clone();
+        let at = state
+            .channel_message_ids
+            .get(&channel)
+            .and_then(|ids| ids.iter().position(|id| *id == message));
+        if let Some(at) = at {
+            let stored = &mut state.channel_messages.get_mut(&channel).expect("aligned")[at];
+            for key in [
+                "content",
+                "embeds",
+                "components",
+                "flags",
+                "allowed_mentions",
+            ] {
+                if let Some(value) = body.get(key) {
+                    stored[key] = value.clone();
+                }
+            }
+        }
+        state.edits.push((channel, message, body));
+        drop(state);
+        self.inner.activity.notify_waiters();
+        response(200, updated)
     }
 
     /// `GET /channels/{id}/messages?limit=&before=|after=|around=`, newest first.
