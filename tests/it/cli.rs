@@ -55,6 +55,7 @@ fn every_command_has_help_with_an_example() {
         "migrate",
         "deliveries",
         "digests",
+        "redact",
         "run",
         "check",
         "health",
@@ -462,4 +463,78 @@ fn an_unknown_database_url_parameter_is_refused_without_its_value() {
     assert!(text.contains("parameter sslpassword"), "{text}");
     assert!(text.contains("remove it"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
+}
+
+/// `briefing-bot redact` through the binary: the text can come from standard input (out of the
+/// shell's history), the reply says what changed and what cannot be recalled, the text is gone
+/// from every export, and asking again changes nothing and says so.
+#[test]
+fn redact_removes_text_through_the_binary_and_says_what_it_cannot_reach() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    assert!(bot(dir.path(), &["demo"]).status.success());
+    let text = "two IDVA services";
+    let export = |what: &str| stdout(&bot(dir.path(), &["export", what]));
+    assert!(export("actions").contains(text));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_briefing-bot"))
+        .args([
+            "redact",
+            "--ref",
+            "ACT-004",
+            "--text",
+            "-",
+            "--reason",
+            "a detail typed by mistake",
+            "--by",
+            "Board secretary",
+        ])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("DISCORD_TOKEN")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{text}").unwrap();
+    let done = child.wait_with_output().unwrap();
+    assert!(done.status.success(), "{}", stderr(&done));
+    let reply = stdout(&done);
+    assert!(reply.contains("Redacted ACT-004"), "{reply}");
+    assert!(reply.contains("the record (title)"), "{reply}");
+    assert!(!reply.contains(text), "{reply}");
+    assert!(reply.contains("not checked: no Discord token"), "{reply}");
+    assert!(reply.contains("keeps backups for 35 days"), "{reply}");
+    for what in ["actions", "history", "recommendations"] {
+        assert!(!export(what).contains(text), "{what}");
+    }
+    let history = export("history");
+    assert!(
+        history.contains("Board secretary,redacted,,record: title"),
+        "{history}"
+    );
+    let again = bot(
+        dir.path(),
+        &[
+            "redact", "--ref", "ACT-004", "--text", text, "--reason", "again",
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("does not appear"),
+        "{}",
+        stderr(&again)
+    );
+    let blank = bot(
+        dir.path(),
+        &[
+            "redact", "--ref", "ACT-004", "--text", " ", "--reason", "why",
+        ],
+    );
+    assert!(!blank.status.success());
+    assert!(
+        stderr(&blank).contains("--text: Give the text"),
+        "{}",
+        stderr(&blank)
+    );
 }

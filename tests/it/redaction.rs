@@ -482,3 +482,98 @@ async fn the_sqlite_files_hold_no_trace_of_the_text() {
     assert!(report.fields > 0);
     assert!(!files_hold(NAME), "the name is still in the database files");
 }
+
+/// `/redact` in Discord: the secretariat types the text in a modal (never in the channel),
+/// the reply is private and never repeats it, and the digest the bot posted is edited —
+/// except a message someone deleted, which the reply names.
+#[tokio::test]
+async fn redact_in_discord_edits_what_the_bot_posted_and_is_for_the_secretariat_only() {
+    use crate::support::bot::*;
+    use serde_json::json;
+    let s = |name: &str, value: &str| json!({"name": name, "type": 3, "value": value});
+    let bot = TestBot::start().await;
+    for _ in 0..2 {
+        let posted = bot
+            .run(ADMIN, "digest post", json!([s("as_of", "2010-10-01")]))
+            .await;
+        assert!(
+            posted.text().contains("Posted the digest"),
+            "{}",
+            posted.text()
+        );
+    }
+    let ids = bot.fake.channel_message_ids(DIGEST_CHANNEL);
+    let shown = |bot: &TestBot| {
+        ids.iter()
+            .filter_map(|id| bot.fake.message(DIGEST_CHANNEL, *id))
+            .map(|m| m.to_string())
+            .collect::<String>()
+    };
+    assert!(shown(&bot).contains("front desk"), "{}", shown(&bot));
+    // Someone deletes the first digest's first message in the Discord app.
+    bot.fake.delete_message(DIGEST_CHANNEL, ids[0]);
+
+    for who in [MEMBER, OFFICER] {
+        let refused = bot
+            .run(who, "redact", json!([s("reference", "ACT-003")]))
+            .await;
+        assert_ne!(refused.kind, 9, "no modal opens for {who}");
+        assert!(refused.ephemeral());
+        assert!(refused.text().contains("secretariat"), "{}", refused.text());
+    }
+    let (modal, token) = bot
+        .run_with_token(ADMIN, "redact", json!([s("reference", "ACT-003")]))
+        .await;
+    assert_eq!(
+        modal.kind, 9,
+        "the text is asked for in a modal: {:?}",
+        modal.data
+    );
+    let reply = bot
+        .submit_modal(
+            ADMIN,
+            &modal,
+            &token,
+            &["front desk", "a detail that identifies a victim"],
+        )
+        .await;
+    let text = reply.text();
+    assert!(reply.ephemeral(), "the reply is private");
+    assert!(text.contains("Redacted ACT-003"), "{text}");
+    assert!(
+        !text.contains("front desk"),
+        "the reply repeats the text: {text}"
+    );
+    assert!(text.contains("edited"), "{text}");
+    assert!(
+        text.contains(&format!("Could not edit message {}", ids[0])) && text.contains("deleted"),
+        "the deleted message is named: {text}"
+    );
+    assert!(text.contains("Backups taken before now"), "{text}");
+    // What the bot posted now reads [redacted]; nothing was pinged by the edits.
+    let after = shown(&bot);
+    assert!(!after.contains("front desk"), "{after}");
+    assert!(after.contains("[redacted]"), "{after}");
+    for (_, _, body) in bot.fake.edits() {
+        assert_eq!(body["allowed_mentions"]["parse"], json!([]), "{body}");
+    }
+    // The store says which messages were edited and which could not be.
+    let pool = bot.db.raw_pool().await;
+    let outcomes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT message_id, outcome FROM redaction_message_edits ORDER BY message_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        outcomes.contains(&(ids[0].to_string(), "gone".to_string())),
+        "{outcomes:?}"
+    );
+    assert!(outcomes.iter().any(|(_, o)| o == "edited"), "{outcomes:?}");
+    assert!(
+        bot.fake.violations().is_empty(),
+        "{:?}",
+        bot.fake.violations()
+    );
+    bot.stop().await;
+}

@@ -595,6 +595,13 @@ impl FakeDiscord {
         self.state().violations.clone()
     }
 
+    /// Delete a message, as a server admin might in the Discord app.
+    pub fn delete_message(&self, channel: u64, id: u64) {
+        if let Some(all) = self.state().posted.get_mut(&channel) {
+            all.retain(|m| m["id"] != json!(id.to_string()));
+        }
+    }
+
     /// Messages the bot posted to a channel.
     pub fn channel_messages(&self, channel: u64) -> Vec<Value> {
         self.state()
@@ -1171,6 +1178,11 @@ impl FakeDiscord {
                 let message: u64 = message.parse().unwrap_or(0);
                 self.edit_message(channel, message, &route, json_body)
             }
+            ("GET", ["channels", channel, "messages", message]) => {
+                let channel: u64 = channel.parse().unwrap_or(0);
+                let message: u64 = message.parse().unwrap_or(0);
+                self.read_message(channel, message)
+            }
             ("GET", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 self.read_messages(channel, &query)
@@ -1467,6 +1479,21 @@ impl FakeDiscord {
     }
 
     /// `GET /channels/{id}/messages?limit=&before=|after=|around=`, newest first.
+    /// `GET /channels/{c}/messages/{m}`: Discord needs View Channel and Read Message History
+    /// for it, and answers 10008 for a message that is not there (deleted, say).
+    fn read_message(&self, channel: u64, message: u64) -> Response<Full<Bytes>> {
+        let Some(allowed) = self.bot_permissions(channel) else {
+            return unknown_channel();
+        };
+        if allowed & perms::VIEW_CHANNEL == 0 || allowed & perms::READ_MESSAGE_HISTORY == 0 {
+            return response(403, json!({"code": 50001, "message": "Missing Access"}));
+        }
+        match self.message(channel, message) {
+            Some(m) => response(200, m),
+            None => response(404, json!({"code": 10008, "message": "Unknown Message"})),
+        }
+    }
+
     fn read_messages(&self, channel: u64, query: &str) -> Response<Full<Bytes>> {
         let Some(allowed) = self.bot_permissions(channel) else {
             return unknown_channel();
