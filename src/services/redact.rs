@@ -331,30 +331,27 @@ pub fn redaction_reply(
     if !report.record_fields.is_empty() {
         places.push(format!("the record ({})", report.record_fields.join(", ")));
     }
-    if !report.entries.is_empty() {
-        places.push(format!(
-            "{} ({})",
-            plural(report.entries.len(), "history entry", "history entries"),
-            report
-                .entries
-                .iter()
-                .map(|id| format!("#{id}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !report.digests.is_empty() {
-        places.push(format!(
-            "{} ({})",
-            plural(report.digests.len(), "archived digest", "archived digests"),
-            report
-                .digests
-                .iter()
-                .map(|d| format!("#{} posted {}", d.id, when(d.posted_at)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    let mut place = |(one, many): (&str, &str), items: Vec<String>| {
+        if !items.is_empty() {
+            places.push(format!(
+                "{} ({})",
+                plural(items.len(), one, many),
+                items.join(", ")
+            ));
+        }
+    };
+    place(
+        ("history entry", "history entries"),
+        report.entries.iter().map(|id| format!("#{id}")).collect(),
+    );
+    place(
+        ("archived digest", "archived digests"),
+        report
+            .digests
+            .iter()
+            .map(|d| format!("#{} posted {}", d.id, when(d.posted_at)))
+            .collect(),
+    );
     let mut out = format!(
         "Redacted {} (redaction #{}): the text is now {MARK} in {} — {} in all.\n",
         report.reference,

@@ -139,6 +139,21 @@ fn request<'a>(
     }
 }
 
+/// The secretariat's redaction of the victim's name, on 5 Oct 2010.
+async fn redact_the_name(
+    store: &Store,
+    board: &Board,
+    text: &TextToRemove,
+) -> briefing_bot::services::redact::RedactionReport {
+    redact(
+        store,
+        board,
+        &request(text, "a victim's name typed by mistake", at(2010, 10, 5, 9)),
+    )
+    .await
+    .unwrap()
+}
+
 /// The history as it reads with every `forms` of the name turned into the mark.
 fn without(entries: &[StatusUpdate], text: &str) -> Vec<StatusUpdate> {
     entries
@@ -174,17 +189,7 @@ async fn a_name_goes_from_everything_shown_and_the_redaction_is_recorded(db: Tes
         .unwrap();
 
     let text = TextToRemove::new(NAME).unwrap();
-    let report = redact(
-        store,
-        &board,
-        &request(
-            &text,
-            "a victim's name typed by mistake",
-            at(2010, 10, 5, 9),
-        ),
-    )
-    .await
-    .unwrap();
+    let report = redact_the_name(store, &board, &text).await;
     assert_eq!(report.record_fields, vec!["title"]);
     assert_eq!(report.entries.len(), 2, "{report:?}");
     assert_eq!(report.digests.len(), 1, "{report:?}");
@@ -440,7 +445,54 @@ async fn the_database_refuses_every_other_rewrite_of_the_history(db: TestDb) {
     }
 }
 
+/// Officers keep updating the same action while the secretariat redacts it: every change
+/// lands, and the redaction took everything written before it — what an officer types after it
+/// is theirs, and stays.
+async fn updates_at_the_same_moment_as_a_redaction_are_all_kept(db: TestDb) {
+    let store = &db.store;
+    let board = board_with_a_name(store).await;
+    let text = TextToRemove::new(NAME).unwrap();
+    let updates = (0..12).map(|k| {
+        let board = board.clone();
+        async move {
+            let note = Text::multiline(&format!("{NAME} update {k}"), 1000).unwrap();
+            update_action_status(
+                store,
+                &board,
+                &r("ACT-009"),
+                ActionStatus::AtRisk,
+                Some(&note),
+                None,
+                &Author {
+                    by: "discord:200000000000000001",
+                    at: at(2010, 10, 5, 9),
+                },
+            )
+            .await
+        }
+    });
+    let (updated, _) = tokio::join!(
+        futures_util::future::join_all(updates),
+        redact_the_name(store, &board, &text)
+    );
+    assert!(updated.iter().all(|u| u.is_ok()), "{updated:?}");
+    let history = store
+        .history_of(board.id, SubjectKind::Action, &r("ACT-009"))
+        .await
+        .unwrap();
+    let at_redaction = history
+        .iter()
+        .position(|e| e.change == ChangeKind::Redacted)
+        .unwrap();
+    assert_eq!(history.len(), 2 + 12 + 1);
+    for (i, e) in history.iter().enumerate() {
+        let holds = e.note.as_deref().unwrap_or("").contains(NAME);
+        assert_eq!(holds, i > at_redaction, "entry {i}: {e:?}");
+    }
+}
+
 on_both_backends!(
+    updates_at_the_same_moment_as_a_redaction_are_all_kept,
     a_name_goes_from_everything_shown_and_the_redaction_is_recorded,
     a_reason_that_repeats_the_text_or_an_unknown_ref_changes_nothing,
     the_database_refuses_every_other_rewrite_of_the_history,
@@ -466,17 +518,7 @@ async fn the_sqlite_files_hold_no_trace_of_the_text() {
     };
     assert!(files_hold(NAME), "the test's name never reached the files");
     let text = TextToRemove::new(NAME).unwrap();
-    let report = redact(
-        store,
-        &board,
-        &request(
-            &text,
-            "a victim's name typed by mistake",
-            at(2010, 10, 5, 9),
-        ),
-    )
-    .await
-    .unwrap();
+    let report = redact_the_name(store, &board, &text).await;
     let words = store.scrub_freed_text().await.unwrap();
     assert!(words.contains("checkpointed"), "{words}");
     assert!(report.fields > 0);
