@@ -11,8 +11,10 @@ use super::sending::Sending;
 use crate::clock::{Clock, SystemClock};
 use crate::delivery::{self, DeliveryError};
 use crate::digest::archive::{discord_messages, scheduled_digest};
+use crate::digest::render::discord::controls::PostPart;
 use crate::digest::render::discord::{
-    brief_message, escape, fit, limits, reminder_messages, Message,
+    brief_message, escape, fit, limits, reminder_messages_with_controls, with_preview_button,
+    Message,
 };
 use crate::digest::render::markdown::{brief_markdown, reminder_markdown};
 use crate::digest::{brief_due_at, load_reminder, meeting_brief};
@@ -160,7 +162,7 @@ impl BoardPoster {
                     scheduled_digest(&self.store, board, occasion, due_at, self.clock.now())
                         .await?;
                 Ok(Some(ScheduledPost {
-                    discord: discord_messages(&archived)?,
+                    discord: with_preview_button(discord_messages(&archived)?, board.id),
                     title: archived.title,
                     markdown: archived.markdown,
                     reports_failures: Vec::new(),
@@ -172,7 +174,11 @@ impl BoardPoster {
                     return Ok(None);
                 };
                 Ok(Some(ScheduledPost {
-                    discord: reminder_messages(&reminder, board.chat.admin_role),
+                    discord: reminder_messages_with_controls(
+                        &reminder,
+                        board.chat.admin_role,
+                        board.id,
+                    ),
                     title: format!("{} — reminder", board.name),
                     markdown: reminder_markdown(Some(&reminder), as_of),
                     reports_failures: Vec::new(),
@@ -235,6 +241,11 @@ impl Poster for BoardPoster {
                 let channel = serenity::ChannelId::new(channel);
                 for (part, message) in post.discord.iter().enumerate() {
                     let part = u32::try_from(part).unwrap_or(u32::MAX);
+                    // Its controls name the post and part, for a click to find the message.
+                    let message = &message.for_post(PostPart {
+                        post: sending.post_id(),
+                        part,
+                    });
                     if sending.confirmed(part).is_some() {
                         continue;
                     }

@@ -72,6 +72,11 @@ impl Sending {
         &mut self.parts[index]
     }
 
+    /// The post's id in the delivery log (what a message's controls name as their post).
+    pub fn post_id(&self) -> i64 {
+        self.post_id
+    }
+
     /// The message id of `part` if the destination has confirmed it: do not send it again.
     pub fn confirmed(&self, part: u32) -> Option<&str> {
         self.record(part).and_then(|p| p.message_id.as_deref())

@@ -103,6 +103,17 @@ impl Store {
         row.map(BoardRow::into_board).transpose()
     }
 
+    /// The board with this id, if it is still there (what a control on a message names).
+    pub async fn board_by_id(&self, id: i64) -> Result<Option<Board>, StoreError> {
+        let row: Option<BoardRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
+        row.map(BoardRow::into_board).transpose()
+    }
+
     /// The board bound to a Discord server, if any.
     pub async fn board_for_server(&self, server_id: u64) -> Result<Option<Board>, StoreError> {
         let row: Option<BoardRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(

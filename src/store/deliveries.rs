@@ -82,6 +82,17 @@ pub struct PartRecord {
     pub message_id: Option<String>,
 }
 
+/// One message of a post, as the delivery log has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedMessage {
+    pub board_id: i64,
+    pub job: String,
+    /// `discord:<channel id>` (or `webhook:<name>`).
+    pub destination: String,
+    /// Discord's id for the message, once it confirmed it.
+    pub message_id: Option<String>,
+}
+
 /// How a post ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostOutcome {
@@ -230,6 +241,33 @@ impl Store {
             destination,
             due_at: due_at.0,
         }))
+    }
+
+    /// Where message `part` of post `post_id` went: the post's board, job and destination and
+    /// the id Discord gave the message, once confirmed. What a control on a posted message
+    /// names, so a click finds its message after a restart or on another process.
+    pub async fn posted_message(
+        &self,
+        post_id: i64,
+        part: u32,
+    ) -> Result<Option<PostedMessage>, StoreError> {
+        let row: Option<(i64, String, String, Option<String>)> =
+            on_pool!(self.pool(), |p| sqlx::query_as(
+                "SELECT s.board_id, s.job, s.destination, m.message_id FROM scheduled_posts s \
+                 JOIN posted_messages m ON m.post_id = s.id WHERE s.id = $1 AND m.part = $2",
+            )
+            .bind(post_id)
+            .bind(i64::from(part))
+            .fetch_optional(p)
+            .await)?;
+        Ok(
+            row.map(|(board_id, job, destination, message_id)| PostedMessage {
+                board_id,
+                job,
+                destination,
+                message_id,
+            }),
+        )
     }
 
     /// The recorded messages of a post, in order.

@@ -70,6 +70,7 @@ pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
 pub use deliveries::{
     AttemptRecord, Claim, DeliveryRecord, Finish, LapsedPost, PartRecord, PostKey, PostOutcome,
+    PostedMessage,
 };
 pub use gateway::ShardHolder;
 pub use records::ActionFilter;

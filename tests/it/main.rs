@@ -18,6 +18,7 @@ mod layering;
 mod lease;
 mod operations;
 mod point_in_time;
+mod reminder_controls;
 mod schedule;
 mod schedules_meant;
 mod secrets;

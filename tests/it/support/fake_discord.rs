@@ -38,7 +38,9 @@
 //! someone else posted ([`FakeDiscord::post_as_member`] puts one there). An accepted edit
 //! replaces the fields it sends (content, embeds, components, flags) in the stored message, so
 //! [`FakeDiscord::channel_messages`] and `GET …/messages` show the edited text, sets
-//! `edited_timestamp`, and is kept in [`FakeDiscord::edits`].
+//! `edited_timestamp`, and is kept in [`FakeDiscord::edits`]. `GET /channels/{c}/messages/{m}`
+//! reads one message back (404 code 10008 if it is not there; 403 code 50001 without Read
+//! Message History).
 //!
 //! # Scripting failures
 //! - [`FakeDiscord::queue`] / [`FakeDiscord::queue_with_headers`]: answer the next request to a
@@ -870,6 +872,48 @@ impl FakeDiscord {
                 "Must be 10 or fewer in length.",
             ));
         }
+        // Classic components (no IS_COMPONENTS_V2 flag): at most 5 action rows, each either
+        // one select menu or up to 5 buttons, and every custom id in the message different.
+        let rows = body["components"].as_array().cloned().unwrap_or_default();
+        let v2 = body["flags"].as_u64().unwrap_or(0) & (1 << 15) != 0;
+        if !v2 {
+            if rows.len() > 5 {
+                problems.push(Problem::new(
+                    &at(&["components"]),
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 5 or fewer in length.",
+                ));
+            }
+            let mut ids = std::collections::HashSet::new();
+            for (i, row) in rows.iter().enumerate() {
+                let inner = row["components"].as_array().cloned().unwrap_or_default();
+                let selects = inner.iter().filter(|c| c["type"] != 2).count();
+                if (selects > 0 && inner.len() > 1) || inner.len() > 5 {
+                    problems.push(Problem::new(
+                        &at(&["components", &i.to_string(), "components"]),
+                        "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                        "The specified component exceeds the maximum width",
+                    ));
+                }
+                for (j, c) in inner.iter().enumerate() {
+                    if let Some(id) = c["custom_id"].as_str() {
+                        if !ids.insert(id.to_string()) {
+                            problems.push(Problem::new(
+                                &at(&[
+                                    "components",
+                                    &i.to_string(),
+                                    "components",
+                                    &j.to_string(),
+                                    "custom_id",
+                                ]),
+                                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                                "Component custom id cannot be duplicated",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         let mentions = &body["allowed_mentions"];
         let parse: Vec<&str> = mentions["parse"]
             .as_array()
@@ -1170,6 +1214,20 @@ impl FakeDiscord {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 let message: u64 = message.parse().unwrap_or(0);
                 self.edit_message(channel, message, &route, json_body)
+            }
+            ("GET", ["channels", channel, "messages", message]) => {
+                let channel: u64 = channel.parse().unwrap_or(0);
+                let Some(allowed) = self.bot_permissions(channel) else {
+                    return unknown_channel();
+                };
+                if allowed & perms::VIEW_CHANNEL == 0 || allowed & perms::READ_MESSAGE_HISTORY == 0
+                {
+                    return response(403, json!({"code": 50001, "message": "Missing Access"}));
+                }
+                match message.parse().ok().and_then(|m| self.message(channel, m)) {
+                    Some(found) => response(200, found),
+                    None => response(404, json!({"code": 10008, "message": "Unknown Message"})),
+                }
             }
             ("GET", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
@@ -1900,6 +1958,21 @@ impl FakeDiscord {
             let notified = self.inner.activity.notified();
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return self.channel_messages(channel);
+            }
+        }
+    }
+
+    /// Wait until Discord has accepted at least `count` message edits (or 15 s pass).
+    pub async fn wait_for_edits(&self, count: usize) -> Vec<(u64, u64, Value)> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let notified = self.inner.activity.notified();
+            let edits = self.edits();
+            if edits.len() >= count {
+                return edits;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.edits();
             }
         }
     }
