@@ -13,23 +13,54 @@ use serde_json::{json, Value};
 
 use briefing_bot::clock::{Clock, FixedClock};
 use briefing_bot::discord::client::{http_client, Connection};
-use briefing_bot::domain::{ActionStatus, ChangeKind, OfficerId, Ref, SubjectKind, Text};
+use briefing_bot::domain::{Action, ActionStatus, ChangeKind, OfficerId, Ref, SubjectKind, Text};
 use briefing_bot::schedule::poster::BoardPoster;
 use briefing_bot::schedule::{Runner, RunnerSettings};
 use briefing_bot::services::actions::{
-    assign_officer, change_due_date, update_action_status, Author,
+    add_action, assign_officer, change_due_date, update_action_status, Author,
 };
 
+use crate::on_both_backends;
+use crate::support::bot::link_board;
 use crate::support::bot::{
     TestBot, ADMIN, DIGEST_CHANNEL, GUILD, MANAGER, MEMBER, OFFICER, OTHER_OFFICER,
     REMINDER_CHANNEL,
 };
+use crate::support::db::TestDb;
 use crate::support::fake_discord::{Reply, TOKEN};
 
 /// Monday 20 September 2010, 09:00 in London: the test board's reminder is due, listing
 /// ACT-001 (due 1 September, assigned to [`OFFICER`]) as overdue.
 fn reminder_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2010, 9, 20, 8, 0, 0).unwrap()
+}
+
+/// The bot serving the test board on `db`, with two more overdue actions assigned to
+/// [`OFFICER`] (ACT-004, ACT-005, due 10 September) so a reminder lists three.
+async fn start(db: TestDb) -> TestBot {
+    let board = link_board(&db).await;
+    let author = Author {
+        by: "discord:secretary",
+        at: Utc.with_ymd_and_hms(2010, 9, 1, 9, 0, 0).unwrap(),
+    };
+    for reference in ["ACT-004", "ACT-005"] {
+        let action = Action {
+            reference: Ref::parse(reference).unwrap(),
+            recommendation: None,
+            title: format!("Follow-up {reference}"),
+            owner: "Bexley Community Safety".into(),
+            borough: Some("Bexley".into()),
+            officer: Some(OfficerId::new(OFFICER)),
+            due: NaiveDate::from_ymd_opt(2010, 9, 10).unwrap(),
+            status: ActionStatus::OnTrack,
+            completed_on: None,
+            awaiting_sign_off: false,
+        };
+        add_action(&db.store, &board, &action, &author)
+            .await
+            .unwrap();
+    }
+    TestBot::start_on(db, board, |_| {}).await
 }
 
 /// Post the board's reminder as the scheduler does, and return its message's id.
@@ -143,23 +174,25 @@ fn act001() -> Ref {
 /// Who clicks decides what they see: the assigned officer and the secretariat (the admin
 /// role, or Manage Server) get the panel; another officer and a member a private refusal
 /// naming the rule. Nobody's click changes anything by itself, and the channel hears nothing.
-#[tokio::test]
-async fn only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder() {
-    let bot = TestBot::start().await;
+async fn only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder(db: TestDb) {
+    let bot = start(db).await;
     let message = post_reminder(&bot).await;
     let posted = reminder(&bot, message);
     assert_eq!(posted["components"].as_array().unwrap().len(), 1);
     let menu = &posted["components"][0]["components"][0];
     assert_eq!(menu["type"], 3);
-    assert_eq!(menu["options"].as_array().unwrap().len(), 1);
+    let options = menu["options"].as_array().unwrap();
     assert_eq!(
-        menu["options"][0]["label"],
-        "ACT-001 — Audit diversity recording"
+        options.len(),
+        3,
+        "every action the message lists, most overdue first"
     );
+    assert_eq!(options[0]["label"], "ACT-001 — Audit diversity recording");
     assert_eq!(
-        menu["options"][0]["description"],
+        options[0]["description"],
         "Bexley Community Safety · 19 days overdue"
     );
+    assert_eq!(options[1]["label"], "ACT-004 — Follow-up ACT-004");
     let rule = format!(
         "Only the officer assigned to it (<@{OFFICER}>) or the secretariat can act on ACT-001 \
          from a reminder."
@@ -205,9 +238,8 @@ async fn only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder() 
 /// The officer's Update: the status and note go through the same service as /update (history
 /// by them), the answer is private, and the reminder's line is edited in place to say what
 /// changed, who did it and when; nothing new is posted.
-#[tokio::test]
-async fn an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place() {
-    let bot = TestBot::start().await;
+async fn an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place(db: TestDb) {
+    let bot = start(db).await;
     let message = post_reminder(&bot).await;
     let panel = pick(&bot, OFFICER, message, "ACT-001").await;
     let form = bot.press(OFFICER, &panel, "Update").await;
@@ -250,7 +282,12 @@ async fn an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place() 
     assert_eq!(edits.len(), 1, "one edit of the reminder");
     assert_eq!(edits[0].1, message);
     let now = reminder(&bot, message);
-    let line = now["embeds"][0]["description"].as_str().unwrap();
+    let line = now["embeds"][0]["description"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap();
     assert!(
         line.ends_with(&format!(
             " · ✎ now at risk, updated by <@{OFFICER}> at 20 Sep 2010 11:00 BST"
@@ -278,9 +315,8 @@ async fn an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place() 
 /// requires it), the secretariat's is signed off at once; a New date needs a reason and is a
 /// slip that keeps the original date in the history, and the menu then offers the action at
 /// its new version, so the next click is current.
-#[tokio::test]
-async fn done_goes_to_sign_off_and_a_new_date_is_a_slip_with_its_reason() {
-    let bot = TestBot::start().await;
+async fn done_goes_to_sign_off_and_a_new_date_is_a_slip_with_its_reason(db: TestDb) {
+    let bot = start(db).await;
     let message = post_reminder(&bot).await;
 
     let panel = pick(&bot, OFFICER, message, "ACT-001").await;
@@ -391,9 +427,8 @@ async fn done_goes_to_sign_off_and_a_new_date_is_a_slip_with_its_reason() {
 }
 
 /// The secretariat's own Done needs no sign-off (they are the ones who give it).
-#[tokio::test]
-async fn the_secretariats_done_from_a_reminder_is_signed_off() {
-    let bot = TestBot::start().await;
+async fn the_secretariats_done_from_a_reminder_is_signed_off(db: TestDb) {
+    let bot = start(db).await;
     let message = post_reminder(&bot).await;
     let panel = pick(&bot, ADMIN, message, "ACT-001").await;
     let form = bot.press(ADMIN, &panel, "Done").await;
@@ -424,9 +459,8 @@ async fn the_secretariats_done_from_a_reminder_is_signed_off() {
 
 /// The controls keep working after the bot restarts (a redeploy): everything the click needs
 /// is in the custom ids and the delivery log, nothing in the old process's memory.
-#[tokio::test]
-async fn a_click_after_a_restart_opens_the_form_and_the_update_edits_the_reminder() {
-    let bot = TestBot::start().await;
+async fn a_click_after_a_restart_opens_the_form_and_the_update_edits_the_reminder(db: TestDb) {
+    let bot = start(db).await;
     let message = post_reminder(&bot).await;
     let panel = pick(&bot, OFFICER, message, "ACT-001").await;
     let bot = bot.restart().await;
@@ -447,74 +481,138 @@ async fn a_click_after_a_restart_opens_the_form_and_the_update_edits_the_reminde
 /// An action that changed since the reminder — reassigned, given another date, closed — gets
 /// a private note saying what it is now, not a form built on what no longer holds; and a form
 /// opened before the change is refused when submitted.
-#[tokio::test]
-async fn a_click_on_an_action_changed_since_the_reminder_says_what_changed() {
+async fn a_click_on_an_action_changed_since_the_reminder_says_what_changed(db: TestDb) {
     let day = |m, d| NaiveDate::from_ymd_opt(2010, m, d).unwrap();
     let secretary = Author {
         by: "discord:secretary",
         at: Utc.with_ymd_and_hms(2010, 9, 20, 9, 0, 0).unwrap(),
     };
-    for (change, who, expected) in [
+    let bot = start(db).await;
+    let message = post_reminder(&bot).await;
+    let store = &bot.db.store;
+    // One action of the reminder per change; who picks it afterwards; what they are told.
+    for (reference, change, who, expected) in [
         (
+            "ACT-001",
             "reassigned",
             ADMIN,
             format!("ACT-001 has changed since this reminder (it is now assigned to <@{OTHER_OFFICER}>, due 1 Sep 2010)"),
         ),
         (
+            "ACT-004",
             "moved",
             OFFICER,
-            "ACT-001 has changed since this reminder (it is now assigned to <@200000000000000001>, due 1 Nov 2010)".to_string(),
+            format!("ACT-004 has changed since this reminder (it is now assigned to <@{OFFICER}>, due 1 Nov 2010)"),
         ),
         (
+            "ACT-005",
             "closed",
             OFFICER,
-            "ACT-001 has changed since this reminder: it is now done — awaiting sign-off.".to_string(),
+            "ACT-005 has changed since this reminder: it is now done — awaiting sign-off.".to_string(),
         ),
     ] {
-        let bot = TestBot::start().await;
-        let message = post_reminder(&bot).await;
-        let panel = pick(&bot, OFFICER, message, "ACT-001").await;
+        let r = Ref::parse(reference).unwrap();
+        let panel = pick(&bot, OFFICER, message, reference).await;
         let form = bot.press(OFFICER, &panel, "Update").await;
-        let store = &bot.db.store;
         match change {
             "reassigned" => {
-                assign_officer(store, &bot.board, &act001(), Some(OfficerId::new(OTHER_OFFICER)), &secretary)
+                assign_officer(store, &bot.board, &r, Some(OfficerId::new(OTHER_OFFICER)), &secretary)
                     .await
                     .unwrap();
             }
             "moved" => {
                 let reason = Text::multiline("Agreed at the meeting", 1000).unwrap();
-                change_due_date(store, &bot.board, &act001(), day(11, 1), &reason, &secretary)
+                change_due_date(store, &bot.board, &r, day(11, 1), &reason, &secretary)
                     .await
                     .unwrap();
             }
             _ => {
                 let note = Text::multiline("Report filed", 1000).unwrap();
-                update_action_status(store, &bot.board, &act001(), ActionStatus::Done, Some(&note), None, &secretary)
+                let officer = Author { by: "discord:officer", at: secretary.at };
+                update_action_status(store, &bot.board, &r, ActionStatus::Done, Some(&note), None, &officer)
                     .await
                     .unwrap();
             }
         }
-        let before = store.history_of(bot.board.id, SubjectKind::Action, &act001()).await.unwrap().len();
-        let reply = pick(&bot, who, message, "ACT-001").await;
+        let before = store.history_of(bot.board.id, SubjectKind::Action, &r).await.unwrap().len();
+        let reply = pick(&bot, who, message, reference).await;
         assert!(ephemeral(&reply), "{change}");
         assert!(reply.text().starts_with(&expected), "{change}: {}", reply.text());
         assert!(labels(&reply).is_empty(), "{change}: no stale form");
         // The form opened before the change is refused on submission, and changes nothing.
         let late = submit(&bot, OFFICER, &form, &["at risk", "late", ""]).await;
-        assert!(late.text().starts_with("ACT-001 has changed since this reminder"), "{change}: {}", late.text());
-        let after = store.history_of(bot.board.id, SubjectKind::Action, &act001()).await.unwrap().len();
+        assert!(
+            late.text().starts_with(&format!("{reference} has changed since this reminder")),
+            "{change}: {}",
+            late.text()
+        );
+        let after = store.history_of(bot.board.id, SubjectKind::Action, &r).await.unwrap().len();
         assert_eq!(before, after, "{change}");
-        assert!(bot.fake.edits().is_empty(), "{change}");
-        bot.stop().await;
+    }
+    assert!(bot.fake.edits().is_empty());
+    bot.stop().await;
+}
+
+/// The slip rule: an action whose due date has moved more than the board's
+/// `flag_after_moves` times (default 2) is flagged in the reminder and the digest as "moved N
+/// times (first due …)"; moved only that often, it is not.
+async fn an_action_moved_more_than_the_board_allows_is_flagged_with_its_first_date(db: TestDb) {
+    use briefing_bot::digest::render::discord::{digest_messages, reminder_messages};
+    use briefing_bot::digest::{load_digest, load_reminder};
+    let board = link_board(&db).await;
+    assert_eq!(board.settings.flag_after_moves, 2, "the default");
+    let store = &db.store;
+    let day = |m, d| NaiveDate::from_ymd_opt(2010, m, d).unwrap();
+    let reason = Text::multiline("Data late", 1000).unwrap();
+    let text_of = |messages: &[briefing_bot::digest::render::discord::Message]| {
+        messages
+            .iter()
+            .flat_map(|m| m.embeds.iter().map(|e| e.description.clone()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let flag = "moved 3 times (first due 1 Sep 2010)";
+    for (n, to) in [(1, day(9, 5)), (2, day(9, 8)), (3, day(9, 10))] {
+        let author = Author {
+            by: "discord:officer",
+            at: Utc.with_ymd_and_hms(2010, 9, n, 9, 0, 0).unwrap(),
+        };
+        change_due_date(store, &board, &act001(), to, &reason, &author)
+            .await
+            .unwrap();
+        let reminder = load_reminder(store, &board, day(9, 20))
+            .await
+            .unwrap()
+            .unwrap();
+        let shown = text_of(&reminder_messages(&reminder, None));
+        let digest = load_digest(store, &board, day(10, 1)).await.unwrap();
+        let in_digest = text_of(&digest_messages(&digest, None));
+        if n <= 2 {
+            assert!(
+                !shown.contains("moved "),
+                "moved {n} times: not flagged\n{shown}"
+            );
+            assert!(!in_digest.contains("moved "), "{in_digest}");
+        } else {
+            assert!(
+                shown.contains(&format!(
+                    "`ACT-001` Audit diversity recording — **10 days overdue** · {flag}"
+                )),
+                "{shown}"
+            );
+            assert!(in_digest.contains(flag), "{in_digest}");
+            assert_eq!(
+                reminder.overdue[0].moved.map(|m| (m.times, m.first_due)),
+                Some((3, day(9, 1)))
+            );
+        }
     }
 }
 
 /// The digest posted to its channel carries **Preview my actions**: whoever clicks it sees
 /// their own open actions, privately — the /mine view.
-#[tokio::test]
-async fn the_digest_post_shows_each_officer_their_own_actions_privately() {
-    let bot = TestBot::start().await;
+async fn the_digest_post_shows_each_officer_their_own_actions_privately(db: TestDb) {
+    let bot = start(db).await;
     let posted = bot.run(ADMIN, "digest post", json!([])).await;
     assert!(
         posted.text().contains("Posted the digest"),
@@ -545,3 +643,14 @@ async fn the_digest_post_shows_each_officer_their_own_actions_privately() {
     );
     bot.stop().await;
 }
+
+on_both_backends!(
+    only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder,
+    an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place,
+    done_goes_to_sign_off_and_a_new_date_is_a_slip_with_its_reason,
+    the_secretariats_done_from_a_reminder_is_signed_off,
+    a_click_after_a_restart_opens_the_form_and_the_update_edits_the_reminder,
+    a_click_on_an_action_changed_since_the_reminder_says_what_changed,
+    an_action_moved_more_than_the_board_allows_is_flagged_with_its_first_date,
+    the_digest_post_shows_each_officer_their_own_actions_privately,
+);

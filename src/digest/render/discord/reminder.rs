@@ -108,8 +108,12 @@ fn reminder_parts<'r>(
                 ReminderKind::Overdue => format!("**{} overdue**", days(i.days_overdue)),
                 ReminderKind::DueSoon => format!("due {}", short_date(i.due)),
             };
+            let moved = i
+                .moved
+                .map(|m| format!(" · {}", m.phrase()))
+                .unwrap_or_default();
             lines.push(format!(
-                "`{}` {} — {when}{officer}",
+                "`{}` {} — {when}{moved}{officer}",
                 i.reference,
                 escape(&fit(&i.title, 70))
             ));
