@@ -133,7 +133,7 @@ impl ControlId {
     /// Read a custom id; `None` for one that is not ours (another feature's, or a control
     /// from a release that wrote them differently).
     pub fn parse(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(8, ':');
+        let mut parts = text.splitn(7, ':');
         if parts.next()? != PREFIX {
             return None;
         }

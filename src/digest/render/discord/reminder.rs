@@ -345,3 +345,123 @@ pub fn mark_updated(
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::render::discord::controls::parse_option_value;
+    use chrono::NaiveDate;
+
+    fn item(n: usize) -> ReminderItem {
+        ReminderItem {
+            reference: format!("A-{n:03}"),
+            title: format!("Title {n} \u{202E}reversed"),
+            owner: "Owner".into(),
+            officer: Some("200000000000000001".into()),
+            due: NaiveDate::from_ymd_opt(2010, 9, 1).unwrap(),
+            days_overdue: 19,
+            kind: ReminderKind::Overdue,
+            escalate: false,
+            moved: None,
+        }
+    }
+
+    fn menus(rows: &[Row]) -> Vec<(String, Vec<SelectOption>, ControlId)> {
+        rows.iter()
+            .map(|r| match r {
+                Row::Select {
+                    id,
+                    placeholder,
+                    options,
+                } => (placeholder.clone(), options.clone(), id.clone()),
+                Row::Buttons(_) => panic!("a reminder carries menus only"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn actions_are_offered_25_to_a_menu_in_up_to_five_menus_saying_which() {
+        let few: Vec<ReminderItem> = (1..=3).map(item).collect();
+        let shown: Vec<&ReminderItem> = few.iter().collect();
+        let one = menus(&pick_rows(&shown, 7));
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, "Act on one of these actions…");
+        assert_eq!(
+            one[0].1[0].label, "A-001 — Title 1 reversed",
+            "no bidi controls"
+        );
+        assert_eq!(
+            parse_option_value(&one[0].1[0].value).unwrap().1,
+            "A-001".to_string()
+        );
+
+        let thirty: Vec<ReminderItem> = (1..=30).map(item).collect();
+        let shown: Vec<&ReminderItem> = thirty.iter().collect();
+        let two = menus(&pick_rows(&shown, 7));
+        assert_eq!(
+            two.iter()
+                .map(|m| (m.0.as_str(), m.1.len()))
+                .collect::<Vec<_>>(),
+            [
+                ("Act on an action (1–25 of 30)…", 25),
+                ("Act on an action (26–30 of 30)…", 5)
+            ]
+        );
+        assert_ne!(two[0].2, two[1].2, "each menu's id differs");
+
+        let many: Vec<ReminderItem> = (1..=130).map(item).collect();
+        let shown: Vec<&ReminderItem> = many.iter().collect();
+        let five = menus(&pick_rows(&shown, 7));
+        assert_eq!(five.len(), controls::limits::ROWS_PER_MESSAGE);
+        assert!(five.iter().all(|m| m.1.len() == 25));
+        assert_eq!(
+            five[4].0,
+            "Act on an action (101–125 of 130)… 5 more: use /update"
+        );
+    }
+
+    #[test]
+    fn an_update_marks_its_own_line_replaces_an_earlier_note_and_moves_its_version() {
+        let items: Vec<ReminderItem> = (1..=2).map(item).collect();
+        let shown: Vec<&ReminderItem> = items.iter().collect();
+        let mut message = Message {
+            embeds: vec![Embed {
+                description:
+                    "`A-001` Title — **19 days overdue**\n`A-002` Title — **19 days overdue**"
+                        .into(),
+                ..Default::default()
+            }],
+            components: pick_rows(&shown, 7),
+            ..Default::default()
+        };
+        let new = Version::of(Some(5), NaiveDate::from_ymd_opt(2010, 12, 1).unwrap());
+        assert!(mark_updated(
+            &mut message,
+            "A-001",
+            "now at risk",
+            9,
+            "20 Sep 2010 11:00 BST",
+            new
+        ));
+        assert!(mark_updated(
+            &mut message,
+            "A-001",
+            "now done",
+            9,
+            "21 Sep 2010 09:00 BST",
+            new
+        ));
+        assert_eq!(
+            message.embeds[0].description,
+            "`A-001` Title — **19 days overdue** · ✎ now done, updated by <@9> at 21 Sep 2010 09:00 BST\n`A-002` Title — **19 days overdue**"
+        );
+        let values: Vec<(Version, String)> = menus(&message.components)[0]
+            .1
+            .iter()
+            .map(|o| parse_option_value(&o.value).unwrap())
+            .collect();
+        assert_eq!(values[0], (new, "A-001".to_string()));
+        assert_ne!(values[1].0, new, "the other action keeps its version");
+        assert!(!mark_updated(&mut message, "A-999", "x", 9, "t", new));
+    }
+}
