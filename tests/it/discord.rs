@@ -136,6 +136,16 @@ async fn members_read_the_record_privately() {
     bot.stop().await;
 }
 
+/// One step of a scenario: who runs which command with which options, words their reply must
+/// contain, and an action's status afterwards (if the step checks one).
+type Step<'a> = (
+    u64,
+    &'a str,
+    Value,
+    Vec<&'a str>,
+    Option<(&'a str, ActionStatus)>,
+);
+
 #[tokio::test]
 async fn updating_an_action_follows_the_permission_matrix() {
     let bot = TestBot::start().await;
@@ -152,7 +162,7 @@ async fn updating_an_action_follows_the_permission_matrix() {
     // Who runs what, what they are told (every reply private), and the action's status after:
     // refusals change nothing; admins may update any action; other officers only when the
     // board allows it.
-    let steps: [(u64, &str, Value, Vec<&str>, Option<(&str, ActionStatus)>); 7] = [
+    let steps: [Step; 7] = [
         (
             MEMBER,
             "update",
