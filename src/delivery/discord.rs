@@ -260,6 +260,27 @@ fn classify(error: serenity::Error) -> DeliveryError {
     }
 }
 
+/// Discord's words when it will not deliver a direct message (code 50007: the person's privacy
+/// settings block DMs from the server's members, or they share no server with the bot).
+const DM_REFUSED: &str = "Cannot send messages to this user";
+
+/// Whether a send failed because Discord refused the direct message (code 50007).
+pub fn dm_refused(error: &DeliveryError) -> bool {
+    matches!(error, DeliveryError::Permanent { status: Some(403), detail } if detail.contains(DM_REFUSED))
+}
+
+/// The direct-message channel with `user` (Discord returns the same one each time).
+pub async fn open_dm(
+    http: &serenity::Http,
+    user: u64,
+) -> Result<serenity::ChannelId, DeliveryError> {
+    serenity::UserId::new(user)
+        .create_dm_channel(http)
+        .await
+        .map(|c| c.id)
+        .map_err(classify)
+}
+
 /// Why a posted message could not be edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {

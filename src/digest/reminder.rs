@@ -279,3 +279,39 @@ pub fn flag_moves(r: &mut Reminder, moves: &std::collections::HashMap<String, Du
         g.items.iter_mut().for_each(flag);
     }
 }
+
+impl Reminder {
+    /// The part of the reminder for one officer (their own actions, for a direct message), or
+    /// `None` if none of its actions is theirs. The secretariat's line is not theirs.
+    pub fn for_officer(&self, officer: u64) -> Option<Reminder> {
+        let id = officer.to_string();
+        let theirs = |items: &[ReminderItem]| -> Vec<ReminderItem> {
+            items
+                .iter()
+                .filter(|i| i.officer.as_deref() == Some(id.as_str()))
+                .cloned()
+                .collect()
+        };
+        let overdue = theirs(&self.overdue);
+        let due_soon = theirs(&self.due_soon);
+        if overdue.is_empty() && due_soon.is_empty() {
+            return None;
+        }
+        let by_owner = self
+            .by_owner
+            .iter()
+            .map(|g| OwnerGroup {
+                owner: g.owner.clone(),
+                items: theirs(&g.items),
+            })
+            .filter(|g| !g.items.is_empty())
+            .collect();
+        Some(Reminder {
+            overdue,
+            due_soon,
+            by_owner,
+            for_secretariat: ForSecretariat::default(),
+            ..self.clone()
+        })
+    }
+}

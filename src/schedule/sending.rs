@@ -90,6 +90,11 @@ impl Sending {
             .map(|p| p.started_at)
     }
 
+    /// The process sending it (as the delivery log names it).
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
     /// The first message's id, once it is confirmed.
     pub fn first_message_id(&self) -> Option<String> {
         self.confirmed(0).map(str::to_string)

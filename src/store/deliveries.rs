@@ -270,6 +270,34 @@ impl Store {
         )
     }
 
+    /// Note in a post's delivery log that it went somewhere else than its destination (a DM
+    /// Discord refused, sent to the channel instead): an attempt entry with its own outcome,
+    /// beside the attempt that finishes the post.
+    pub async fn note_delivery(
+        &self,
+        post_id: i64,
+        worker: &str,
+        at: DateTime<Utc>,
+        outcome: &str,
+        http_status: Option<u16>,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self.pool(), |p| sqlx::query(
+            "INSERT INTO delivery_attempts (post_id, attempted_at, worker, outcome, http_status, \
+             detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(post_id)
+        .bind(Instant(at))
+        .bind(worker)
+        .bind(outcome)
+        .bind(http_status.map(i64::from))
+        .bind(detail)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
+    }
+
     /// The recorded messages of a post, in order.
     pub async fn post_parts(&self, post_id: i64) -> Result<Vec<PartRecord>, StoreError> {
         let rows: Vec<(i64, Instant, Option<String>)> = on_pool!(self.pool(), |p| sqlx::query_as(

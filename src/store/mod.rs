@@ -45,6 +45,7 @@ mod contention;
 mod deliveries;
 mod gateway;
 mod meetings;
+mod notifications;
 mod records;
 mod settings_history;
 mod transaction;
@@ -73,6 +74,7 @@ pub use deliveries::{
     PostedMessage,
 };
 pub use gateway::ShardHolder;
+pub use notifications::NotifyChoice;
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub(crate) use transaction::StoredRecommendation;

@@ -63,6 +63,28 @@ async fn start(db: TestDb) -> TestBot {
     TestBot::start_on(db, board, |_| {}).await
 }
 
+/// Run the scheduler at `at` (posting whatever is due) and return the ids of the messages in
+/// the reminder channel.
+async fn run_scheduler(bot: &TestBot, at: chrono::DateTime<Utc>) -> Vec<u64> {
+    let connection = Connection::new(TOKEN.to_string().into(), Some(bot.fake.api_url()));
+    let poster = Arc::new(BoardPoster::new(
+        bot.db.store.clone(),
+        Arc::new(http_client(&connection)),
+    ));
+    let clock = Arc::new(FixedClock::new(at));
+    let runner = Runner::new(
+        bot.db.store.clone(),
+        clock.clone() as Arc<dyn Clock>,
+        poster,
+        RunnerSettings {
+            worker: "test".into(),
+            ..Default::default()
+        },
+    );
+    runner.run_due(clock.now()).await.unwrap();
+    bot.fake.channel_message_ids(REMINDER_CHANNEL)
+}
+
 /// Post the board's reminder as the scheduler does, and return its message's id.
 async fn post_reminder(bot: &TestBot) -> u64 {
     let connection = Connection::new(TOKEN.to_string().into(), Some(bot.fake.api_url()));
@@ -644,6 +666,236 @@ async fn the_digest_post_shows_each_officer_their_own_actions_privately(db: Test
     bot.stop().await;
 }
 
+/// A component click in the officer's DM channel with the bot, on `message` there.
+async fn click_in_dm(bot: &TestBot, channel: u64, message: &Value, data: Value) -> Reply {
+    let (token, mut payload) = bot.fake.dm_interaction_json(channel, OFFICER, 3, data);
+    payload["message"] = message.clone();
+    bot.fake.send_interaction(payload, &token).await
+}
+
+/// `/notify dm on`: the officer's own reminder comes by DM with the same controls, they are
+/// not pinged in the channel (their lines still show there), the DM is sent exactly once, and
+/// acting on it from the DM edits the DM in place. Only officers may opt in.
+async fn an_officer_who_opts_in_gets_their_reminder_by_dm_with_the_same_controls(db: TestDb) {
+    let bot = start(db).await;
+    let shown = bot.run(OFFICER, "notify show", json!([])).await;
+    assert!(
+        shown.text().contains("come in the reminder channel"),
+        "{}",
+        shown.text()
+    );
+    let member = bot
+        .run(
+            MEMBER,
+            "notify dm",
+            json!([{"name": "setting", "type": 4, "value": 0}]),
+        )
+        .await;
+    assert!(member.text().contains("for officers"), "{}", member.text());
+    let on = bot
+        .run(
+            OFFICER,
+            "notify dm",
+            json!([{"name": "setting", "type": 4, "value": 0}]),
+        )
+        .await;
+    assert!(on.ephemeral());
+    assert!(on.text().contains("by direct message"), "{}", on.text());
+    let shown = bot.run(OFFICER, "notify show", json!([])).await;
+    assert!(
+        shown
+            .text()
+            .starts_with("Your reminders come by direct message"),
+        "{}",
+        shown.text()
+    );
+
+    let message = post_reminder(&bot).await;
+    let channel_post = &bot.fake.channel_messages(REMINDER_CHANNEL)[0];
+    assert_eq!(
+        channel_post["allowed_mentions"]["users"],
+        json!([]),
+        "the officer is not pinged in the channel"
+    );
+    assert!(!channel_post["content"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("<@{OFFICER}>")));
+    assert!(
+        reminder(&bot, message)["embeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("`ACT-001`"),
+        "their lines still show there"
+    );
+    let dm = bot
+        .fake
+        .dm_channel_of(OFFICER)
+        .expect("a DM channel was opened");
+    let dms = bot.fake.channel_message_ids(dm);
+    assert_eq!(dms.len(), 1, "one DM");
+    let in_dm = bot.fake.message(dm, dms[0]).unwrap();
+    let options = in_dm["components"][0]["components"][0]["options"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(options, 3, "the same controls, for their actions");
+    let log = bot
+        .db
+        .store
+        .deliveries(Some(bot.board.id), 10)
+        .await
+        .unwrap();
+    let entry = log
+        .iter()
+        .find(|d| d.destination == format!("dm:{OFFICER}"))
+        .expect("the DM is in the delivery log");
+    assert_eq!(
+        (entry.state.as_str(), entry.messages_confirmed),
+        ("sent", 1)
+    );
+    // The same occasion again sends nothing more: exactly once.
+    run_scheduler(&bot, reminder_time()).await;
+    assert_eq!(bot.fake.channel_message_ids(dm).len(), 1);
+
+    // Acting from the DM: the panel, the form, and the DM edited in place.
+    let menu = &in_dm["components"][0]["components"][0];
+    let value = menu["options"][0]["value"].clone();
+    let panel = click_in_dm(
+        &bot,
+        dm,
+        &in_dm,
+        json!({"custom_id": menu["custom_id"], "component_type": 3, "values": [value]}),
+    )
+    .await;
+    assert_eq!(
+        labels(&panel),
+        ["Update", "Done", "New date"],
+        "{}",
+        panel.text()
+    );
+    let update = &panel.data["components"][0]["components"][0];
+    let form = click_in_dm(
+        &bot,
+        dm,
+        &in_dm,
+        json!({"custom_id": update["custom_id"], "component_type": 2}),
+    )
+    .await;
+    assert_eq!(form.kind, 9);
+    let inputs = json!([
+        {"type": 1, "components": [{"type": 4, "custom_id": "status", "value": "at risk"}]},
+        {"type": 1, "components": [{"type": 4, "custom_id": "note", "value": "From my DM"}]},
+        {"type": 1, "components": [{"type": 4, "custom_id": "evidence", "value": ""}]}
+    ]);
+    let (token, payload) = bot.fake.dm_interaction_json(
+        dm,
+        OFFICER,
+        5,
+        json!({"custom_id": form.data["custom_id"], "components": inputs}),
+    );
+    let answer = bot.fake.send_interaction(payload, &token).await;
+    assert_eq!(
+        answer.text().lines().next().unwrap(),
+        "Updated ACT-001: on track → at risk."
+    );
+    let edits = bot.fake.wait_for_edits(1).await;
+    assert_eq!(
+        (edits[0].0, edits[0].1),
+        (dm, dms[0]),
+        "the DM is edited, not the channel post"
+    );
+    bot.stop().await;
+}
+
+/// Discord refuses the DM (code 50007): the officer's reminder goes to the channel, pinging
+/// them; the delivery log says so; they are told why once, and the next week's fallback does
+/// not repeat it.
+async fn a_refused_dm_falls_back_to_the_channel_and_the_officer_is_told_once(db: TestDb) {
+    let bot = start(db).await;
+    bot.fake.refuse_dms(OFFICER);
+    bot.run(
+        OFFICER,
+        "notify dm",
+        json!([{"name": "setting", "type": 4, "value": 0}]),
+    )
+    .await;
+    let ids = run_scheduler(&bot, reminder_time()).await;
+    assert_eq!(
+        ids.len(),
+        2,
+        "the channel's post and the officer's fallback"
+    );
+    let posted = bot.fake.channel_messages(REMINDER_CHANNEL);
+    let fallback = posted
+        .iter()
+        .find(|m| {
+            m["content"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("<@{OFFICER}>: Discord would not deliver"))
+        })
+        .expect("the fallback says why");
+    assert_eq!(
+        fallback["allowed_mentions"]["users"],
+        json!([OFFICER.to_string()])
+    );
+    let dm = bot.fake.dm_channel_of(OFFICER).unwrap();
+    assert!(bot.fake.channel_messages(dm).is_empty());
+    let log = bot
+        .db
+        .store
+        .deliveries(Some(bot.board.id), 10)
+        .await
+        .unwrap();
+    let entry = log
+        .iter()
+        .find(|d| d.destination == format!("dm:{OFFICER}"))
+        .unwrap();
+    assert_eq!(entry.state, "sent");
+    let attempts = bot.db.store.attempts_of(entry.post_id).await.unwrap();
+    let noted = attempts
+        .iter()
+        .find(|a| a.1 == "fallback")
+        .expect("the log says it fell back");
+    assert_eq!(noted.2, Some(403));
+    assert!(
+        noted.3.as_deref().unwrap().contains("code 50007"),
+        "{:?}",
+        noted.3
+    );
+    let shown = bot.run(OFFICER, "notify show", json!([])).await;
+    assert!(
+        shown.text().contains("Discord refused a DM to you on"),
+        "{}",
+        shown.text()
+    );
+
+    // The next Monday: a fallback again, without the explanation.
+    let next = Utc.with_ymd_and_hms(2010, 9, 27, 8, 0, 0).unwrap();
+    let ids = run_scheduler(&bot, next).await;
+    assert_eq!(ids.len(), 4);
+    let posted = bot.fake.channel_messages(REMINDER_CHANNEL);
+    let explained = posted
+        .iter()
+        .filter(|m| {
+            m["content"]
+                .as_str()
+                .unwrap()
+                .contains("Discord would not deliver")
+        })
+        .count();
+    assert_eq!(explained, 1, "told once");
+    assert!(
+        posted[3]["content"].as_str().unwrap().starts_with(&format!(
+            "<@{OFFICER}>: your reminder, here because Discord refused the DM."
+        )),
+        "{}",
+        posted[3]["content"]
+    );
+    bot.stop().await;
+}
+
 on_both_backends!(
     only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder,
     an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place,
@@ -653,4 +905,6 @@ on_both_backends!(
     a_click_on_an_action_changed_since_the_reminder_says_what_changed,
     an_action_moved_more_than_the_board_allows_is_flagged_with_its_first_date,
     the_digest_post_shows_each_officer_their_own_actions_privately,
+    an_officer_who_opts_in_gets_their_reminder_by_dm_with_the_same_controls,
+    a_refused_dm_falls_back_to_the_channel_and_the_officer_is_told_once,
 );

@@ -45,7 +45,7 @@ pub async fn pick(
         .and_then(|v| parse_option_value(v))
         .ok_or_else(|| BotError::user("Pick one action from the list."))?;
     let board = board_of(data, board, press.guild_id).await?;
-    let access = access_of(press.member.as_ref(), &board);
+    let access = access_in(ctx, press.member.as_ref(), press.user.id, &board).await;
     let action = load(data, &board, &reference).await?;
     // What changed first: an officer reassigned away from it is told so, not refused.
     still_current(&action, version)?;
@@ -100,7 +100,7 @@ pub async fn button(
         return Ok(());
     };
     let board = board_of(data, board, press.guild_id).await?;
-    let access = access_of(press.member.as_ref(), &board);
+    let access = access_in(ctx, press.member.as_ref(), press.user.id, &board).await;
     let action = load(data, &board, &reference).await?;
     // What changed first: an officer reassigned away from it is told so, not refused.
     still_current(&action, version)?;
@@ -217,7 +217,7 @@ pub async fn form(
         return Ok(());
     };
     let board = board_of(data, board, submit.guild_id).await?;
-    let access = access_of(submit.member.as_ref(), &board);
+    let access = access_in(ctx, submit.member.as_ref(), submit.user.id, &board).await;
     let action = load(data, &board, &reference).await?;
     still_current(&action, version)?;
     may_act(access, submit.user.id, &action)?;
@@ -353,21 +353,40 @@ async fn edit_reminder(
         let Some(posted) = data.store.posted_message(on.post, on.part).await? else {
             return Ok::<_, BotError>(false);
         };
-        let (Some(channel), Some(message)) = (
-            posted
-                .destination
-                .strip_prefix("discord:")
-                .and_then(|c| c.parse::<u64>().ok()),
-            posted
-                .message_id
-                .as_deref()
-                .and_then(|m| m.parse::<u64>().ok()),
-        ) else {
+        let Some(message) = posted
+            .message_id
+            .as_deref()
+            .and_then(|m| m.parse::<u64>().ok())
+            .map(serenity::MessageId::new)
+        else {
             return Ok(false);
         };
-        let channel = serenity::ChannelId::new(channel);
-        let message = serenity::MessageId::new(message);
-        let found = channel.message(&ctx.http, message).await?;
+        // A channel post, or a DM (which went to the reminder channel if Discord refused it).
+        let mut places = Vec::new();
+        if let Some(c) = posted.destination.strip_prefix("discord:") {
+            places.extend(c.parse::<u64>().ok().map(serenity::ChannelId::new));
+        } else if let Some(officer) = posted.destination.strip_prefix("dm:") {
+            if let Ok(officer) = officer.parse::<u64>() {
+                places.push(
+                    crate::delivery::discord::open_dm(&ctx.http, officer)
+                        .await
+                        .map_err(|e| BotError::Unexpected(anyhow::anyhow!(e)))?,
+                );
+            }
+            if let Some(board) = data.store.board_by_id(posted.board_id).await? {
+                places.extend(board.chat.reminder_channel.map(serenity::ChannelId::new));
+            }
+        }
+        let mut found = None;
+        for channel in places {
+            if let Ok(m) = channel.message(&ctx.http, message).await {
+                found = Some((channel, m));
+                break;
+            }
+        }
+        let Some((channel, found)) = found else {
+            return Ok(false);
+        };
         let mut plain = from_posted(&found);
         let after = &change.after;
         let version = Version::of(after.officer.map(|o| o.get()), after.due);
@@ -430,6 +449,29 @@ pub(super) fn access_of(member: Option<&serenity::Member>, board: &Board) -> Acc
     member.map_or(Access::Member, |m| {
         access_from(&m.roles, m.permissions, &board.chat)
     })
+}
+
+/// A person's access on a board: from the member the interaction came with, or, for a click
+/// in a direct message (which comes without one), from their membership of the board's server.
+pub(super) async fn access_in(
+    ctx: &serenity::Context,
+    member: Option<&serenity::Member>,
+    user: serenity::UserId,
+    board: &Board,
+) -> Access {
+    if member.is_some() {
+        return access_of(member, board);
+    }
+    let Some(server) = board.chat.server_id else {
+        return Access::Member;
+    };
+    match serenity::GuildId::new(server).member(&ctx.http, user).await {
+        Ok(m) => access_from(&m.roles, None, &board.chat),
+        Err(e) => {
+            tracing::info!(error = %e, "could not read the member of a DM click; treating them as a member");
+            Access::Member
+        }
+    }
 }
 
 async fn load(data: &Data, board: &Board, reference: &str) -> Result<Action, BotError> {

@@ -42,6 +42,13 @@
 //! reads one message back (404 code 10008 if it is not there; 403 code 50001 without Read
 //! Message History).
 //!
+//! # Direct messages
+//! `POST /users/@me/channels` (checked against `CreatePrivateChannelRequest`) opens the DM
+//! channel with a member of a test server (the same channel each time; 400 code 50033 for
+//! anyone else), and messages to it are created, read and edited like a server channel's.
+//! [`FakeDiscord::refuse_dms`] makes a user refuse them as Discord does when their privacy
+//! settings block DMs: 403 code 50007 "Cannot send messages to this user".
+//!
 //! # Scripting failures
 //! - [`FakeDiscord::queue`] / [`FakeDiscord::queue_with_headers`]: answer the next request to a
 //!   route with a canned status and body (and headers); [`FakeDiscord::queue_rate_limit`]
@@ -350,6 +357,10 @@ struct State {
     channel_message_ids: HashMap<u64, Vec<u64>>,
     /// Every accepted message edit, in order: (channel, message id, the PATCH body).
     edits: Vec<(u64, u64, Value)>,
+    /// Direct-message channels opened by the bot: user → channel.
+    dm_channels: HashMap<u64, u64>,
+    /// Users who do not accept DMs from the bot (Discord answers 50007).
+    refuse_dms: std::collections::HashSet<u64>,
     /// Replies to interactions, by interaction token.
     replies: HashMap<String, Reply>,
     /// The channel each interaction was made in, by token: Discord answers a follow-up with a
@@ -624,6 +635,40 @@ impl FakeDiscord {
             .iter()
             .find(|m| m["id"] == json!(id.to_string()))
             .cloned()
+    }
+
+    /// Make `user` refuse the bot's direct messages (Discord's 50007), as their privacy
+    /// settings can.
+    pub fn refuse_dms(&self, user: u64) {
+        self.state().refuse_dms.insert(user);
+    }
+
+    /// The DM channel the bot opened with `user`, if it did.
+    pub fn dm_channel_of(&self, user: u64) -> Option<u64> {
+        self.state().dm_channels.get(&user).copied()
+    }
+
+    /// An interaction from `user` in their DM channel with the bot, as Discord sends one: a
+    /// `user` instead of a `member`, and no server.
+    pub fn dm_interaction_json(
+        &self,
+        channel: u64,
+        user: u64,
+        kind: u64,
+        data: Value,
+    ) -> (String, Value) {
+        let (_, token, mut payload) = {
+            let guild = self.state().guilds[0].id;
+            self.interaction_json(guild, channel, user, kind, data)
+        };
+        let member = payload["member"].clone();
+        let object = payload.as_object_mut().expect("an object");
+        object.remove("guild_id");
+        object.remove("guild_locale");
+        object.remove("member");
+        object.insert("user".into(), member["user"].clone());
+        object.insert("context".into(), json!(1));
+        (token, payload)
     }
 
     /// Every message edit Discord accepted, in order: (channel, message id, the PATCH body).
@@ -960,7 +1005,12 @@ impl FakeDiscord {
     /// What the bot's role may do in a channel: the server's defaults less the channel's
     /// overwrites for the bot.
     fn bot_permissions(&self, channel: u64) -> Option<u64> {
-        self.state().guilds.iter().find_map(|g| {
+        let state = self.state();
+        if state.dm_channels.values().any(|c| *c == channel) {
+            // The bot may do everything in its own DM channels.
+            return Some(perms::EVERYONE);
+        }
+        state.guilds.iter().find_map(|g| {
             g.channels
                 .iter()
                 .find(|c| c.id == channel)
@@ -1210,6 +1260,48 @@ impl FakeDiscord {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 self.create_message(channel, &route, json_body, files, &file_fields)
             }
+            ("POST", ["users", "@me", "channels"]) => {
+                let problems = self
+                    .inner
+                    .schemas
+                    .check("CreatePrivateChannelRequest", &json_body);
+                if !problems.is_empty() {
+                    for p in &problems {
+                        self.violation(format!("{route}: {p}"));
+                    }
+                    return self.refuse(&problems);
+                }
+                let user: u64 = json_body["recipient_id"]
+                    .as_str()
+                    .and_then(|u| u.parse().ok())
+                    .unwrap_or(0);
+                let name = self.state().guilds.iter().find_map(|g| {
+                    g.members
+                        .iter()
+                        .find(|m| m.id == user)
+                        .map(|m| m.name.clone())
+                });
+                let Some(name) = name else {
+                    return response(
+                        400,
+                        json!({"code": 50033, "message": "Invalid Recipient(s)"}),
+                    );
+                };
+                let existing = self.state().dm_channels.get(&user).copied();
+                let channel = match existing {
+                    Some(c) => c,
+                    None => {
+                        let c = self.id();
+                        self.state().dm_channels.insert(user, c);
+                        c
+                    }
+                };
+                response(
+                    200,
+                    json!({"id": channel.to_string(), "type": 1, "last_message_id": null,
+                           "flags": 0, "recipients": [user_json(user, &name, false)]}),
+                )
+            }
             ("PATCH", ["channels", channel, "messages", message]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 let message: u64 = message.parse().unwrap_or(0);
@@ -1294,6 +1386,19 @@ impl FakeDiscord {
         let Some(allowed) = self.bot_permissions(channel) else {
             return unknown_channel();
         };
+        let refused = {
+            let state = self.state();
+            state
+                .dm_channels
+                .iter()
+                .any(|(user, c)| *c == channel && state.refuse_dms.contains(user))
+        };
+        if refused {
+            return response(
+                403,
+                json!({"code": 50007, "message": "Cannot send messages to this user"}),
+            );
+        }
         let needed = perms::VIEW_CHANNEL
             | perms::SEND_MESSAGES
             | if files.is_empty() {

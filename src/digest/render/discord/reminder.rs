@@ -14,7 +14,7 @@ use super::message::{clamp, limits, Embed, File, Message};
 /// message pings exactly the officers named in it, and the admin role only in the message
 /// that lists escalations.
 pub fn reminder_messages(r: &Reminder, admin_role: Option<u64>) -> Vec<Message> {
-    reminder_parts(r, admin_role).0
+    reminder_parts(r, admin_role, &[]).0
 }
 
 /// One owner's embed in a reminder message: the officers it pings, whether it escalates, and
@@ -25,6 +25,7 @@ type Part<'r> = (Embed, Vec<u64>, bool, Vec<&'r ReminderItem>);
 fn reminder_parts<'r>(
     r: &'r Reminder,
     admin_role: Option<u64>,
+    quiet: &[u64],
 ) -> (Vec<Message>, Vec<Vec<&'r ReminderItem>>) {
     let mut messages: Vec<Message> = Vec::new();
     let mut shown_items: Vec<Vec<&'r ReminderItem>> = Vec::new();
@@ -124,6 +125,8 @@ fn reminder_parts<'r>(
         let shown_users: Vec<u64> = group.items[..shown]
             .iter()
             .filter_map(|i| i.officer.as_deref().and_then(|o| o.parse().ok()))
+            // Officers who get theirs by DM are not pinged here; their lines still show.
+            .filter(|o| !quiet.contains(o))
             .collect();
         let overdue = group
             .items
@@ -223,13 +226,14 @@ fn reminder_parts<'r>(
 /// 125 actions, more than a message's 6,000 characters of embeds can list. Should a message
 /// list more, the last menu's placeholder says how many are left for `/update`. The controls
 /// start pointing at no post; the sender points them at the post and message they go out as
-/// ([`Message::for_post`]).
+/// ([`Message::for_post`]). The officers in `quiet` (who get theirs by DM) are not pinged.
 pub fn reminder_messages_with_controls(
     r: &Reminder,
     admin_role: Option<u64>,
     board_id: i64,
+    quiet: &[u64],
 ) -> Vec<Message> {
-    let (mut messages, shown) = reminder_parts(r, admin_role);
+    let (mut messages, shown) = reminder_parts(r, admin_role, quiet);
     for (message, items) in messages.iter_mut().zip(shown) {
         message.components = pick_rows(&items, board_id);
     }
