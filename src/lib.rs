@@ -32,7 +32,10 @@
 //! - [`schedule`]: scheduled posts — cron in board time, exactly once across processes.
 //! - [`sample`]: the sample board shipped with the bot, from the seed documents.
 //! - [`demo`]: `briefing-bot demo`, the main job on a laptop.
-//! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services.
+//! - [`discord`]: the Discord bot — slash commands as a thin adapter over the services, and
+//!   `discord::components`: clicks on the controls the bot puts on its messages (a reminder's
+//!   menu, its Update / Done / New date forms, "Preview my actions" on the digest), every
+//!   click's state read from its custom id so controls survive restarts.
 //! - [`cli`]: the command line, a thin adapter over the services.
 //! - [`check`]: `briefing-bot check`, an operator's checklist with fixes; `run` starts with it.
 //! - [`monitoring`]: metrics and the opt-in `/healthz` and `/metrics` endpoint.

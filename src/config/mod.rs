@@ -478,6 +478,8 @@ impl Settings {
                 d.response_days,
                 BoardDefaults::RESPONSE_DAYS,
             )?,
+            // Set per board with /setup reminders; every board starts with the built-in one.
+            flag_after_moves: BoardSettings::default().flag_after_moves,
         })
     }
 }

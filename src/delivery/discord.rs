@@ -15,6 +15,7 @@ use serenity::{
 };
 
 use super::{DeliveryError, RetryAfter};
+use crate::digest::render::discord::controls::{Button, ButtonStyle, ControlId, Row, SelectOption};
 use crate::digest::render::discord::{Embed, Message};
 
 /// An embed as Discord builds it.
@@ -46,11 +47,144 @@ pub fn mentions(m: &Message) -> CreateAllowedMentions {
         .roles(each_once(&m.ping_roles).map(serenity::RoleId::new))
 }
 
+/// A message's controls as Discord builds them.
+pub fn components(rows: &[Row]) -> Vec<serenity::CreateActionRow> {
+    rows.iter()
+        .map(|row| match row {
+            Row::Select {
+                id,
+                placeholder,
+                options,
+            } => {
+                let options = options
+                    .iter()
+                    .map(|o| {
+                        let option = serenity::CreateSelectMenuOption::new(&o.label, &o.value);
+                        match &o.description {
+                            Some(d) => option.description(d),
+                            None => option,
+                        }
+                    })
+                    .collect();
+                serenity::CreateActionRow::SelectMenu(
+                    serenity::CreateSelectMenu::new(
+                        id.to_string(),
+                        serenity::CreateSelectMenuKind::String { options },
+                    )
+                    .placeholder(placeholder),
+                )
+            }
+            Row::Buttons(buttons) => serenity::CreateActionRow::Buttons(
+                buttons
+                    .iter()
+                    .map(|b| {
+                        serenity::CreateButton::new(b.id.to_string())
+                            .label(&b.label)
+                            .style(match b.style {
+                                ButtonStyle::Primary => serenity::ButtonStyle::Primary,
+                                ButtonStyle::Secondary => serenity::ButtonStyle::Secondary,
+                                ButtonStyle::Success => serenity::ButtonStyle::Success,
+                            })
+                    })
+                    .collect(),
+            ),
+        })
+        .collect()
+}
+
+/// A posted message read back as the plain model: its text, embeds and the controls this bot
+/// put on it (others' are left out), and the users and roles its text mentions (an edit
+/// allows exactly those again). Files are not read back: an edit leaves them as they are.
+pub fn from_posted(m: &serenity::Message) -> Message {
+    let embeds = m
+        .embeds
+        .iter()
+        .map(|e| Embed {
+            title: e.title.clone().unwrap_or_default(),
+            description: e.description.clone().unwrap_or_default(),
+            colour: e.colour.map_or(0, |c| c.0),
+            fields: e
+                .fields
+                .iter()
+                .map(|f| (f.name.clone(), f.value.clone(), f.inline))
+                .collect(),
+            footer: e.footer.as_ref().map(|f| f.text.clone()),
+            image: e.image.as_ref().map(|i| i.url.clone()),
+        })
+        .collect();
+    let rows = m
+        .components
+        .iter()
+        .filter_map(|row| {
+            let mut buttons = Vec::new();
+            for c in &row.components {
+                match c {
+                    serenity::ActionRowComponent::SelectMenu(menu) => {
+                        let id = ControlId::parse(menu.custom_id.as_deref()?)?;
+                        return Some(Row::Select {
+                            id,
+                            placeholder: menu.placeholder.clone().unwrap_or_default(),
+                            options: menu
+                                .options
+                                .iter()
+                                .map(|o| SelectOption {
+                                    label: o.label.clone(),
+                                    value: o.value.clone(),
+                                    description: o.description.clone(),
+                                })
+                                .collect(),
+                        });
+                    }
+                    serenity::ActionRowComponent::Button(b) => {
+                        if let serenity::ButtonKind::NonLink { custom_id, style } = &b.data {
+                            if let Some(id) = ControlId::parse(custom_id) {
+                                buttons.push(Button {
+                                    id,
+                                    label: b.label.clone().unwrap_or_default(),
+                                    style: match style {
+                                        serenity::ButtonStyle::Primary => ButtonStyle::Primary,
+                                        serenity::ButtonStyle::Success => ButtonStyle::Success,
+                                        _ => ButtonStyle::Secondary,
+                                    },
+                                });
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (!buttons.is_empty()).then_some(Row::Buttons(buttons))
+        })
+        .collect();
+    Message {
+        content: m.content.clone(),
+        embeds,
+        files: Vec::new(),
+        ping_users: mentioned(&m.content, "<@"),
+        ping_roles: mentioned(&m.content, "<@&"),
+        components: rows,
+    }
+}
+
+/// The ids `text` mentions as `<@id>` (users) or `<@&id>` (roles).
+fn mentioned(text: &str, opening: &str) -> Vec<u64> {
+    text.split(opening)
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: &str = rest.split('>').next()?;
+            digits.parse().ok()
+        })
+        .collect()
+}
+
 /// A channel message.
 pub fn to_create_message(m: &Message) -> CreateMessage {
     let mut out = CreateMessage::new()
         .embeds(m.embeds.iter().map(embed).collect())
         .allowed_mentions(mentions(m));
+    if !m.components.is_empty() {
+        out = out.components(components(&m.components));
+    }
     if !m.content.is_empty() {
         out = out.content(&m.content);
     }
@@ -126,6 +260,27 @@ fn classify(error: serenity::Error) -> DeliveryError {
     }
 }
 
+/// Discord's words when it will not deliver a direct message (code 50007: the person's privacy
+/// settings block DMs from the server's members, or they share no server with the bot).
+const DM_REFUSED: &str = "Cannot send messages to this user";
+
+/// Whether a send failed because Discord refused the direct message (code 50007).
+pub fn dm_refused(error: &DeliveryError) -> bool {
+    matches!(error, DeliveryError::Permanent { status: Some(403), detail } if detail.contains(DM_REFUSED))
+}
+
+/// The direct-message channel with `user` (Discord returns the same one each time).
+pub async fn open_dm(
+    http: &serenity::Http,
+    user: u64,
+) -> Result<serenity::ChannelId, DeliveryError> {
+    serenity::UserId::new(user)
+        .create_dm_channel(http)
+        .await
+        .map(|c| c.id)
+        .map_err(classify)
+}
+
 /// Why a posted message could not be edited.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EditError {
@@ -141,7 +296,7 @@ pub enum EditError {
     Other(DeliveryError),
 }
 
-/// Replace what a posted message shows (its text and embeds) with `message`, by channel and
+/// Replace what a posted message shows (its text, embeds and controls) with `message`, by channel and
 /// message id. The text and embeds are replaced whole, even when empty, so the message shows
 /// exactly `message`; its attached files stay as they were (an edit does not re-upload them).
 /// Its allowed mentions are the message's own, as when it was posted: Discord parses mentions
@@ -156,6 +311,7 @@ pub async fn edit_message(
     let edit = serenity::EditMessage::new()
         .content(&message.content)
         .embeds(message.embeds.iter().map(embed).collect())
+        .components(components(&message.components))
         .allowed_mentions(mentions(message));
     match channel.edit_message(http, message_id, edit).await {
         Ok(_) => Ok(()),

@@ -37,6 +37,9 @@ pub struct ActionLine {
     /// 0 unless overdue.
     pub days_overdue: i64,
     pub completed_on: Option<NaiveDate>,
+    /// Its due date has moved more than the board's `flag_after_moves` times (the slip rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved: Option<crate::domain::DueMoves>,
 }
 
 impl ActionLine {
@@ -51,7 +54,23 @@ impl ActionLine {
             status: action.status,
             days_overdue: action.days_overdue(as_of),
             completed_on: action.completed_on,
+            moved: None,
         }
+    }
+}
+
+/// The slip rule in the digest: mark each overdue or next-quarter action whose due date has
+/// moved more than the board allows (`moves` holds exactly those).
+pub fn flag_moves(
+    digest: &mut Digest,
+    moves: &std::collections::HashMap<String, crate::domain::DueMoves>,
+) {
+    for line in digest
+        .overdue
+        .iter_mut()
+        .chain(digest.due_next_period.iter_mut())
+    {
+        line.moved = moves.get(&line.reference).copied();
     }
 }
 
@@ -618,10 +637,11 @@ pub async fn load_digest(
 ) -> Result<Digest, StoreError> {
     let (from, to) = history_window(board, as_of);
     // Three independent reads on three pooled connections: they overlap instead of queueing.
-    let (recommendations, actions, history) = tokio::try_join!(
+    let (recommendations, actions, history, moves) = tokio::try_join!(
         store.recommendations(board.id),
         store.actions(board.id),
         store.digest_history_between(board.id, from, to),
+        store.due_moves(board.id, None, board.settings.flag_after_moves),
     )?;
     let mut digest = build_digest(
         &DigestInput {
@@ -632,6 +652,7 @@ pub async fn load_digest(
         },
         as_of,
     );
+    flag_moves(&mut digest, &moves);
     digest.since_last_digest = crate::digest::since_last::load(store, board, &digest).await?;
     Ok(digest)
 }
@@ -648,9 +669,10 @@ pub async fn load_digest_as_it_stood(
     let tz = &board.settings.time_zone;
     let before = start_of_day(tz, as_of);
     let (from, _) = history_window(board, as_of);
-    let (record, history) = tokio::try_join!(
+    let (record, history, moves) = tokio::try_join!(
         store.record_as_it_stood(board.id, before, tz),
         store.digest_history_between(board.id, from, before.max(from)),
+        store.due_moves(board.id, Some(before), board.settings.flag_after_moves),
     )?;
     let mut digest = build_digest(
         &DigestInput {
@@ -661,6 +683,7 @@ pub async fn load_digest_as_it_stood(
         },
         as_of,
     );
+    flag_moves(&mut digest, &moves);
     digest.since_last_digest =
         crate::digest::since_last::load_before(store, board, &digest, before).await?;
     Ok(digest)

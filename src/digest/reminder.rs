@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Days, NaiveDate};
 use serde::Serialize;
 
-use crate::domain::{Action, ActionStatus, Board, Recommendation};
+use crate::domain::{Action, ActionStatus, Board, DueMoves, Recommendation};
 use crate::store::{ActionFilter, Store, StoreError};
 
 /// Why an action is in the reminder.
@@ -31,6 +31,9 @@ pub struct ReminderItem {
     pub kind: ReminderKind,
     /// Overdue by more than the board's escalation threshold: the admins are told.
     pub escalate: bool,
+    /// Its due date has moved more than the board's `flag_after_moves` times (the slip rule).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved: Option<DueMoves>,
 }
 
 /// One owner's part of the reminder.
@@ -135,6 +138,7 @@ fn item(
         days_overdue,
         kind,
         escalate: days_overdue > i64::from(escalate_after),
+        moved: None,
     }
 }
 
@@ -246,16 +250,68 @@ pub async fn load_reminder(
         awaiting_sign_off: true,
         ..Default::default()
     };
-    let (open, awaiting, recommendations) = tokio::try_join!(
+    let (open, awaiting, recommendations, moves) = tokio::try_join!(
         store.find_actions(board.id, &open_only),
         store.find_actions(board.id, &awaiting_only),
         store.recommendations(board.id),
+        store.due_moves(board.id, None, board.settings.flag_after_moves),
     )?;
     let for_secretariat = ForSecretariat::from_record(board, &awaiting, &recommendations, as_of);
-    Ok(with_secretariat(
+    let mut reminder = with_secretariat(
         build_reminder(board, &open, as_of),
         board,
         as_of,
         for_secretariat,
-    ))
+    );
+    if let Some(r) = &mut reminder {
+        flag_moves(r, &moves);
+    }
+    Ok(reminder)
+}
+
+/// The slip rule: mark each listed action whose due date has moved more than the board allows
+/// (`moves` holds exactly those, see [`Store::due_moves`]).
+pub fn flag_moves(r: &mut Reminder, moves: &std::collections::HashMap<String, DueMoves>) {
+    let flag = |i: &mut ReminderItem| i.moved = moves.get(&i.reference).copied();
+    r.overdue.iter_mut().for_each(flag);
+    r.due_soon.iter_mut().for_each(flag);
+    for g in &mut r.by_owner {
+        g.items.iter_mut().for_each(flag);
+    }
+}
+
+impl Reminder {
+    /// The part of the reminder for one officer (their own actions, for a direct message), or
+    /// `None` if none of its actions is theirs. The secretariat's line is not theirs.
+    pub fn for_officer(&self, officer: u64) -> Option<Reminder> {
+        let id = officer.to_string();
+        let theirs = |items: &[ReminderItem]| -> Vec<ReminderItem> {
+            items
+                .iter()
+                .filter(|i| i.officer.as_deref() == Some(id.as_str()))
+                .cloned()
+                .collect()
+        };
+        let overdue = theirs(&self.overdue);
+        let due_soon = theirs(&self.due_soon);
+        if overdue.is_empty() && due_soon.is_empty() {
+            return None;
+        }
+        let by_owner = self
+            .by_owner
+            .iter()
+            .map(|g| OwnerGroup {
+                owner: g.owner.clone(),
+                items: theirs(&g.items),
+            })
+            .filter(|g| !g.items.is_empty())
+            .collect();
+        Some(Reminder {
+            overdue,
+            due_soon,
+            by_owner,
+            for_secretariat: ForSecretariat::default(),
+            ..self.clone()
+        })
+    }
 }

@@ -72,6 +72,20 @@ pub fn framework_options() -> poise::FrameworkOptions<Data, super::BotError> {
             })
         }),
         post_command: |ctx| Box::pin(telemetry::finish(ctx, telemetry::Outcome::Ok)),
+        // Clicks on the bot's controls and the forms they open (slash commands are poise's).
+        event_handler: |framework, event| {
+            Box::pin(async move {
+                if let serenity::FullEvent::InteractionCreate { interaction } = event {
+                    super::components::handle(
+                        framework.serenity_context,
+                        framework.user_data,
+                        interaction,
+                    )
+                    .await;
+                }
+                Ok(())
+            })
+        },
         ..Default::default()
     }
 }

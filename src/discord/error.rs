@@ -90,7 +90,7 @@ fn capitalise(text: &str) -> String {
 static NEXT_REFERENCE: AtomicU32 = AtomicU32::new(1);
 
 /// A short reference to quote to the secretariat, unique enough to find the log line.
-fn error_reference() -> String {
+pub(crate) fn error_reference() -> String {
     let seconds = chrono::Utc::now().timestamp() as u32;
     let count = NEXT_REFERENCE.fetch_add(1, Ordering::Relaxed);
     format!(

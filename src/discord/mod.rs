@@ -13,10 +13,13 @@
 //! - [`post`]: the renderers' plain messages as private replies (previews), pinging nobody.
 //! - [`telemetry`]: one log line and the metrics for every command.
 //! - [`commands`]: the slash commands, one file per feature.
+//! - [`components`]: clicks on the controls the bot puts on its messages (reminder actions,
+//!   "Preview my actions") and the forms they open; all state is in the custom ids.
 
 pub mod access;
 pub mod client;
 pub mod commands;
+pub mod components;
 pub mod error;
 pub mod format;
 pub mod lease;

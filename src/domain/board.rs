@@ -96,6 +96,9 @@ pub struct BoardSettings {
     /// A response to a recommendation is due this many days after its source was published,
     /// unless the recommendation gives its own date.
     pub response_days: u32,
+    /// An action whose due date has moved more than this many times is flagged in the digest
+    /// and the reminder: "moved 3 times (first due 1 Sep 2010)".
+    pub flag_after_moves: u32,
 }
 
 impl Default for BoardSettings {
@@ -111,6 +114,7 @@ impl Default for BoardSettings {
             meeting_brief_days: 7,
             sign_off_required: true,
             response_days: 56,
+            flag_after_moves: 2,
         }
     }
 }

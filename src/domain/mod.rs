@@ -21,7 +21,7 @@ pub use dates::{
 };
 pub use period::Period;
 pub use records::{
-    Action, Board, ChangeKind, Meeting, Recommendation, Source, StatusUpdate, SubjectKind,
+    Action, Board, ChangeKind, DueMoves, Meeting, Recommendation, Source, StatusUpdate, SubjectKind,
 };
 pub use refs::{BoardSlug, OfficerId, Ref, RefError};
 pub use schedule::{Frequent, Schedule};

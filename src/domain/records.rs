@@ -79,6 +79,25 @@ pub struct Action {
     pub awaiting_sign_off: bool,
 }
 
+/// How often an action's due date has moved, and the date it was first due: what the slip rule
+/// flags once it has moved more than the board's `flag_after_moves` times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DueMoves {
+    pub times: u32,
+    pub first_due: NaiveDate,
+}
+
+impl DueMoves {
+    /// "moved 3 times (first due 1 Sep 2010)".
+    pub fn phrase(&self) -> String {
+        format!(
+            "moved {} times (first due {})",
+            self.times,
+            self.first_due.format("%-d %b %Y")
+        )
+    }
+}
+
 impl Action {
     /// Overdue is derived, never stored: open and due before `today` (due today is not overdue).
     pub fn is_overdue(&self, today: NaiveDate) -> bool {

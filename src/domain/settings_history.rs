@@ -98,6 +98,11 @@ pub fn changed_settings(
         text(&b.response_days),
         text(&a.response_days),
     );
+    compare(
+        "flag after moves",
+        text(&b.flag_after_moves),
+        text(&a.flag_after_moves),
+    );
     compare("server", id(bc.server_id), id(ac.server_id));
     compare(
         "digest channel",

@@ -11,8 +11,10 @@ use super::sending::Sending;
 use crate::clock::{Clock, SystemClock};
 use crate::delivery::{self, DeliveryError};
 use crate::digest::archive::{discord_messages, scheduled_digest};
+use crate::digest::render::discord::controls::PostPart;
 use crate::digest::render::discord::{
-    brief_message, escape, fit, limits, reminder_messages, Message,
+    brief_message, escape, fit, limits, reminder_messages_with_controls, with_preview_button,
+    Message,
 };
 use crate::digest::render::markdown::{brief_markdown, reminder_markdown};
 use crate::digest::{brief_due_at, load_reminder, meeting_brief};
@@ -31,6 +33,9 @@ pub struct ScheduledPost {
     /// The digest archive's entry for a digest (sent from it), to record each destination
     /// it reaches.
     pub archived: Option<i64>,
+    /// A reminder's part for each officer who gets theirs by direct message (`dm:<officer>`
+    /// destinations), with the same controls; an officer with nothing in it has no entry.
+    pub dms: Vec<(u64, Vec<Message>)>,
 }
 
 /// Sends scheduled posts for real.
@@ -150,6 +155,7 @@ impl BoardPoster {
                     markdown: brief_markdown(&brief),
                     reports_failures: Vec::new(),
                     archived: None,
+                    dms: Vec::new(),
                 }))
             }
             Job::Digest => {
@@ -160,26 +166,191 @@ impl BoardPoster {
                     scheduled_digest(&self.store, board, occasion, due_at, self.clock.now())
                         .await?;
                 Ok(Some(ScheduledPost {
-                    discord: discord_messages(&archived)?,
+                    discord: with_preview_button(discord_messages(&archived)?, board.id),
                     title: archived.title,
                     markdown: archived.markdown,
                     reports_failures: Vec::new(),
                     archived: Some(archived.entry.id),
+                    dms: Vec::new(),
                 }))
             }
             Job::Reminder => {
                 let Some(reminder) = load_reminder(&self.store, board, as_of).await? else {
                     return Ok(None);
                 };
+                // Officers who asked for DMs get their part there and no ping in the channel.
+                let by_dm = self.store.dm_officers(board.id).await?;
+                let dms = by_dm
+                    .iter()
+                    .filter_map(|&officer| {
+                        let theirs = reminder.for_officer(officer)?;
+                        let messages =
+                            reminder_messages_with_controls(&theirs, None, board.id, &[]);
+                        Some((officer, messages))
+                    })
+                    .collect();
                 Ok(Some(ScheduledPost {
-                    discord: reminder_messages(&reminder, board.chat.admin_role),
+                    discord: reminder_messages_with_controls(
+                        &reminder,
+                        board.chat.admin_role,
+                        board.id,
+                        &by_dm,
+                    ),
                     title: format!("{} — reminder", board.name),
                     markdown: reminder_markdown(Some(&reminder), as_of),
                     reports_failures: Vec::new(),
                     archived: None,
+                    dms,
                 }))
             }
         }
+    }
+}
+
+impl BoardPoster {
+    /// Send `messages` to `channel` through `sending`, part by part: skip the confirmed, look
+    /// for one that may have arrived, start, send with the part's nonce, confirm.
+    async fn send_parts(
+        &self,
+        board: &Board,
+        destination: &str,
+        channel: serenity::ChannelId,
+        messages: &[Message],
+        sending: &mut Sending,
+    ) -> Result<(), DeliveryError> {
+        for (part, message) in messages.iter().enumerate() {
+            let part = u32::try_from(part).unwrap_or(u32::MAX);
+            // Its controls name the post and part, for a click to find the message.
+            let message = &message.for_post(PostPart {
+                post: sending.post_id(),
+                part,
+            });
+            if sending.confirmed(part).is_some() {
+                continue;
+            }
+            // Started before but never confirmed: Discord may have it already.
+            if let Some(since) = sending.maybe_sent_since(part) {
+                match delivery::discord::find_sent(&self.http, channel, message, since).await {
+                    Ok(Some(id)) => {
+                        tracing::info!(board = %board.slug, destination, part, "found a message sent before a crash or a lost answer; not sending it again");
+                        sending.confirm(part, &id).await?;
+                        continue;
+                    }
+                    Ok(None) => {}
+                    // Looking is a second safeguard after the nonce (the bot may not
+                    // be allowed to read the channel's history): send with the nonce.
+                    Err(e) => {
+                        tracing::warn!(board = %board.slug, destination, part, error = %e, "could not look for a message that may have been sent; sending it again with the same nonce")
+                    }
+                }
+            }
+            sending.start(part).await?;
+            let nonce = sending.nonce(part);
+            match delivery::discord::send_one(&self.http, channel, message, &nonce).await {
+                Ok(id) => sending.confirm(part, &id).await?,
+                Err(e) => {
+                    // Discord refused it (rate limit, bad request): it has no such
+                    // message, so there is nothing to look for on the retry. A server
+                    // error or no answer leaves it uncertain.
+                    if e.status().is_some_and(|s| s < 500) {
+                        sending.not_sent(part);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A reminder's part for one officer, by direct message. If Discord refuses the DM (code
+    /// 50007), the same messages go to the reminder channel, pinging the officer; the delivery
+    /// log says so, and the officer is told once why it is there.
+    async fn deliver_dm(
+        &self,
+        board: &Board,
+        destination: &str,
+        officer: u64,
+        post: &ScheduledPost,
+        sending: &mut Sending,
+    ) -> Result<Option<String>, DeliveryError> {
+        let Some((_, messages)) = post.dms.iter().find(|(o, _)| *o == officer) else {
+            // Nothing of theirs in this reminder.
+            return Ok(None);
+        };
+        let dm = delivery::discord::open_dm(&self.http, officer).await?;
+        match self
+            .send_parts(board, destination, dm, messages, sending)
+            .await
+        {
+            Ok(()) => return Ok(sending.first_message_id()),
+            Err(e) if delivery::discord::dm_refused(&e) => {}
+            Err(e) => return Err(e),
+        }
+        let Some(channel) = board.chat.reminder_channel else {
+            return Err(DeliveryError::Permanent {
+                status: Some(403),
+                detail: "Discord refused the DM and the board has no reminder channel".into(),
+            });
+        };
+        let now = self.clock.now();
+        let first_time = self
+            .store
+            .mark_fallback_told(board.id, officer, now)
+            .await
+            .map_err(|e| DeliveryError::Retry {
+                status: None,
+                retry_after: None,
+                detail: e.to_string(),
+            })?;
+        let mut fallback: Vec<Message> = messages.to_vec();
+        if let Some(first) = fallback.first_mut() {
+            if !first.ping_users.contains(&officer) {
+                first.ping_users.push(officer);
+            }
+            let why = if first_time {
+                format!(
+                    "<@{officer}>: Discord would not deliver your reminder by direct message (your \
+                     privacy settings may block DMs from this server's members), so it is here \
+                     instead. Allow DMs from the server, or /notify dm off to have it here \
+                     without trying."
+                )
+            } else {
+                format!("<@{officer}>: your reminder, here because Discord refused the DM.")
+            };
+            first.content = fit(&format!("{why}\n{}", first.content), limits::CONTENT);
+        }
+        let detail = format!(
+            "Discord refused the direct message (code 50007); sent to <#{channel}> instead{}",
+            if first_time {
+                " and the officer told"
+            } else {
+                ""
+            }
+        );
+        tracing::warn!(board = %board.slug, destination, officer, "reminder DM refused; sent to the reminder channel instead");
+        if let Err(e) = self
+            .store
+            .note_delivery(
+                sending.post_id(),
+                sending.worker(),
+                now,
+                "fallback",
+                Some(403),
+                &detail,
+            )
+            .await
+        {
+            tracing::warn!(board = %board.slug, destination, error = %e, "could not note the DM fallback in the delivery log");
+        }
+        self.send_parts(
+            board,
+            destination,
+            serenity::ChannelId::new(channel),
+            &fallback,
+            sending,
+        )
+        .await?;
+        Ok(sending.first_message_id())
     }
 }
 
@@ -196,6 +367,17 @@ impl Poster for BoardPoster {
                 .map(|c| format!("discord:{c}"))
                 .into_iter()
                 .collect();
+            if job == Job::Reminder && board.chat.reminder_channel.is_some() {
+                // Each DM is its own occasion, sent exactly once like the channel's.
+                match self.store.dm_officers(board.id).await {
+                    Ok(officers) => {
+                        destinations.extend(officers.into_iter().map(|o| format!("dm:{o}")))
+                    }
+                    Err(e) => {
+                        tracing::error!(board = %board.slug, error = %e, "could not read who gets reminders by DM")
+                    }
+                }
+            }
             if job == Job::Digest {
                 match self.store.webhooks(board.id).await {
                     Ok(hooks) => destinations
@@ -233,44 +415,8 @@ impl Poster for BoardPoster {
                     detail: format!("bad channel id in {destination}"),
                 })?;
                 let channel = serenity::ChannelId::new(channel);
-                for (part, message) in post.discord.iter().enumerate() {
-                    let part = u32::try_from(part).unwrap_or(u32::MAX);
-                    if sending.confirmed(part).is_some() {
-                        continue;
-                    }
-                    // Started before but never confirmed: Discord may have it already.
-                    if let Some(since) = sending.maybe_sent_since(part) {
-                        match delivery::discord::find_sent(&self.http, channel, message, since)
-                            .await
-                        {
-                            Ok(Some(id)) => {
-                                tracing::info!(board = %board.slug, destination, part, "found a message sent before a crash or a lost answer; not sending it again");
-                                sending.confirm(part, &id).await?;
-                                continue;
-                            }
-                            Ok(None) => {}
-                            // Looking is a second safeguard after the nonce (the bot may not
-                            // be allowed to read the channel's history): send with the nonce.
-                            Err(e) => {
-                                tracing::warn!(board = %board.slug, destination, part, error = %e, "could not look for a message that may have been sent; sending it again with the same nonce")
-                            }
-                        }
-                    }
-                    sending.start(part).await?;
-                    let nonce = sending.nonce(part);
-                    match delivery::discord::send_one(&self.http, channel, message, &nonce).await {
-                        Ok(id) => sending.confirm(part, &id).await?,
-                        Err(e) => {
-                            // Discord refused it (rate limit, bad request): it has no such
-                            // message, so there is nothing to look for on the retry. A server
-                            // error or no answer leaves it uncertain.
-                            if e.status().is_some_and(|s| s < 500) {
-                                sending.not_sent(part);
-                            }
-                            return Err(e);
-                        }
-                    }
-                }
+                self.send_parts(board, destination, channel, &post.discord, sending)
+                    .await?;
                 if !post.reports_failures.is_empty() {
                     if let Err(e) = self
                         .store
@@ -282,6 +428,13 @@ impl Poster for BoardPoster {
                 }
                 self.record_delivery(board, destination, post).await;
                 Ok(sending.first_message_id())
+            } else if let Some(officer) = destination.strip_prefix("dm:") {
+                let officer: u64 = officer.parse().map_err(|_| DeliveryError::Permanent {
+                    status: None,
+                    detail: format!("bad officer id in {destination}"),
+                })?;
+                self.deliver_dm(board, destination, officer, post, sending)
+                    .await
             } else if let Some(name) = destination.strip_prefix("webhook:") {
                 let hooks =
                     self.store

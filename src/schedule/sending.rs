@@ -72,6 +72,11 @@ impl Sending {
         &mut self.parts[index]
     }
 
+    /// The post's id in the delivery log (what a message's controls name as their post).
+    pub fn post_id(&self) -> i64 {
+        self.post_id
+    }
+
     /// The message id of `part` if the destination has confirmed it: do not send it again.
     pub fn confirmed(&self, part: u32) -> Option<&str> {
         self.record(part).and_then(|p| p.message_id.as_deref())
@@ -83,6 +88,11 @@ impl Sending {
         self.record(part)
             .filter(|p| p.message_id.is_none())
             .map(|p| p.started_at)
+    }
+
+    /// The process sending it (as the delivery log names it).
+    pub fn worker(&self) -> &str {
+        &self.worker
     }
 
     /// The first message's id, once it is confirmed.

@@ -11,7 +11,7 @@ use crate::domain::{
 const BOARD_COLUMNS: &str = "id, slug, name, time_zone, year_start_month, remind_before_days, \
     escalate_after_days, guild_id, digest_channel_id, reminder_channel_id, officer_role_id, \
     admin_role_id, officers_update_any, digest_schedule, reminder_schedule, catch_up_days, \
-    meeting_brief_days, sign_off_required, response_days";
+    meeting_brief_days, sign_off_required, response_days, flag_after_moves";
 
 /// A board as its columns are read (one decode path for both backends).
 #[derive(sqlx::FromRow)]
@@ -35,6 +35,7 @@ struct BoardRow {
     meeting_brief_days: i64,
     sign_off_required: i64,
     response_days: i64,
+    flag_after_moves: i64,
 }
 
 impl BoardRow {
@@ -67,6 +68,7 @@ impl BoardRow {
                 meeting_brief_days: days(self.meeting_brief_days),
                 sign_off_required: self.sign_off_required != 0,
                 response_days: days(self.response_days),
+                flag_after_moves: days(self.flag_after_moves),
             },
             chat: ChatSettings {
                 server_id: id("guild_id", self.guild_id)?,
@@ -98,6 +100,17 @@ impl Store {
             "SELECT {BOARD_COLUMNS} FROM boards WHERE slug = $1"
         ))
         .bind(slug.as_str())
+        .fetch_optional(p)
+        .await)?;
+        row.map(BoardRow::into_board).transpose()
+    }
+
+    /// The board with this id, if it is still there (what a control on a message names).
+    pub async fn board_by_id(&self, id: i64) -> Result<Option<Board>, StoreError> {
+        let row: Option<BoardRow> = on_pool!(self.pool(), |p| sqlx::query_as(&format!(
+            "SELECT {BOARD_COLUMNS} FROM boards WHERE id = $1"
+        ))
+        .bind(id)
         .fetch_optional(p)
         .await)?;
         row.map(BoardRow::into_board).transpose()
@@ -155,7 +168,8 @@ impl Transaction {
              reminder_schedule = $7, catch_up_days = $8, meeting_brief_days = $9, \
              guild_id = $10, digest_channel_id = $11, reminder_channel_id = $12, \
              officer_role_id = $13, admin_role_id = $14, officers_update_any = $15, \
-             sign_off_required = $16, response_days = $17 WHERE id = $18",
+             sign_off_required = $16, response_days = $17, flag_after_moves = $18 \
+             WHERE id = $19",
         )
         .bind(&board.name)
         .bind(settings.time_zone.name())
@@ -174,6 +188,7 @@ impl Transaction {
         .bind(chat.officers_update_any as i64)
         .bind(settings.sign_off_required as i64)
         .bind(settings.response_days as i64)
+        .bind(settings.flag_after_moves as i64)
         .bind(board.id)
         .execute(c)
         .await
@@ -193,8 +208,9 @@ impl Transaction {
         let id: i64 = on_tx!(self.driver(), |c| sqlx::query_scalar(
             "INSERT INTO boards (slug, name, time_zone, year_start_month, remind_before_days, \
              escalate_after_days, digest_schedule, reminder_schedule, catch_up_days, \
-             meeting_brief_days, created_at, sign_off_required, response_days) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             meeting_brief_days, created_at, sign_off_required, response_days, \
+             flag_after_moves) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(slug.as_str())
         .bind(name)
@@ -209,6 +225,7 @@ impl Transaction {
         .bind(Instant(at))
         .bind(settings.sign_off_required as i64)
         .bind(settings.response_days as i64)
+        .bind(settings.flag_after_moves as i64)
         .fetch_one(c)
         .await)
         .map_err(|e| self.classify(e))?;

@@ -82,6 +82,17 @@ pub struct PartRecord {
     pub message_id: Option<String>,
 }
 
+/// One message of a post, as the delivery log has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedMessage {
+    pub board_id: i64,
+    pub job: String,
+    /// `discord:<channel id>` (or `webhook:<name>`).
+    pub destination: String,
+    /// Discord's id for the message, once it confirmed it.
+    pub message_id: Option<String>,
+}
+
 /// How a post ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostOutcome {
@@ -230,6 +241,61 @@ impl Store {
             destination,
             due_at: due_at.0,
         }))
+    }
+
+    /// Where message `part` of post `post_id` went: the post's board, job and destination and
+    /// the id Discord gave the message, once confirmed. What a control on a posted message
+    /// names, so a click finds its message after a restart or on another process.
+    pub async fn posted_message(
+        &self,
+        post_id: i64,
+        part: u32,
+    ) -> Result<Option<PostedMessage>, StoreError> {
+        let row: Option<(i64, String, String, Option<String>)> =
+            on_pool!(self.pool(), |p| sqlx::query_as(
+                "SELECT s.board_id, s.job, s.destination, m.message_id FROM scheduled_posts s \
+                 JOIN posted_messages m ON m.post_id = s.id WHERE s.id = $1 AND m.part = $2",
+            )
+            .bind(post_id)
+            .bind(i64::from(part))
+            .fetch_optional(p)
+            .await)?;
+        Ok(
+            row.map(|(board_id, job, destination, message_id)| PostedMessage {
+                board_id,
+                job,
+                destination,
+                message_id,
+            }),
+        )
+    }
+
+    /// Note in a post's delivery log that it went somewhere else than its destination (a DM
+    /// Discord refused, sent to the channel instead): an attempt entry with its own outcome,
+    /// beside the attempt that finishes the post.
+    pub async fn note_delivery(
+        &self,
+        post_id: i64,
+        worker: &str,
+        at: DateTime<Utc>,
+        outcome: &str,
+        http_status: Option<u16>,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        on_pool!(self.pool(), |p| sqlx::query(
+            "INSERT INTO delivery_attempts (post_id, attempted_at, worker, outcome, http_status, \
+             detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(post_id)
+        .bind(Instant(at))
+        .bind(worker)
+        .bind(outcome)
+        .bind(http_status.map(i64::from))
+        .bind(detail)
+        .execute(p)
+        .await
+        .map(|_| ()))?;
+        Ok(())
     }
 
     /// The recorded messages of a post, in order.

@@ -45,6 +45,7 @@ mod contention;
 mod deliveries;
 mod gateway;
 mod meetings;
+mod notifications;
 mod records;
 mod redaction;
 mod settings_history;
@@ -71,8 +72,10 @@ pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
 pub use deliveries::{
     AttemptRecord, Claim, DeliveryRecord, Finish, LapsedPost, PartRecord, PostKey, PostOutcome,
+    PostedMessage,
 };
 pub use gateway::ShardHolder;
+pub use notifications::NotifyChoice;
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub use redaction::{

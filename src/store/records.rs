@@ -489,6 +489,45 @@ impl Store {
         rows.into_iter().map(UpdateRow::into_update).collect()
     }
 
+    /// The actions whose due date had moved more than `more_than` times (before `before`, if
+    /// given: the record as it stood then), by ref: how often, and the date each was first due (the first move's old date). For the
+    /// slip rule; only the flagged few come back, however long the history.
+    pub async fn due_moves(
+        &self,
+        board_id: i64,
+        before: Option<DateTime<Utc>>,
+        more_than: u32,
+    ) -> Result<std::collections::HashMap<String, crate::domain::DueMoves>, StoreError> {
+        let rows: Vec<(String, i64, Option<String>)> = on_pool!(self.pool(), |p| sqlx::query_as(
+            "SELECT a.reference, COUNT(*), (SELECT f.old_value FROM status_updates f \
+             WHERE f.subject_kind = 'action' AND f.subject_id = u.subject_id \
+             AND f.change_kind = 'due' AND ($2 IS NULL OR f.recorded_at < $2) \
+             ORDER BY f.id LIMIT 1) \
+             FROM status_updates u JOIN actions a ON a.id = u.subject_id \
+             WHERE u.board_id = $1 AND u.subject_kind = 'action' AND u.change_kind = 'due' \
+             AND ($2 IS NULL OR u.recorded_at < $2) \
+             GROUP BY u.subject_id, a.reference HAVING COUNT(*) > $3",
+        )
+        .bind(board_id)
+        .bind(before.map(Instant))
+        .bind(i64::from(more_than))
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(reference, times, first)| {
+                let first_due = first?.parse().ok()?;
+                Some((
+                    reference,
+                    crate::domain::DueMoves {
+                        times: u32::try_from(times).unwrap_or(u32::MAX),
+                        first_due,
+                    },
+                ))
+            })
+            .collect())
+    }
+
     /// The history a digest needs from `[from, to)`, oldest first: due-date changes of actions,
     /// and recommendations created or changing status. Filtered in SQL, since a busy board
     /// records far more status updates than these.

@@ -136,40 +136,97 @@ async fn members_read_the_record_privately() {
     bot.stop().await;
 }
 
+/// One step of a scenario: who runs which command with which options, words their reply must
+/// contain, and an action's status afterwards (if the step checks one).
+type Step<'a> = (
+    u64,
+    &'a str,
+    Value,
+    Vec<&'a str>,
+    Option<(&'a str, ActionStatus)>,
+);
+
 #[tokio::test]
 async fn updating_an_action_follows_the_permission_matrix() {
     let bot = TestBot::start().await;
-    let options = json!([
-        s("action", "ACT-001"),
-        choice("status", AT_RISK),
-        s("note", "Data late")
-    ]);
-    let member = bot.run(MEMBER, "update", options.clone()).await;
-    assert!(member.ephemeral());
-    assert!(member.text().contains("for officers"), "{}", member.text());
-    assert!(
-        member.text().contains(&format!("<@&{OFFICER_ROLE}>")),
-        "says which role is needed"
-    );
-    let other = bot.run(OTHER_OFFICER, "update", options.clone()).await;
-    assert!(
-        other.text().contains(&format!("assigned to <@{OFFICER}>")),
-        "{}",
-        other.text()
-    );
-    assert_eq!(
-        status_of(&bot, "ACT-001").await,
-        ActionStatus::OnTrack,
-        "refusals change nothing"
-    );
-
-    let officer = bot.run(OFFICER, "update", options).await;
-    assert!(
-        officer.text().contains("on track → at risk"),
-        "{}",
-        officer.text()
-    );
-    assert_eq!(status_of(&bot, "ACT-001").await, ActionStatus::AtRisk);
+    let update = |reference: &str, status: u64, note: &str| {
+        json!([
+            s("action", reference),
+            choice("status", status),
+            s("note", note)
+        ])
+    };
+    let update_any = json!([{"name": "update_any", "type": 5, "value": true}]);
+    let officer_role = format!("<@&{OFFICER_ROLE}>");
+    let assigned = format!("assigned to <@{OFFICER}>");
+    // Who runs what, what they are told (every reply private), and the action's status after:
+    // refusals change nothing; admins may update any action; other officers only when the
+    // board allows it.
+    let steps: [Step; 7] = [
+        (
+            MEMBER,
+            "update",
+            update("ACT-001", AT_RISK, "Data late"),
+            vec!["for officers", officer_role.as_str()],
+            Some(("ACT-001", ActionStatus::OnTrack)),
+        ),
+        (
+            OTHER_OFFICER,
+            "update",
+            update("ACT-001", AT_RISK, "Data late"),
+            vec![assigned.as_str()],
+            Some(("ACT-001", ActionStatus::OnTrack)),
+        ),
+        (
+            OFFICER,
+            "update",
+            update("ACT-001", AT_RISK, "Data late"),
+            vec!["on track → at risk"],
+            Some(("ACT-001", ActionStatus::AtRisk)),
+        ),
+        (
+            ADMIN,
+            "update",
+            update("ACT-003", 3, "Chased"),
+            vec!["Updated ACT-003"],
+            None,
+        ),
+        (
+            OTHER_OFFICER,
+            "update",
+            update("ACT-003", 1, "x"),
+            vec!["no assigned officer"],
+            None,
+        ),
+        (
+            ADMIN,
+            "setup officers",
+            update_any,
+            vec!["any action"],
+            None,
+        ),
+        (
+            OTHER_OFFICER,
+            "update",
+            update("ACT-003", 1, "Back on track"),
+            vec!["off track → on track"],
+            Some(("ACT-003", ActionStatus::OnTrack)),
+        ),
+    ];
+    for (who, command, options, says, after) in steps {
+        let reply = bot.run(who, command, options).await;
+        assert!(reply.ephemeral(), "{who} /{command}");
+        for words in says {
+            assert!(
+                reply.text().contains(words),
+                "{who} /{command}: expected {words:?} in {}",
+                reply.text()
+            );
+        }
+        if let Some((reference, status)) = after {
+            assert_eq!(status_of(&bot, reference).await, status, "{who} /{command}");
+        }
+    }
     let history = bot
         .db
         .store
@@ -184,56 +241,6 @@ async fn updating_an_action_follows_the_permission_matrix() {
             format!("discord:{OFFICER}").as_str(),
             Some("Data late")
         )
-    );
-
-    // Admins may update any action; other officers only when the board allows it.
-    let admin = bot
-        .run(
-            ADMIN,
-            "update",
-            json!([
-                s("action", "ACT-003"),
-                choice("status", 3),
-                s("note", "Chased")
-            ]),
-        )
-        .await;
-    assert!(admin.text().contains("Updated ACT-003"), "{}", admin.text());
-    let unassigned = bot
-        .run(
-            OTHER_OFFICER,
-            "update",
-            json!([s("action", "ACT-003"), choice("status", 1), s("note", "x")]),
-        )
-        .await;
-    assert!(
-        unassigned.text().contains("no assigned officer"),
-        "{}",
-        unassigned.text()
-    );
-    let allow = bot
-        .run(
-            ADMIN,
-            "setup officers",
-            json!([{"name": "update_any", "type": 5, "value": true}]),
-        )
-        .await;
-    assert!(allow.text().contains("any action"), "{}", allow.text());
-    let now_allowed = bot
-        .run(
-            OTHER_OFFICER,
-            "update",
-            json!([
-                s("action", "ACT-003"),
-                choice("status", 1),
-                s("note", "Back on track")
-            ]),
-        )
-        .await;
-    assert!(
-        now_allowed.text().contains("off track → on track"),
-        "{}",
-        now_allowed.text()
     );
     bot.stop().await;
 }
@@ -289,67 +296,46 @@ async fn history_is_shown_in_the_boards_time_zone() {
 #[tokio::test]
 async fn bad_input_is_explained_and_changes_nothing() {
     let bot = TestBot::start().await;
-    let unknown = bot
-        .run(
-            OFFICER,
+    let long_note = "x".repeat(1001);
+    // What the officer typed, and the words of the explanation they get.
+    for (command, options, says) in [
+        (
             "update",
             json!([s("action", "ACT-999"), choice("status", AT_RISK)]),
-        )
-        .await;
-    assert!(
-        unknown.text().contains("There is no action ACT-999"),
-        "{}",
-        unknown.text()
-    );
-    let bad_ref = bot
-        .run(
-            OFFICER,
+            "There is no action ACT-999",
+        ),
+        (
             "update",
             json!([s("action", "ACT 001"), choice("status", AT_RISK)]),
-        )
-        .await;
-    assert!(
-        bad_ref.text().contains("use letters, digits"),
-        "{}",
-        bad_ref.text()
-    );
-    let same = bot
-        .run(
-            OFFICER,
+            "use letters, digits",
+        ),
+        (
             "update",
             json!([s("action", "ACT-001"), choice("status", 1)]),
-        )
-        .await;
-    assert!(same.text().contains("already on track"), "{}", same.text());
-    let long_note = "x".repeat(1001);
-    let long = bot
-        .run(
-            OFFICER,
+            "already on track",
+        ),
+        (
             "update",
             json!([
                 s("action", "ACT-001"),
                 choice("status", AT_RISK),
                 s("note", &long_note)
             ]),
-        )
-        .await;
-    assert!(long.text().contains("at most 1000"), "{}", long.text());
-    let bad_date = bot
-        .run(
-            OFFICER,
+            "at most 1000",
+        ),
+        (
             "action extend",
             json!([
                 s("action", "ACT-001"),
                 s("new_due", "31 Feb 2011"),
                 s("reason", "x")
             ]),
-        )
-        .await;
-    assert!(
-        bad_date.text().contains("not a day on the calendar"),
-        "{}",
-        bad_date.text()
-    );
+            "not a day on the calendar",
+        ),
+    ] {
+        let reply = bot.run(OFFICER, command, options).await;
+        assert!(reply.text().contains(says), "/{command}: {}", reply.text());
+    }
     assert_eq!(status_of(&bot, "ACT-001").await, ActionStatus::OnTrack);
     assert_eq!(
         bot.db.store.history(bot.board.id).await.unwrap().len(),

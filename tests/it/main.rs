@@ -19,6 +19,7 @@ mod lease;
 mod operations;
 mod point_in_time;
 mod redaction;
+mod reminder_controls;
 mod schedule;
 mod schedules_meant;
 mod secrets;

@@ -282,7 +282,10 @@ pub fn digest_markdown(d: &Digest) -> String {
                 cell(&a.title),
                 cell(&a.owner),
                 a.officer.as_deref().unwrap_or("—"),
-                short(a.due),
+                match a.moved {
+                    Some(m) => format!("{} ({})", short(a.due), m.phrase()),
+                    None => short(a.due),
+                },
                 a.days_overdue
             );
         }
@@ -411,9 +414,13 @@ pub fn reminder_markdown(r: Option<&Reminder>, as_of: NaiveDate) -> String {
                 .as_deref()
                 .map(|o| format!(" — officer {o}"))
                 .unwrap_or_else(|| " — no officer assigned".into());
+            let moved = i
+                .moved
+                .map(|m| format!(" — {}", m.phrase()))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "- **{}** {} — {when}{officer}",
+                "- **{}** {} — {when}{moved}{officer}",
                 i.reference,
                 cell(&i.title)
             );

@@ -8,7 +8,11 @@ use crate::digest::archive::{
     archive_posted, discord_messages, html_with_notice, redaction_notice,
 };
 use crate::digest::render::discord::{short_date, short_local_time};
-use crate::digest::render::{chart::digest_chart, discord::digest_messages, html::digest_html};
+use crate::digest::render::{
+    chart::digest_chart,
+    discord::{digest_messages, with_preview_button},
+    html::digest_html,
+};
 use crate::digest::{load_digest, load_digest_as_it_stood, Digest};
 use crate::discord::access::{check_bot_can_post, require, Access};
 use crate::discord::post::to_private_reply;
@@ -149,7 +153,7 @@ pub async fn post(
     };
     let archived =
         archive_posted(store, &board, &digest, &posted_by, ctx.data().clock.now()).await?;
-    let messages = discord_messages(&archived)?;
+    let messages = with_preview_button(discord_messages(&archived)?, board.id);
     for message in &messages {
         let sent = channel
             .send_message(ctx.http(), to_create_message(message))

@@ -4,13 +4,14 @@
 //! | who         | commands |
 //! |-------------|----------|
 //! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/digest preview`, `/help` |
-//! | officers    | `/update`, `/action extend` (their own actions, or any if the board allows) |
+//! | officers    | `/update`, `/action extend` (their own actions, or any if the board allows), `/notify dm|show` |
 //! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/digest post`, `/import`, `/export`, `/setup`, `/board`, `/redact` |
 
 pub mod actions;
 pub mod digest;
 pub mod help;
 pub mod meetings;
+pub mod notify;
 pub mod recommendations;
 pub mod records;
 pub mod redact;
@@ -37,6 +38,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         setup::board(),
         meetings::meeting(),
         redact::redact(),
+        notify::notify(),
         help::help(),
     ]
 }

@@ -242,6 +242,10 @@ pub async fn reminders(
     #[min = 1]
     #[max = 365]
     escalate_after_days: Option<u32>,
+    #[description = "Flag an action whose due date has moved more than this many times (default 2)"]
+    #[min = 1]
+    #[max = 50]
+    flag_after_moves: Option<u32>,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
@@ -249,6 +253,7 @@ pub async fn reminders(
         b.settings.remind_before_days = due_within_days.unwrap_or(b.settings.remind_before_days);
         b.settings.escalate_after_days =
             escalate_after_days.unwrap_or(b.settings.escalate_after_days);
+        b.settings.flag_after_moves = flag_after_moves.unwrap_or(b.settings.flag_after_moves);
     })
     .await?;
     ctx.send(private(format!(
@@ -666,7 +671,8 @@ pub fn describe(board: &Board) -> String {
          • Reminder channel: {}\n\
          • Officer role: {}; admin role: {} (Manage Server also counts as admin)\n\
          • Officers may update: {}\n\
-         • Reminders: actions due within {} days; escalate when overdue by more than {} days\n\
+         • Reminders: actions due within {} days; escalate when overdue by more than {} days; \
+         flag an action whose due date moved more than {} times\n\
          • Sign-off: {}; responses due {} days after the source is published",
         board.slug,
         crate::discord::format::escape(&board.name),
@@ -683,6 +689,7 @@ pub fn describe(board: &Board) -> String {
         },
         board.settings.remind_before_days,
         board.settings.escalate_after_days,
+        board.settings.flag_after_moves,
         if board.settings.sign_off_required {
             "an officer's done waits for the secretariat's sign-off"
         } else {

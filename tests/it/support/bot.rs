@@ -266,6 +266,44 @@ impl TestBot {
         }
     }
 
+    /// Stop the bot process and start a new one on the same fake Discord and database, as a
+    /// redeploy does: nothing the old process held in memory survives.
+    pub async fn restart(self) -> Self {
+        self.shards.shutdown_all().await;
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), self.task).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.fake.connected_sessions() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let connection = Connection::new(TOKEN.to_string().into(), Some(self.fake.api_url()));
+        let data = Data::new(
+            self.db.store.clone(),
+            self.clock.clone() as Arc<dyn Clock>,
+            Default::default(),
+        );
+        let metrics = data.metrics.clone();
+        let wakeup = data.schedule_changed.clone();
+        let mut client = build_client(
+            &connection,
+            data,
+            Some(self.unknown.clone() as Arc<dyn serenity::RawEventHandler>),
+        )
+        .await
+        .expect("client builds");
+        let shards = client.shard_manager.clone();
+        let task = tokio::spawn(async move {
+            let _ = client.start().await;
+        });
+        self.fake.wait_ready().await;
+        Self {
+            metrics,
+            wakeup,
+            shards,
+            task,
+            ..self
+        }
+    }
+
     fn data(&self, command: &str, options: Value, resolved: Value) -> Value {
         command_data(&self.fake, GUILD, command, options, resolved)
     }

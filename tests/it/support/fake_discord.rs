@@ -38,7 +38,16 @@
 //! someone else posted ([`FakeDiscord::post_as_member`] puts one there). An accepted edit
 //! replaces the fields it sends (content, embeds, components, flags) in the stored message, so
 //! [`FakeDiscord::channel_messages`] and `GET …/messages` show the edited text, sets
-//! `edited_timestamp`, and is kept in [`FakeDiscord::edits`].
+//! `edited_timestamp`, and is kept in [`FakeDiscord::edits`]. `GET /channels/{c}/messages/{m}`
+//! reads one message back (404 code 10008 if it is not there; 403 code 50001 without Read
+//! Message History).
+//!
+//! # Direct messages
+//! `POST /users/@me/channels` (checked against `CreatePrivateChannelRequest`) opens the DM
+//! channel with a member of a test server (the same channel each time; 400 code 50033 for
+//! anyone else), and messages to it are created, read and edited like a server channel's.
+//! [`FakeDiscord::refuse_dms`] makes a user refuse them as Discord does when their privacy
+//! settings block DMs: 403 code 50007 "Cannot send messages to this user".
 //!
 //! # Scripting failures
 //! - [`FakeDiscord::queue`] / [`FakeDiscord::queue_with_headers`]: answer the next request to a
@@ -348,6 +357,10 @@ struct State {
     channel_message_ids: HashMap<u64, Vec<u64>>,
     /// Every accepted message edit, in order: (channel, message id, the PATCH body).
     edits: Vec<(u64, u64, Value)>,
+    /// Direct-message channels opened by the bot: user → channel.
+    dm_channels: HashMap<u64, u64>,
+    /// Users who do not accept DMs from the bot (Discord answers 50007).
+    refuse_dms: std::collections::HashSet<u64>,
     /// Replies to interactions, by interaction token.
     replies: HashMap<String, Reply>,
     /// The channel each interaction was made in, by token: Discord answers a follow-up with a
@@ -631,6 +644,40 @@ impl FakeDiscord {
             .cloned()
     }
 
+    /// Make `user` refuse the bot's direct messages (Discord's 50007), as their privacy
+    /// settings can.
+    pub fn refuse_dms(&self, user: u64) {
+        self.state().refuse_dms.insert(user);
+    }
+
+    /// The DM channel the bot opened with `user`, if it did.
+    pub fn dm_channel_of(&self, user: u64) -> Option<u64> {
+        self.state().dm_channels.get(&user).copied()
+    }
+
+    /// An interaction from `user` in their DM channel with the bot, as Discord sends one: a
+    /// `user` instead of a `member`, and no server.
+    pub fn dm_interaction_json(
+        &self,
+        channel: u64,
+        user: u64,
+        kind: u64,
+        data: Value,
+    ) -> (String, Value) {
+        let (_, token, mut payload) = {
+            let guild = self.state().guilds[0].id;
+            self.interaction_json(guild, channel, user, kind, data)
+        };
+        let member = payload["member"].clone();
+        let object = payload.as_object_mut().expect("an object");
+        object.remove("guild_id");
+        object.remove("guild_locale");
+        object.remove("member");
+        object.insert("user".into(), member["user"].clone());
+        object.insert("context".into(), json!(1));
+        (token, payload)
+    }
+
     /// Every message edit Discord accepted, in order: (channel, message id, the PATCH body).
     pub fn edits(&self) -> Vec<(u64, u64, Value)> {
         self.state().edits.clone()
@@ -877,6 +924,48 @@ impl FakeDiscord {
                 "Must be 10 or fewer in length.",
             ));
         }
+        // Classic components (no IS_COMPONENTS_V2 flag): at most 5 action rows, each either
+        // one select menu or up to 5 buttons, and every custom id in the message different.
+        let rows = body["components"].as_array().cloned().unwrap_or_default();
+        let v2 = body["flags"].as_u64().unwrap_or(0) & (1 << 15) != 0;
+        if !v2 {
+            if rows.len() > 5 {
+                problems.push(Problem::new(
+                    &at(&["components"]),
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 5 or fewer in length.",
+                ));
+            }
+            let mut ids = std::collections::HashSet::new();
+            for (i, row) in rows.iter().enumerate() {
+                let inner = row["components"].as_array().cloned().unwrap_or_default();
+                let selects = inner.iter().filter(|c| c["type"] != 2).count();
+                if (selects > 0 && inner.len() > 1) || inner.len() > 5 {
+                    problems.push(Problem::new(
+                        &at(&["components", &i.to_string(), "components"]),
+                        "COMPONENT_LAYOUT_WIDTH_EXCEEDED",
+                        "The specified component exceeds the maximum width",
+                    ));
+                }
+                for (j, c) in inner.iter().enumerate() {
+                    if let Some(id) = c["custom_id"].as_str() {
+                        if !ids.insert(id.to_string()) {
+                            problems.push(Problem::new(
+                                &at(&[
+                                    "components",
+                                    &i.to_string(),
+                                    "components",
+                                    &j.to_string(),
+                                    "custom_id",
+                                ]),
+                                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                                "Component custom id cannot be duplicated",
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         let mentions = &body["allowed_mentions"];
         let parse: Vec<&str> = mentions["parse"]
             .as_array()
@@ -923,7 +1012,12 @@ impl FakeDiscord {
     /// What the bot's role may do in a channel: the server's defaults less the channel's
     /// overwrites for the bot.
     fn bot_permissions(&self, channel: u64) -> Option<u64> {
-        self.state().guilds.iter().find_map(|g| {
+        let state = self.state();
+        if state.dm_channels.values().any(|c| *c == channel) {
+            // The bot may do everything in its own DM channels.
+            return Some(perms::EVERYONE);
+        }
+        state.guilds.iter().find_map(|g| {
             g.channels
                 .iter()
                 .find(|c| c.id == channel)
@@ -1173,6 +1267,48 @@ impl FakeDiscord {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 self.create_message(channel, &route, json_body, files, &file_fields)
             }
+            ("POST", ["users", "@me", "channels"]) => {
+                let problems = self
+                    .inner
+                    .schemas
+                    .check("CreatePrivateChannelRequest", &json_body);
+                if !problems.is_empty() {
+                    for p in &problems {
+                        self.violation(format!("{route}: {p}"));
+                    }
+                    return self.refuse(&problems);
+                }
+                let user: u64 = json_body["recipient_id"]
+                    .as_str()
+                    .and_then(|u| u.parse().ok())
+                    .unwrap_or(0);
+                let name = self.state().guilds.iter().find_map(|g| {
+                    g.members
+                        .iter()
+                        .find(|m| m.id == user)
+                        .map(|m| m.name.clone())
+                });
+                let Some(name) = name else {
+                    return response(
+                        400,
+                        json!({"code": 50033, "message": "Invalid Recipient(s)"}),
+                    );
+                };
+                let existing = self.state().dm_channels.get(&user).copied();
+                let channel = match existing {
+                    Some(c) => c,
+                    None => {
+                        let c = self.id();
+                        self.state().dm_channels.insert(user, c);
+                        c
+                    }
+                };
+                response(
+                    200,
+                    json!({"id": channel.to_string(), "type": 1, "last_message_id": null,
+                           "flags": 0, "recipients": [user_json(user, &name, false)]}),
+                )
+            }
             ("PATCH", ["channels", channel, "messages", message]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
                 let message: u64 = message.parse().unwrap_or(0);
@@ -1180,8 +1316,17 @@ impl FakeDiscord {
             }
             ("GET", ["channels", channel, "messages", message]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
-                let message: u64 = message.parse().unwrap_or(0);
-                self.read_message(channel, message)
+                let Some(allowed) = self.bot_permissions(channel) else {
+                    return unknown_channel();
+                };
+                if allowed & perms::VIEW_CHANNEL == 0 || allowed & perms::READ_MESSAGE_HISTORY == 0
+                {
+                    return response(403, json!({"code": 50001, "message": "Missing Access"}));
+                }
+                match message.parse().ok().and_then(|m| self.message(channel, m)) {
+                    Some(found) => response(200, found),
+                    None => response(404, json!({"code": 10008, "message": "Unknown Message"})),
+                }
             }
             ("GET", ["channels", channel, "messages"]) => {
                 let channel: u64 = channel.parse().unwrap_or(0);
@@ -1248,6 +1393,19 @@ impl FakeDiscord {
         let Some(allowed) = self.bot_permissions(channel) else {
             return unknown_channel();
         };
+        let refused = {
+            let state = self.state();
+            state
+                .dm_channels
+                .iter()
+                .any(|(user, c)| *c == channel && state.refuse_dms.contains(user))
+        };
+        if refused {
+            return response(
+                403,
+                json!({"code": 50007, "message": "Cannot send messages to this user"}),
+            );
+        }
         let needed = perms::VIEW_CHANNEL
             | perms::SEND_MESSAGES
             | if files.is_empty() {
@@ -1479,21 +1637,6 @@ impl FakeDiscord {
     }
 
     /// `GET /channels/{id}/messages?limit=&before=|after=|around=`, newest first.
-    /// `GET /channels/{c}/messages/{m}`: Discord needs View Channel and Read Message History
-    /// for it, and answers 10008 for a message that is not there (deleted, say).
-    fn read_message(&self, channel: u64, message: u64) -> Response<Full<Bytes>> {
-        let Some(allowed) = self.bot_permissions(channel) else {
-            return unknown_channel();
-        };
-        if allowed & perms::VIEW_CHANNEL == 0 || allowed & perms::READ_MESSAGE_HISTORY == 0 {
-            return response(403, json!({"code": 50001, "message": "Missing Access"}));
-        }
-        match self.message(channel, message) {
-            Some(m) => response(200, m),
-            None => response(404, json!({"code": 10008, "message": "Unknown Message"})),
-        }
-    }
-
     fn read_messages(&self, channel: u64, query: &str) -> Response<Full<Bytes>> {
         let Some(allowed) = self.bot_permissions(channel) else {
             return unknown_channel();
@@ -1927,6 +2070,21 @@ impl FakeDiscord {
             let notified = self.inner.activity.notified();
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return self.channel_messages(channel);
+            }
+        }
+    }
+
+    /// Wait until Discord has accepted at least `count` message edits (or 15 s pass).
+    pub async fn wait_for_edits(&self, count: usize) -> Vec<(u64, u64, Value)> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let notified = self.inner.activity.notified();
+            let edits = self.edits();
+            if edits.len() >= count {
+                return edits;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.edits();
             }
         }
     }

@@ -6,6 +6,7 @@ use crate::digest::since_last::SinceLastDigest;
 use crate::digest::Digest;
 
 use super::attachments::{csv_of, list_part, slips_csv, table_csv};
+use super::controls::{Button, ButtonStyle, ControlId, Row};
 use super::escape::escape;
 use super::lines::{
     action_line, fit, join_counted, join_within, short_date, AMBER, BLUE, GREEN, PURPLE, RED,
@@ -474,3 +475,21 @@ fn since_last_embed(since: &SinceLastDigest) -> Embed {
         ..Default::default()
     }
 }
+
+/// The digest's messages as posted to its channel: the first gets a **Preview my actions**
+/// button, which shows whoever clicks it their own open actions, privately (the `/mine`
+/// view), so a member reading the digest can act on theirs. Added when sending, not
+/// archived: the archive keeps what the digest said.
+pub fn with_preview_button(mut messages: Vec<Message>, board_id: i64) -> Vec<Message> {
+    if let Some(first) = messages.first_mut() {
+        first.components.push(Row::Buttons(vec![Button {
+            id: ControlId::Preview { board: board_id },
+            label: PREVIEW_LABEL.into(),
+            style: ButtonStyle::Secondary,
+        }]));
+    }
+    messages
+}
+
+/// The digest button's label.
+pub const PREVIEW_LABEL: &str = "Preview my actions";

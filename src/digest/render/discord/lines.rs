@@ -86,8 +86,12 @@ pub(super) fn action_line(a: &ActionLine) -> String {
     } else {
         format!("due {}", short_date(a.due))
     };
+    let moved = a
+        .moved
+        .map(|m| format!(" · {}", m.phrase()))
+        .unwrap_or_default();
     format!(
-        "`{}` {} — {} · {when}",
+        "`{}` {} — {} · {when}{moved}",
         a.reference,
         escape(&fit(&a.title, 80)),
         escape(&fit(&a.owner, 50))

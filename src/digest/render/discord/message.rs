@@ -3,6 +3,7 @@
 //! limits allow. The Discord adapter turns these into API requests; keeping them plain lets
 //! tests check every limit without a client.
 
+use super::controls::{PostPart, Row};
 use super::lines::fit;
 
 /// Discord's limits on one message.
@@ -82,6 +83,29 @@ pub struct Message {
     pub ping_users: Vec<u64>,
     /// Roles this message may ping (the admin role, for escalations); nobody else.
     pub ping_roles: Vec<u64>,
+    /// Select menus and buttons under the message (at most five rows). Left out of the JSON
+    /// when there are none, so messages archived before controls existed read the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<Row>,
+}
+
+impl Message {
+    /// The same message with its controls pointing at the post and part it is sent as: the
+    /// renderers do not know the delivery log's ids, the sender does.
+    pub fn for_post(&self, on: PostPart) -> Message {
+        let mut out = self.clone();
+        for row in &mut out.components {
+            match row {
+                Row::Select { id, .. } => *id = id.clone().on(on),
+                Row::Buttons(buttons) => {
+                    for b in buttons {
+                        b.id = b.id.clone().on(on);
+                    }
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Put embeds into as few messages as Discord allows, in order: at most 10 embeds, 10 files and

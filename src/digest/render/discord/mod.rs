@@ -10,10 +10,13 @@
 //! - [`escape`]: user text made inert (no pings, no formatting, no link previews).
 //! - [`lines`]: lists with "…and N more", dates as the board reads them, one line per action.
 //! - [`attachments`]: the full lists as CSV files, cells guarded as the exports are.
+//! - [`controls`]: select menus and buttons as plain data, and the custom ids that carry
+//!   everything a click needs (board, post, action ref, version), so they survive restarts.
 //! - One file per message kind: [`digest`], [`reminder`], [`brief`].
 
 pub mod attachments;
 pub mod brief;
+pub mod controls;
 pub mod digest;
 pub mod escape;
 pub mod lines;
@@ -21,10 +24,10 @@ pub mod message;
 pub mod reminder;
 
 pub use brief::brief_message;
-pub use digest::digest_messages;
+pub use digest::{digest_messages, with_preview_button};
 pub use escape::escape;
 pub use lines::{
     action_status_line, due_phrase, fit, join_counted, join_within, short_date, short_local_time,
 };
 pub use message::{limits, pack, Embed, File, Message};
-pub use reminder::reminder_messages;
+pub use reminder::{mark_updated, reminder_messages, reminder_messages_with_controls};
