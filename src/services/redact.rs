@@ -707,7 +707,7 @@ mod tests {
     #[test]
     fn the_text_never_prints() {
         let t = TextToRemove::new("Jane Roe").unwrap();
-        assert!(!format!("{t:?}").contains("Jane"));
+        assert_eq!(format!("{t:?}"), "TextToRemove(..)");
     }
 
     #[test]
@@ -746,6 +746,120 @@ mod tests {
         );
         // Not a CSV: its bytes are not text to search.
         assert_eq!(v[0]["files"][1]["bytes"], engine.encode("Jane Roe"));
+    }
+
+    fn report(entries: Vec<i64>, digests: usize) -> RedactionReport {
+        let at = DateTime::parse_from_rfc3339("2010-10-05T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        RedactionReport {
+            id: 4,
+            subject: SubjectKind::Action,
+            reference: Ref::parse("ACT-009").unwrap(),
+            record_fields: vec!["title"],
+            entries,
+            fields: 3,
+            digests: (0..digests)
+                .map(|i| RewrittenDigest {
+                    id: 7 + i as i64,
+                    posted_at: at,
+                })
+                .collect(),
+            at,
+            by: "secretary".into(),
+            reason: "a name typed by mistake".into(),
+            since: at,
+        }
+    }
+
+    #[test]
+    fn the_reply_says_what_changed_what_was_edited_and_what_cannot_be_recalled() {
+        let board = Board {
+            id: 1,
+            slug: crate::domain::BoardSlug::parse("dsvb").unwrap(),
+            name: "DSVB".into(),
+            settings: Default::default(),
+            chat: Default::default(),
+        };
+        let at = report(vec![], 0).at;
+        let after = Aftermath {
+            webhooks: vec![ArchivedDestination {
+                destination: "webhook:teams-board".into(),
+                delivered_at: at,
+            }],
+            files: "Zeroed.".into(),
+            keep_days: 30,
+        };
+        let edit = |outcome, detail: Option<&str>| MessageEdit {
+            channel_id: "55".into(),
+            message_id: "66".into(),
+            outcome,
+            detail: detail.map(str::to_string),
+        };
+        let edits = DiscordEdits::Checked(vec![
+            edit(MessageEditOutcome::Edited, None),
+            edit(MessageEditOutcome::Unchanged, None),
+            edit(
+                MessageEditOutcome::Gone,
+                Some("the message was deleted in Discord"),
+            ),
+        ]);
+        let one = redaction_reply(&board, &report(vec![23], 1), &after, &edits);
+        assert!(one.starts_with("Redacted ACT-009 (redaction #4): the text is now [redacted] in the record (title), 1 history entry (#23), 1 archived digest (#7 posted 5 Oct 2010 10:00 BST) — 3 fields in all."), "{one}");
+        assert!(one.contains("(a name typed by mistake)"), "{one}");
+        assert!(
+            one.contains("Discord: 3 of the bot's messages checked, 1 edited."),
+            "{one}"
+        );
+        assert!(
+            one.contains("Could not edit message 66 in <#55>: the message was deleted in Discord."),
+            "{one}"
+        );
+        assert!(
+            !one.contains("Could not edit message 66 in <#55>: unchanged"),
+            "{one}"
+        );
+        assert!(
+            one.contains("  teams-board on 5 Oct 2010 10:00 BST"),
+            "{one}"
+        );
+        assert!(one.contains("Files: Zeroed."), "{one}");
+        assert!(one.contains("keeps backups for 30 days (backups.keep_days), so the last one holding it is deleted by 4 Nov 2010"), "{one}");
+        let many = redaction_reply(
+            &board,
+            &report(vec![23, 31], 2),
+            &Aftermath {
+                webhooks: vec![],
+                ..after
+            },
+            &DiscordEdits::NotChecked("no token".into()),
+        );
+        assert!(
+            many.contains("2 history entries (#23, #31), 2 archived digests (#7 posted"),
+            "{many}"
+        );
+        assert!(
+            many.contains("Discord: the bot's messages were not checked: no token."),
+            "{many}"
+        );
+        assert!(!many.contains("Webhooks cannot edit"), "{many}");
+        let none = redaction_reply(
+            &board,
+            &RedactionReport {
+                record_fields: vec![],
+                ..report(vec![23], 0)
+            },
+            &Aftermath {
+                webhooks: vec![],
+                files: String::new(),
+                keep_days: 1,
+            },
+            &DiscordEdits::Checked(vec![]),
+        );
+        assert!(
+            none.contains("in 1 history entry (#23) — 3 fields"),
+            "{none}"
+        );
     }
 
     #[test]
