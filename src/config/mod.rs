@@ -451,6 +451,7 @@ impl Settings {
                 d.response_days,
                 BoardDefaults::RESPONSE_DAYS,
             )?,
+            monitoring: Default::default(),
         })
     }
 }

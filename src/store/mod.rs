@@ -44,6 +44,7 @@ mod boards;
 mod contention;
 mod deliveries;
 mod gateway;
+mod indicators;
 mod meetings;
 mod records;
 mod settings_history;
@@ -72,6 +73,7 @@ pub use deliveries::{
     AttemptRecord, Claim, DeliveryRecord, Finish, LapsedPost, PartRecord, PostKey, PostOutcome,
 };
 pub use gateway::ShardHolder;
+pub(crate) use indicators::{FigureSlot, StoredFigure};
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;
 pub(crate) use transaction::StoredRecommendation;
