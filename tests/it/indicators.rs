@@ -1,0 +1,509 @@
+//! The board's monitoring figures: importing indicators and figures (all or nothing, every
+//! problem with its line, column and fix, every revision in the history), exporting them back,
+//! and the digest's `indicators` contract — on both backends, for a board whose year starts in
+//! April and one whose year starts in January.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use serde_json::{json, Value};
+
+use briefing_bot::domain::spreadsheet::Cells;
+use briefing_bot::domain::{BoardSettings, BoardSlug, YearStartMonth};
+use briefing_bot::services::import::{ImportError, ImportOptions, ImportSummary, Problem};
+use briefing_bot::services::indicator_export::{export_indicators_csv, IndicatorExport};
+use briefing_bot::services::indicators::{import_indicator_csv, IndicatorFile};
+use briefing_bot::store::Store;
+
+use crate::on_both_backends;
+use crate::support::db::{sqlite, TestDb};
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn slug(s: &str) -> BoardSlug {
+    BoardSlug::parse(s).unwrap()
+}
+
+fn options(now: DateTime<Utc>, year_start: u32) -> ImportOptions<'static> {
+    ImportOptions {
+        by: "secretariat",
+        now,
+        new_board_settings: BoardSettings {
+            year_start_month: YearStartMonth::new(year_start).unwrap(),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+pub const INDICATORS: &str = "\
+key,name,unit,better,theme,description
+sso_rate,Sexual offences meeting the minimum standards,percent,higher,Sexual violence,Share of reports recorded to the Home Office minimum standards
+repeat_victims,Repeat victims of domestic abuse,count,lower,Domestic abuse,
+reports,Domestic abuse reports,count,none,Domestic abuse,A rise can mean more confidence to report
+fgm_referrals,FGM referrals,,,'Honour'-based violence,
+";
+
+async fn import(
+    store: &Store,
+    board: &str,
+    file: IndicatorFile,
+    csv: &str,
+    options: &ImportOptions<'_>,
+) -> Result<ImportSummary, ImportError> {
+    import_indicator_csv(
+        store,
+        Some(&slug(board)),
+        file,
+        "file.csv",
+        csv.as_bytes(),
+        options,
+    )
+    .await
+}
+
+async fn digest_json(store: &Store, board: &str, as_of: NaiveDate) -> Value {
+    let board = store.board(&slug(board)).await.unwrap().unwrap();
+    let digest = briefing_bot::digest::load_digest(store, &board, as_of)
+        .await
+        .unwrap();
+    briefing_bot::digest::render::json::digest_json(&digest)
+}
+
+fn problems(result: Result<ImportSummary, ImportError>) -> Vec<Problem> {
+    match result {
+        Err(ImportError::Invalid { problems, .. }) => problems,
+        other => panic!("expected the file to be rejected, got {other:?}"),
+    }
+}
+
+fn has(problems: &[Problem], line: u64, column: &str, text: &str) -> bool {
+    problems
+        .iter()
+        .any(|p| p.line == line && p.column.as_deref() == Some(column) && p.message.contains(text))
+}
+
+const APRIL_FIGURES: &str = "\
+indicator,area,period,value,denominator,note
+sso_rate,Brent,2010-07-01,1,3,
+sso_rate,Bexley,2010-07-01,2,6,
+sso_rate,Brent,2010-04-01,1,8,
+sso_rate,Brent,2009-07-01,1,16,
+repeat_victims,Brent,2010-07-01,30,,
+repeat_victims,Bexley,2010-07-01,10,,
+repeat_victims,Brent,2010-04-01,25,,
+repeat_victims,Camden,2010-04-01,7,,
+repeat_victims,Brent,2009-07-01,20,,
+repeat_victims,Bexley,2009-07-01,10,,
+reports,Brent,2010-07-01,12,,
+reports,Brent,2009-07-01,5,,
+reports,Brent,2008-07-01,99,,older than anything the digest compares
+";
+
+/// A board whose year starts in April, reviewing Q2 2010/11 (July–September 2010): the
+/// contract's every rule — sums, pooled percentages rounded half up, directions, areas,
+/// nulls — exactly.
+async fn the_indicators_contract_for_a_year_starting_in_april(db: TestDb) {
+    let o = options(at(2010, 10, 2, 9), 4);
+    import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &o)
+        .await
+        .unwrap();
+    let summary = import(&db.store, "dsvb", IndicatorFile::Figures, APRIL_FIGURES, &o)
+        .await
+        .unwrap();
+    assert_eq!((summary.created, summary.updated), (13, 0));
+    let json = digest_json(&db.store, "dsvb", day(2010, 10, 1)).await;
+    assert_eq!(
+        json["indicators"],
+        json!([
+            {"key": "fgm_referrals", "name": "FGM referrals", "unit": "count", "better": "none",
+             "value": null, "previous": null, "year_ago": null, "direction": null, "areas": []},
+            {"key": "repeat_victims", "name": "Repeat victims of domestic abuse", "unit": "count",
+             "better": "lower", "value": 40, "previous": 32, "year_ago": 30, "direction": "worse",
+             "areas": [
+                {"area": "Bexley", "value": 10, "previous": null, "year_ago": 10, "direction": "same"},
+                {"area": "Brent", "value": 30, "previous": 25, "year_ago": 20, "direction": "worse"},
+                {"area": "Camden", "value": null, "previous": 7, "year_ago": null, "direction": null},
+             ]},
+            {"key": "reports", "name": "Domestic abuse reports", "unit": "count", "better": "none",
+             "value": 12, "previous": null, "year_ago": 5, "direction": "unrated",
+             "areas": [
+                {"area": "Brent", "value": 12, "previous": null, "year_ago": 5, "direction": "unrated"},
+             ]},
+            {"key": "sso_rate", "name": "Sexual offences meeting the minimum standards",
+             "unit": "percent", "better": "higher", "value": 33.3, "previous": 12.5,
+             "year_ago": 6.3, "direction": "better",
+             "areas": [
+                {"area": "Bexley", "value": 33.3, "previous": null, "year_ago": null, "direction": null},
+                {"area": "Brent", "value": 33.3, "previous": 12.5, "year_ago": 6.3, "direction": "better"},
+             ]},
+        ])
+    );
+    let monitoring = &json["monitoring"];
+    assert_eq!(monitoring["reviewed"]["label"], "Q2 2010/11");
+    assert_eq!(monitoring["previous"]["label"], "Q1 2010/11");
+    assert_eq!(monitoring["year_ago"]["label"], "Q2 2009/10");
+    // Brent's repeat victims rose by 10 (50%) against a year ago: the wrong way, by more than
+    // 10% and by at least 5. Camden reported last quarter and not this one.
+    assert_eq!(
+        monitoring["exceptions"],
+        json!([{"indicator": "repeat_victims", "area": "Brent", "value": 30, "year_ago": 20,
+                "change_percent": 50.0}])
+    );
+    assert_eq!(
+        monitoring["missing_returns"],
+        json!([{"indicator": "repeat_victims", "area": "Camden"}])
+    );
+
+    // Q1 2010/11 (April–June) compares with Q4 2009/10, across the year boundary.
+    let json = digest_json(&db.store, "dsvb", day(2010, 7, 1)).await;
+    let repeat = &json["indicators"][1];
+    assert_eq!(repeat["key"], "repeat_victims");
+    assert_eq!(json["monitoring"]["previous"]["label"], "Q4 2009/10");
+    assert_eq!(json["monitoring"]["previous"]["start"], "2010-01-01");
+    assert_eq!(json["monitoring"]["year_ago"]["start"], "2009-04-01");
+    assert_eq!(repeat["value"], 32);
+    assert_eq!(repeat["previous"], Value::Null);
+}
+
+/// A board whose year starts in January: its quarters start in January, April, July and
+/// October, and Q1 2011 compares with Q4 2010 and Q1 2010.
+async fn the_indicators_contract_for_a_year_starting_in_january(db: TestDb) {
+    let o = options(at(2011, 4, 2, 9), 1);
+    import(&db.store, "cal", IndicatorFile::Indicators, INDICATORS, &o)
+        .await
+        .unwrap();
+    // 2010-02-01 is not a quarter start for this board; it would be for one starting in
+    // February.
+    let bad = "indicator,area,period,value,denominator,note\nreports,Brent,2010-02-01,3,,\n";
+    let found = problems(import(&db.store, "cal", IndicatorFile::Figures, bad, &o).await);
+    assert!(
+        has(&found, 2, "period", "falls in Q1 2010 (2010-01-01 to 2010-03-31); use 2010-01-01"),
+        "{found:?}"
+    );
+    let figures = "\
+indicator,area,period,value,denominator,note
+reports,Brent,2011-01-01,20,,
+reports,Brent,2010-10-01,16,,
+reports,Brent,2010-01-01,10,,
+sso_rate,Brent,2011-01-01,3,4,
+sso_rate,Brent,2010-01-01,1,2,
+";
+    import(&db.store, "cal", IndicatorFile::Figures, figures, &o)
+        .await
+        .unwrap();
+    let json = digest_json(&db.store, "cal", day(2011, 4, 1)).await;
+    assert_eq!(json["monitoring"]["reviewed"]["label"], "Q1 2011");
+    assert_eq!(json["monitoring"]["previous"]["label"], "Q4 2010");
+    assert_eq!(json["monitoring"]["year_ago"]["label"], "Q1 2010");
+    let reports = &json["indicators"][2];
+    assert_eq!(
+        (&reports["value"], &reports["previous"], &reports["year_ago"]),
+        (&json!(20), &json!(16), &json!(10))
+    );
+    let rate = &json["indicators"][3];
+    assert_eq!(
+        (&rate["value"], &rate["year_ago"], &rate["direction"]),
+        (&json!(75.0), &json!(50.0), &json!("better"))
+    );
+}
+
+/// Every bad figure the contract lists is reported, each with its line, column and fix, and
+/// nothing is written.
+async fn every_bad_figure_is_listed_and_nothing_is_written(db: TestDb) {
+    let o = options(at(2010, 10, 2, 9), 4);
+    import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &o)
+        .await
+        .unwrap();
+    let file = "\
+indicator,area,period,value,denominator,note
+nope,Brent,2010-07-01,3,,
+reports,Brent,2010-08-01,3,,
+reports,Brent,2010-02-30,3,,
+reports,Brent,2010-07-01,-3,,
+reports,Bexley,2010-07-01,2.5,,
+reports,Camden,2010-07-01,lots,,
+sso_rate,Brent,2010-07-01,3,,
+sso_rate,Bexley,2010-07-01,3,0,
+sso_rate,Camden,2010-07-01,9,4,
+reports,Ealing,2010-07-01,3,10,
+reports,Ealing,2010-07-01,4,,
+reports,,2010-07-01,4,,
+";
+    let found = problems(import(&db.store, "dsvb", IndicatorFile::Figures, file, &o).await);
+    for (line, column, text) in [
+        (2, "indicator", "there is no indicator nope on this board"),
+        (3, "period", "falls in Q2 2010/11"),
+        (4, "period", "2010-02-30"),
+        (5, "value", "negative"),
+        (6, "value", "not a whole number"),
+        (7, "value", "not a number"),
+        (8, "denominator", "is a percentage, so give what the value is out of"),
+        (9, "denominator", "is 0"),
+        (10, "value", "more than the denominator 4"),
+        (11, "denominator", "is a count, which has no denominator"),
+        (12, "area", "appears twice in this file (first on line 11)"),
+        (13, "area", "is empty"),
+    ] {
+        assert!(has(&found, line, column, text), "line {line} {column}: {found:#?}");
+    }
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    assert!(db.store.figures(board.id, None, None).await.unwrap().is_empty());
+    assert_eq!(
+        db.store.indicator_history(board.id).await.unwrap().len(),
+        4,
+        "only the four definitions' creation"
+    );
+}
+
+/// Existing figures are an error unless --update; with it, each changed figure is updated and
+/// its revision recorded (who, when, old → new); unchanged ones are counted as such; a dry run
+/// reports and writes nothing.
+async fn revisions_need_update_and_are_all_in_the_history(db: TestDb) {
+    let first = options(at(2010, 10, 2, 9), 4);
+    import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &first)
+        .await
+        .unwrap();
+    import(&db.store, "dsvb", IndicatorFile::Figures, APRIL_FIGURES, &first)
+        .await
+        .unwrap();
+    let corrected = APRIL_FIGURES.replace("repeat_victims,Brent,2010-07-01,30,,", "repeat_victims,Brent,2010-07-01,28,,late return");
+    let found = problems(import(&db.store, "dsvb", IndicatorFile::Figures, &corrected, &first).await);
+    assert!(has(&found, 6, "value", "already recorded (30); import with --update"), "{found:?}");
+    let again = problems(import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &first).await);
+    assert!(has(&again, 2, "key", "import with --update"), "{again:?}");
+
+    let mut later = options(at(2010, 10, 9, 14), 4);
+    later.by = "discord:42";
+    later.update = true;
+    later.dry_run = true;
+    let dry = import(&db.store, "dsvb", IndicatorFile::Figures, &corrected, &later)
+        .await
+        .unwrap();
+    assert_eq!((dry.created, dry.updated, dry.unchanged), (0, 1, 12));
+    assert!(dry.to_string().contains("dry run"), "{dry}");
+    let json = digest_json(&db.store, "dsvb", day(2010, 10, 1)).await;
+    assert_eq!(json["indicators"][1]["value"], 40, "the dry run wrote nothing");
+
+    later.dry_run = false;
+    let done = import(&db.store, "dsvb", IndicatorFile::Figures, &corrected, &later)
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.updated, done.unchanged), (0, 1, 12));
+    assert_eq!(done.to_string(), "board dsvb: created 0, updated 1, unchanged 12");
+    let json = digest_json(&db.store, "dsvb", day(2010, 10, 1)).await;
+    assert_eq!(json["indicators"][1]["value"], 38);
+
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let history = db.store.indicator_history(board.id).await.unwrap();
+    assert_eq!(history.len(), 4 + 13 + 1);
+    let last = history.last().unwrap();
+    assert_eq!(last.key.as_str(), "repeat_victims");
+    assert_eq!(last.area.as_deref(), Some("Brent"));
+    assert_eq!(last.period, Some(day(2010, 7, 1)));
+    assert_eq!((last.by.as_str(), last.at), ("discord:42", at(2010, 10, 9, 14)));
+    assert_eq!(last.change, "value, note");
+    assert_eq!(
+        (last.old_value.as_deref(), last.new_value.as_deref()),
+        (Some("30"), Some("28"))
+    );
+    let created = &history[4];
+    assert_eq!((created.change.as_str(), created.by.as_str()), ("created", "secretariat"));
+
+    // A definition's change is recorded too; its unit cannot change once it has figures.
+    let renamed = INDICATORS.replace("FGM referrals,,", "Female genital mutilation referrals,,");
+    import(&db.store, "dsvb", IndicatorFile::Indicators, &renamed, &later)
+        .await
+        .unwrap();
+    let history = db.store.indicator_history(board.id).await.unwrap();
+    let last = history.last().unwrap();
+    assert_eq!((last.key.as_str(), last.change.as_str()), ("fgm_referrals", "name"));
+    let unit_change = INDICATORS.replace("Domestic abuse reports,count", "Domestic abuse reports,percent");
+    let found = problems(import(&db.store, "dsvb", IndicatorFile::Indicators, &unit_change, &later).await);
+    assert!(has(&found, 4, "unit", "cannot become percent"), "{found:?}");
+}
+
+/// Export writes what import reads: a second board loaded from the exports exports the same.
+async fn exports_import_back_to_the_same_state(db: TestDb) {
+    let o = options(at(2010, 10, 2, 9), 4);
+    import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &o)
+        .await
+        .unwrap();
+    import(&db.store, "dsvb", IndicatorFile::Figures, APRIL_FIGURES, &o)
+        .await
+        .unwrap();
+    let export = |board: &'static str, what| {
+        let store = db.store.clone();
+        async move {
+            let board = store.board(&slug(board)).await.unwrap().unwrap();
+            let mut out = Vec::new();
+            export_indicators_csv(&store, &board, what, Cells::SpreadsheetSafe, &mut out)
+                .await
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        }
+    };
+    let indicators = export("dsvb", IndicatorExport::Indicators).await;
+    let figures = export("dsvb", IndicatorExport::Figures).await;
+    assert!(indicators.starts_with("key,name,unit,better,theme,description\n"));
+    // An ordinary leading apostrophe is kept as typed.
+    assert!(indicators.contains(",'Honour'-based violence,"), "{indicators}");
+    assert!(figures.starts_with("indicator,area,period,value,denominator,note\n"));
+    import(&db.store, "copy", IndicatorFile::Indicators, &indicators, &o)
+        .await
+        .unwrap();
+    import(&db.store, "copy", IndicatorFile::Figures, &figures, &o)
+        .await
+        .unwrap();
+    assert_eq!(export("copy", IndicatorExport::Indicators).await, indicators);
+    assert_eq!(export("copy", IndicatorExport::Figures).await, figures);
+    assert_eq!(
+        digest_json(&db.store, "copy", day(2010, 10, 1)).await["indicators"],
+        digest_json(&db.store, "dsvb", day(2010, 10, 1)).await["indicators"]
+    );
+    let history = export("dsvb", IndicatorExport::History).await;
+    assert!(history.starts_with("at,by,subject,indicator,area,period,change,old,new,note\n"));
+    assert_eq!(history.lines().count(), 1 + 4 + 13);
+}
+
+/// Bad definitions: keys, units, directions and duplicates.
+async fn every_bad_definition_is_listed(db: TestDb) {
+    let o = options(at(2010, 10, 2, 9), 4);
+    let file = "\
+key,name,unit,better,theme,description
+1st,First,count,none,,
+has space,Spaced,count,none,,
+ok_key,,count,none,,
+rate,Rate,ratio,up,,
+rate,Rate again,percent,higher,,
+";
+    let found = problems(import(&db.store, "dsvb", IndicatorFile::Indicators, file, &o).await);
+    for (line, column, text) in [
+        (2, "key", "does not start with a letter"),
+        (3, "key", "other than a letter, digit or _"),
+        (4, "name", "is empty"),
+        (5, "unit", "ratio"),
+        (5, "better", "up"),
+        (6, "key", "appears twice in this file (first on line 5)"),
+    ] {
+        assert!(has(&found, line, column, text), "line {line} {column}: {found:#?}");
+    }
+    assert!(db.store.board(&slug("dsvb")).await.unwrap().is_none(), "no board was created");
+}
+
+on_both_backends!(
+    the_indicators_contract_for_a_year_starting_in_april,
+    the_indicators_contract_for_a_year_starting_in_january,
+    every_bad_figure_is_listed_and_nothing_is_written,
+    revisions_need_update_and_are_all_in_the_history,
+    exports_import_back_to_the_same_state,
+    every_bad_definition_is_listed,
+);
+
+async fn board_with_indicators() -> TestDb {
+    let db = sqlite().await;
+    let o = options(at(2010, 10, 2, 9), 4);
+    import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &o)
+        .await
+        .unwrap();
+    db
+}
+
+#[tokio::test]
+async fn an_area_spelt_differently_from_last_quarter_gets_a_warning_with_the_likely_match() {
+    let db = board_with_indicators().await;
+    let o = options(at(2010, 10, 2, 9), 4);
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        "indicator,area,period,value\nreports,Hammersmith and Fulham,2010-04-01,12\n",
+        &o,
+    )
+    .await
+    .unwrap();
+    let summary = import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        "indicator,area,period,value\nreports,Hammersmith & Fulham,2010-07-01,14\nreports,hammersmith and fulham,2010-10-01,9\n",
+        &o,
+    )
+    .await
+    .unwrap();
+    assert_eq!(summary.created, 2);
+    assert_eq!(summary.warnings.len(), 1, "{:?}", summary.warnings);
+    assert!(
+        summary.warnings[0].contains("line 2: area \"Hammersmith & Fulham\" is new to this board; did you mean \"Hammersmith and Fulham\""),
+        "{:?}",
+        summary.warnings
+    );
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_utf8_is_refused_with_the_fix() {
+    let db = board_with_indicators().await;
+    let mut bytes = b"indicator,area,period,value\nreports,".to_vec();
+    bytes.extend_from_slice(b"K\xf6ln,2010-07-01,3\n");
+    let found = problems(
+        import_indicator_csv(
+            &db.store,
+            Some(&slug("dsvb")),
+            IndicatorFile::Figures,
+            "latin1.csv",
+            &bytes,
+            &options(at(2010, 10, 2, 9), 4),
+        )
+        .await,
+    );
+    assert!(has(&found, 2, "area", "not valid UTF-8"), "{found:?}");
+}
+
+#[tokio::test]
+async fn a_ten_megabyte_cell_is_refused_without_being_copied_around() {
+    let db = board_with_indicators().await;
+    let file = format!(
+        "indicator,area,period,value,denominator,note\nreports,Brent,2010-07-01,3,,{}\n",
+        "x".repeat(10 * 1024 * 1024)
+    );
+    let found = problems(
+        import(&db.store, "dsvb", IndicatorFile::Figures, &file, &options(at(2010, 10, 2, 9), 4)).await,
+    );
+    assert!(has(&found, 2, "note", "no field takes more than"), "{found:?}");
+}
+
+#[tokio::test]
+async fn a_million_rows_are_refused_whole_without_a_panic() {
+    let db = board_with_indicators().await;
+    let mut file = String::from("indicator,area,period,value\n");
+    for i in 0..1_000_000u32 {
+        file.push_str(&format!("reports,Area {i},2010-07-01,{}\n", i % 50));
+    }
+    let found = problems(
+        import(&db.store, "dsvb", IndicatorFile::Figures, &file, &options(at(2010, 10, 2, 9), 4)).await,
+    );
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("at most 500000 rows"), "{found:?}");
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    assert!(db.store.figures(board.id, None, None).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn figures_need_a_board_with_indicators() {
+    let db = sqlite().await;
+    let err = import(
+        &db.store,
+        "nowhere",
+        IndicatorFile::Figures,
+        "indicator,area,period,value\nreports,Brent,2010-07-01,3\n",
+        &options(at(2010, 10, 2, 9), 4),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("import the indicators first"), "{err}");
+    assert!(db.store.board(&slug("nowhere")).await.unwrap().is_none());
+}
