@@ -76,6 +76,10 @@ pub enum Command {
         /// Also write the chart (actions by borough or owner) as a PNG file.
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        /// Also write the monitoring figures' trend chart (each indicator board-wide over the
+        /// last eight quarters) as a PNG file.
+        #[arg(long, value_name = "FILE")]
+        trend_chart: Option<PathBuf>,
     },
     /// Print the reminder post that would go out on a date, without posting it.
     ///
@@ -488,6 +492,7 @@ async fn dispatch(
             format,
             out,
             chart,
+            trend_chart,
         } => {
             let slug = board_arg(board.as_deref())?;
             let board = resolve_board(store, slug.as_ref()).await?;
@@ -523,6 +528,20 @@ async fn dispatch(
                 std::fs::write(&path, png)
                     .with_context(|| format!("could not write {}", path.display()))?;
                 eprintln!("wrote the chart to {}", path.display());
+            }
+            if let Some(path) = trend_chart {
+                if digest.monitoring.trend.is_empty() {
+                    anyhow::bail!(
+                        "board {} has no indicators, so there is no trend to draw; import them \
+                         with `briefing-bot import indicators FILE`",
+                        board.slug
+                    );
+                }
+                let png = crate::digest::render::chart::trend_chart(&digest.monitoring)
+                    .map_err(|e| anyhow::anyhow!("could not draw the trend chart: {e}"))?;
+                std::fs::write(&path, png)
+                    .with_context(|| format!("could not write {}", path.display()))?;
+                eprintln!("wrote the trend chart to {}", path.display());
             }
         }
         Command::Remind {

@@ -127,6 +127,9 @@ pub struct Trend {
     pub unit: Unit,
     pub better: Better,
     pub points: Vec<TrendPoint>,
+    /// The indicator's description says its figures are illustrative (as the sample board's
+    /// do): the chart says so too.
+    pub illustrative: bool,
 }
 
 /// The monitoring section. Empty (no indicators) for a board that monitors no figures.
@@ -331,6 +334,10 @@ pub fn build_monitoring(
                         amount: s.board.get(&q.start).copied(),
                     })
                     .collect(),
+                illustrative: i
+                    .description
+                    .as_deref()
+                    .is_some_and(|d| d.to_lowercase().contains("illustrative")),
             }
         })
         .collect();
