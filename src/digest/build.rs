@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use serde::Serialize;
 
+use crate::digest::monitoring::{self, Monitoring};
 use crate::domain::{
     Action, ActionStatus, Board, ChangeKind, Period, Rag, Recommendation, RecommendationStatus,
     Response, StatusUpdate, SubjectKind, TimeZone,
 };
-use crate::digest::monitoring::{self, Monitoring};
 use crate::store::{Store, StoreError};
 
 /// What the digest is built from.

@@ -48,7 +48,12 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn new(value: Option<Amount>, previous: Option<Amount>, year_ago: Option<Amount>, i: &Indicator) -> Self {
+    fn new(
+        value: Option<Amount>,
+        previous: Option<Amount>,
+        year_ago: Option<Amount>,
+        i: &Indicator,
+    ) -> Self {
         let direction = Direction::of(
             value.and_then(|a| a.tenths(i.unit)),
             year_ago.and_then(|a| a.tenths(i.unit)),
@@ -189,7 +194,8 @@ fn exception(
         return None;
     }
     let moved = n.abs_diff(t);
-    if i.unit == Unit::Count && now.value.abs_diff(then.value) < u64::from(settings.exception_min_count)
+    if i.unit == Unit::Count
+        && now.value.abs_diff(then.value) < u64::from(settings.exception_min_count)
     {
         return None;
     }
@@ -314,7 +320,12 @@ pub fn build_monitoring(
         settings
             .trend_indicators
             .iter()
-            .filter_map(|k| sorted.iter().copied().find(|i| i.key.as_str() == k.to_lowercase()))
+            .filter_map(|k| {
+                sorted
+                    .iter()
+                    .copied()
+                    .find(|i| i.key.as_str() == k.to_lowercase())
+            })
             .collect()
     };
     let trend = chosen
@@ -396,7 +407,10 @@ mod tests {
             denominator: Some(d),
         };
         // 50% → 44% is a 12% fall: an exception; 50% → 46% (8%) is not; a rise never is.
-        assert_eq!(exception(&rate, a(44, 100), a(50, 100), &settings), Some(Some(120)));
+        assert_eq!(
+            exception(&rate, a(44, 100), a(50, 100), &settings),
+            Some(Some(120))
+        );
         assert_eq!(exception(&rate, a(46, 100), a(50, 100), &settings), None);
         assert_eq!(exception(&rate, a(60, 100), a(50, 100), &settings), None);
         // Exactly 10% is not more than 10%.
@@ -427,10 +441,16 @@ mod tests {
         let m = build_monitoring(&[rate], &figures, &q, &MonitoringSettings::default());
         let line = &m.indicators[0];
         assert_eq!(line.board.value.unwrap().tenths(Unit::Percent), Some(769)); // 10/13
-        assert_eq!(line.board.previous.unwrap().tenths(Unit::Percent), Some(667));
+        assert_eq!(
+            line.board.previous.unwrap().tenths(Unit::Percent),
+            Some(667)
+        );
         assert_eq!(line.board.direction, Some(Direction::Better)); // 76.9 > 50.0
         assert_eq!(
-            line.areas.iter().map(|a| a.area.as_str()).collect::<Vec<_>>(),
+            line.areas
+                .iter()
+                .map(|a| a.area.as_str())
+                .collect::<Vec<_>>(),
             ["Bexley", "Brent"]
         );
         assert_eq!(m.trend[0].points.len(), TREND_QUARTERS);

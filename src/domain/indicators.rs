@@ -222,7 +222,10 @@ pub fn area_likeness(area: &str) -> String {
 }
 
 /// The area among `known` that `area` is most likely a different spelling of, if any.
-pub fn likely_same_area<'a>(area: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn likely_same_area<'a>(
+    area: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let folded = area_likeness(area);
     let key = area_key(area);
     let mut best: Option<(usize, &'a str)> = None;
@@ -364,7 +367,10 @@ mod tests {
 
     #[test]
     fn keys_follow_the_rule_and_fold_case() {
-        assert_eq!(IndicatorKey::parse(" SSO_rate1 ").unwrap().as_str(), "sso_rate1");
+        assert_eq!(
+            IndicatorKey::parse(" SSO_rate1 ").unwrap().as_str(),
+            "sso_rate1"
+        );
         for bad in ["", "1abc", "_x", "a-b", "a b", "é", &"a".repeat(41)] {
             assert!(IndicatorKey::parse(bad).is_err(), "{bad}");
         }
@@ -397,12 +403,30 @@ mod tests {
 
     #[test]
     fn directions_compare_with_what_is_better() {
-        assert_eq!(Direction::of(Some(5), Some(4), Better::Higher), Some(Direction::Better));
-        assert_eq!(Direction::of(Some(5), Some(4), Better::Lower), Some(Direction::Worse));
-        assert_eq!(Direction::of(Some(3), Some(4), Better::Lower), Some(Direction::Better));
-        assert_eq!(Direction::of(Some(3), Some(4), Better::Higher), Some(Direction::Worse));
-        assert_eq!(Direction::of(Some(4), Some(4), Better::Higher), Some(Direction::Same));
-        assert_eq!(Direction::of(Some(4), Some(4), Better::None), Some(Direction::Unrated));
+        assert_eq!(
+            Direction::of(Some(5), Some(4), Better::Higher),
+            Some(Direction::Better)
+        );
+        assert_eq!(
+            Direction::of(Some(5), Some(4), Better::Lower),
+            Some(Direction::Worse)
+        );
+        assert_eq!(
+            Direction::of(Some(3), Some(4), Better::Lower),
+            Some(Direction::Better)
+        );
+        assert_eq!(
+            Direction::of(Some(3), Some(4), Better::Higher),
+            Some(Direction::Worse)
+        );
+        assert_eq!(
+            Direction::of(Some(4), Some(4), Better::Higher),
+            Some(Direction::Same)
+        );
+        assert_eq!(
+            Direction::of(Some(4), Some(4), Better::None),
+            Some(Direction::Unrated)
+        );
         assert_eq!(Direction::of(None, Some(4), Better::Higher), None);
         assert_eq!(Direction::of(Some(4), None, Better::None), None);
     }
@@ -439,7 +463,10 @@ mod tests {
         assert_eq!(jan.year_earlier().label(), "Q1 2010");
         assert!(check_quarter_start(d(2010, 7, 1), 4).is_ok());
         let err = check_quarter_start(d(2010, 8, 15), 4).unwrap_err();
-        assert!(err.contains("Q2 2010/11") && err.contains("use 2010-07-01"), "{err}");
+        assert!(
+            err.contains("Q2 2010/11") && err.contains("use 2010-07-01"),
+            "{err}"
+        );
         assert!(check_quarter_start(d(2010, 4, 1), 1).is_ok());
         assert!(check_quarter_start(d(2010, 4, 1), 2).is_err());
     }
@@ -453,8 +480,14 @@ mod tests {
         );
         assert_eq!(likely_same_area("Hammersmith and Fulham", known), None);
         assert_eq!(likely_same_area("  hammersmith AND fulham ", known), None);
-        assert_eq!(likely_same_area("Barking & Dagenam", known), Some("Barking and Dagenham"));
+        assert_eq!(
+            likely_same_area("Barking & Dagenam", known),
+            Some("Barking and Dagenham")
+        );
         assert_eq!(likely_same_area("Bexley", known), None);
-        assert_eq!(area_key("  Hammersmith   and Fulham"), "hammersmith and fulham");
+        assert_eq!(
+            area_key("  Hammersmith   and Fulham"),
+            "hammersmith and fulham"
+        );
     }
 }

@@ -60,7 +60,9 @@ impl Period {
     /// The same quarter a year earlier (what a seasonal comparison is made with).
     pub fn year_earlier(&self) -> Self {
         Self::containing(
-            self.start.checked_sub_months(Months::new(12)).unwrap_or(self.start),
+            self.start
+                .checked_sub_months(Months::new(12))
+                .unwrap_or(self.start),
             self.year_start_month,
         )
     }

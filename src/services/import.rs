@@ -376,7 +376,11 @@ pub(super) struct RowCheck<'a> {
 }
 
 impl RowCheck<'_> {
-    pub(super) fn check<T, E: fmt::Display>(&mut self, column: &str, result: Result<T, E>) -> Option<T> {
+    pub(super) fn check<T, E: fmt::Display>(
+        &mut self,
+        column: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(e) => {

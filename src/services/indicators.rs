@@ -104,7 +104,10 @@ fn parse_indicators(table: &Table, problems: &mut Vec<Problem>) -> Vec<(u64, Ind
             problems,
             ok: true,
         };
-        let key = c.check("key", IndicatorKey::parse(table.cell(row, "key").unwrap_or("")));
+        let key = c.check(
+            "key",
+            IndicatorKey::parse(table.cell(row, "key").unwrap_or("")),
+        );
         if let Some(key) = &key {
             if let Some(first) = first_seen.get(key) {
                 c.fail(
@@ -196,7 +199,10 @@ fn parse_figures(
             None => {
                 c.fail(
                     "indicator",
-                    format!("there is no indicator {key} on this board; {}, or fix the key", defined()),
+                    format!(
+                        "there is no indicator {key} on this board; {}, or fix the key",
+                        defined()
+                    ),
                 );
                 None
             }
@@ -226,7 +232,9 @@ fn parse_figures(
             }
         };
         let denominator = match table.cell(row, "denominator") {
-            Some(d) => c.check("denominator", whole_number(d, "denominator")).map(Some),
+            Some(d) => c
+                .check("denominator", whole_number(d, "denominator"))
+                .map(Some),
             None => Some(None),
         };
         let note = match table.cell(row, "note") {
@@ -549,18 +557,19 @@ async fn write_indicators(
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
     let mut revisions = Vec::new();
-    let revision = |key: &IndicatorKey, change: String, old: Option<String>, new: String| Revision {
-        subject: RevisionSubject::Indicator,
-        key: key.clone(),
-        area: None,
-        period: None,
-        at: options.now,
-        by: by(options).to_string(),
-        change,
-        old_value: old,
-        new_value: Some(new),
-        note: Some(note.to_string()),
-    };
+    let revision =
+        |key: &IndicatorKey, change: String, old: Option<String>, new: String| Revision {
+            subject: RevisionSubject::Indicator,
+            key: key.clone(),
+            area: None,
+            period: None,
+            at: options.now,
+            by: by(options).to_string(),
+            change,
+            old_value: old,
+            new_value: Some(new),
+            note: Some(note.to_string()),
+        };
     for (i, (_, indicator)) in rows.iter().enumerate() {
         match existing.get(&indicator.key) {
             Some((_, old)) if old == indicator => summary.unchanged += 1,
@@ -591,7 +600,8 @@ async fn write_indicators(
             None => {
                 summary.created += 1;
                 if board.id >= 0 {
-                    tx.insert_indicator(board.id, indicator, options.now).await?;
+                    tx.insert_indicator(board.id, indicator, options.now)
+                        .await?;
                 }
                 revisions.push(revision(
                     &indicator.key,
@@ -708,7 +718,9 @@ mod tests {
     #[test]
     fn whole_numbers_say_what_is_wrong() {
         assert_eq!(whole_number(" 42 ", "value"), Ok(42));
-        assert!(whole_number("-3", "value").unwrap_err().contains("negative"));
+        assert!(whole_number("-3", "value")
+            .unwrap_err()
+            .contains("negative"));
         assert!(whole_number("2.5", "value")
             .unwrap_err()
             .contains("not a whole number"));

@@ -182,7 +182,12 @@ async fn the_indicators_contract_for_a_year_starting_in_january(db: TestDb) {
     let bad = "indicator,area,period,value,denominator,note\nreports,Brent,2010-02-01,3,,\n";
     let found = problems(import(&db.store, "cal", IndicatorFile::Figures, bad, &o).await);
     assert!(
-        has(&found, 2, "period", "falls in Q1 2010 (2010-01-01 to 2010-03-31); use 2010-01-01"),
+        has(
+            &found,
+            2,
+            "period",
+            "falls in Q1 2010 (2010-01-01 to 2010-03-31); use 2010-01-01"
+        ),
         "{found:?}"
     );
     let figures = "\
@@ -202,7 +207,11 @@ sso_rate,Brent,2010-01-01,1,2,
     assert_eq!(json["monitoring"]["year_ago"]["label"], "Q1 2010");
     let reports = &json["indicators"][2];
     assert_eq!(
-        (&reports["value"], &reports["previous"], &reports["year_ago"]),
+        (
+            &reports["value"],
+            &reports["previous"],
+            &reports["year_ago"]
+        ),
         (&json!(20), &json!(16), &json!(10))
     );
     let rate = &json["indicators"][3];
@@ -242,17 +251,29 @@ reports,,2010-07-01,4,,
         (5, "value", "negative"),
         (6, "value", "not a whole number"),
         (7, "value", "not a number"),
-        (8, "denominator", "is a percentage, so give what the value is out of"),
+        (
+            8,
+            "denominator",
+            "is a percentage, so give what the value is out of",
+        ),
         (9, "denominator", "is 0"),
         (10, "value", "more than the denominator 4"),
         (11, "denominator", "is a count, which has no denominator"),
         (12, "area", "appears twice in this file (first on line 11)"),
         (13, "area", "is empty"),
     ] {
-        assert!(has(&found, line, column, text), "line {line} {column}: {found:#?}");
+        assert!(
+            has(&found, line, column, text),
+            "line {line} {column}: {found:#?}"
+        );
     }
     let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
-    assert!(db.store.figures(board.id, None, None).await.unwrap().is_empty());
+    assert!(db
+        .store
+        .figures(board.id, None, None)
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(
         db.store.indicator_history(board.id).await.unwrap().len(),
         4,
@@ -265,36 +286,95 @@ reports,,2010-07-01,4,,
 /// reports and writes nothing.
 async fn revisions_need_update_and_are_all_in_the_history(db: TestDb) {
     let first = options(at(2010, 10, 2, 9), 4);
-    import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &first)
-        .await
-        .unwrap();
-    import(&db.store, "dsvb", IndicatorFile::Figures, APRIL_FIGURES, &first)
-        .await
-        .unwrap();
-    let corrected = APRIL_FIGURES.replace("repeat_victims,Brent,2010-07-01,30,,", "repeat_victims,Brent,2010-07-01,28,,late return");
-    let found = problems(import(&db.store, "dsvb", IndicatorFile::Figures, &corrected, &first).await);
-    assert!(has(&found, 6, "value", "already recorded (30); import with --update"), "{found:?}");
-    let again = problems(import(&db.store, "dsvb", IndicatorFile::Indicators, INDICATORS, &first).await);
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Indicators,
+        INDICATORS,
+        &first,
+    )
+    .await
+    .unwrap();
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        APRIL_FIGURES,
+        &first,
+    )
+    .await
+    .unwrap();
+    let corrected = APRIL_FIGURES.replace(
+        "repeat_victims,Brent,2010-07-01,30,,",
+        "repeat_victims,Brent,2010-07-01,28,,late return",
+    );
+    let found = problems(
+        import(
+            &db.store,
+            "dsvb",
+            IndicatorFile::Figures,
+            &corrected,
+            &first,
+        )
+        .await,
+    );
+    assert!(
+        has(
+            &found,
+            6,
+            "value",
+            "already recorded (30); import with --update"
+        ),
+        "{found:?}"
+    );
+    let again = problems(
+        import(
+            &db.store,
+            "dsvb",
+            IndicatorFile::Indicators,
+            INDICATORS,
+            &first,
+        )
+        .await,
+    );
     assert!(has(&again, 2, "key", "import with --update"), "{again:?}");
 
     let mut later = options(at(2010, 10, 9, 14), 4);
     later.by = "discord:42";
     later.update = true;
     later.dry_run = true;
-    let dry = import(&db.store, "dsvb", IndicatorFile::Figures, &corrected, &later)
-        .await
-        .unwrap();
+    let dry = import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        &corrected,
+        &later,
+    )
+    .await
+    .unwrap();
     assert_eq!((dry.created, dry.updated, dry.unchanged), (0, 1, 12));
     assert!(dry.to_string().contains("dry run"), "{dry}");
     let json = digest_json(&db.store, "dsvb", day(2010, 10, 1)).await;
-    assert_eq!(json["indicators"][1]["value"], 40, "the dry run wrote nothing");
+    assert_eq!(
+        json["indicators"][1]["value"], 40,
+        "the dry run wrote nothing"
+    );
 
     later.dry_run = false;
-    let done = import(&db.store, "dsvb", IndicatorFile::Figures, &corrected, &later)
-        .await
-        .unwrap();
+    let done = import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        &corrected,
+        &later,
+    )
+    .await
+    .unwrap();
     assert_eq!((done.created, done.updated, done.unchanged), (0, 1, 12));
-    assert_eq!(done.to_string(), "board dsvb: created 0, updated 1, unchanged 12");
+    assert_eq!(
+        done.to_string(),
+        "board dsvb: created 0, updated 1, unchanged 12"
+    );
     let json = digest_json(&db.store, "dsvb", day(2010, 10, 1)).await;
     assert_eq!(json["indicators"][1]["value"], 38);
 
@@ -305,25 +385,52 @@ async fn revisions_need_update_and_are_all_in_the_history(db: TestDb) {
     assert_eq!(last.key.as_str(), "repeat_victims");
     assert_eq!(last.area.as_deref(), Some("Brent"));
     assert_eq!(last.period, Some(day(2010, 7, 1)));
-    assert_eq!((last.by.as_str(), last.at), ("discord:42", at(2010, 10, 9, 14)));
+    assert_eq!(
+        (last.by.as_str(), last.at),
+        ("discord:42", at(2010, 10, 9, 14))
+    );
     assert_eq!(last.change, "value, note");
     assert_eq!(
         (last.old_value.as_deref(), last.new_value.as_deref()),
         (Some("30"), Some("28"))
     );
     let created = &history[4];
-    assert_eq!((created.change.as_str(), created.by.as_str()), ("created", "secretariat"));
+    assert_eq!(
+        (created.change.as_str(), created.by.as_str()),
+        ("created", "secretariat")
+    );
 
     // A definition's change is recorded too; its unit cannot change once it has figures.
     let renamed = INDICATORS.replace("FGM referrals,,", "Female genital mutilation referrals,,");
-    import(&db.store, "dsvb", IndicatorFile::Indicators, &renamed, &later)
-        .await
-        .unwrap();
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Indicators,
+        &renamed,
+        &later,
+    )
+    .await
+    .unwrap();
     let history = db.store.indicator_history(board.id).await.unwrap();
     let last = history.last().unwrap();
-    assert_eq!((last.key.as_str(), last.change.as_str()), ("fgm_referrals", "name"));
-    let unit_change = INDICATORS.replace("Domestic abuse reports,count", "Domestic abuse reports,percent");
-    let found = problems(import(&db.store, "dsvb", IndicatorFile::Indicators, &unit_change, &later).await);
+    assert_eq!(
+        (last.key.as_str(), last.change.as_str()),
+        ("fgm_referrals", "name")
+    );
+    let unit_change = INDICATORS.replace(
+        "Domestic abuse reports,count",
+        "Domestic abuse reports,percent",
+    );
+    let found = problems(
+        import(
+            &db.store,
+            "dsvb",
+            IndicatorFile::Indicators,
+            &unit_change,
+            &later,
+        )
+        .await,
+    );
     assert!(has(&found, 4, "unit", "cannot become percent"), "{found:?}");
 }
 
@@ -351,15 +458,27 @@ async fn exports_import_back_to_the_same_state(db: TestDb) {
     let figures = export("dsvb", IndicatorExport::Figures).await;
     assert!(indicators.starts_with("key,name,unit,better,theme,description\n"));
     // An ordinary leading apostrophe is kept as typed.
-    assert!(indicators.contains(",'Honour'-based violence,"), "{indicators}");
+    assert!(
+        indicators.contains(",'Honour'-based violence,"),
+        "{indicators}"
+    );
     assert!(figures.starts_with("indicator,area,period,value,denominator,note\n"));
-    import(&db.store, "copy", IndicatorFile::Indicators, &indicators, &o)
-        .await
-        .unwrap();
+    import(
+        &db.store,
+        "copy",
+        IndicatorFile::Indicators,
+        &indicators,
+        &o,
+    )
+    .await
+    .unwrap();
     import(&db.store, "copy", IndicatorFile::Figures, &figures, &o)
         .await
         .unwrap();
-    assert_eq!(export("copy", IndicatorExport::Indicators).await, indicators);
+    assert_eq!(
+        export("copy", IndicatorExport::Indicators).await,
+        indicators
+    );
     assert_eq!(export("copy", IndicatorExport::Figures).await, figures);
     assert_eq!(
         digest_json(&db.store, "copy", day(2010, 10, 1)).await["indicators"],
@@ -390,9 +509,15 @@ rate,Rate again,percent,higher,,
         (5, "better", "up"),
         (6, "key", "appears twice in this file (first on line 5)"),
     ] {
-        assert!(has(&found, line, column, text), "line {line} {column}: {found:#?}");
+        assert!(
+            has(&found, line, column, text),
+            "line {line} {column}: {found:#?}"
+        );
     }
-    assert!(db.store.board(&slug("dsvb")).await.unwrap().is_none(), "no board was created");
+    assert!(
+        db.store.board(&slug("dsvb")).await.unwrap().is_none(),
+        "no board was created"
+    );
 }
 
 on_both_backends!(
@@ -471,9 +596,19 @@ async fn a_ten_megabyte_cell_is_refused_without_being_copied_around() {
         "x".repeat(10 * 1024 * 1024)
     );
     let found = problems(
-        import(&db.store, "dsvb", IndicatorFile::Figures, &file, &options(at(2010, 10, 2, 9), 4)).await,
+        import(
+            &db.store,
+            "dsvb",
+            IndicatorFile::Figures,
+            &file,
+            &options(at(2010, 10, 2, 9), 4),
+        )
+        .await,
     );
-    assert!(has(&found, 2, "note", "no field takes more than"), "{found:?}");
+    assert!(
+        has(&found, 2, "note", "no field takes more than"),
+        "{found:?}"
+    );
 }
 
 #[tokio::test]
@@ -484,12 +619,27 @@ async fn a_million_rows_are_refused_whole_without_a_panic() {
         file.push_str(&format!("reports,Area {i},2010-07-01,{}\n", i % 50));
     }
     let found = problems(
-        import(&db.store, "dsvb", IndicatorFile::Figures, &file, &options(at(2010, 10, 2, 9), 4)).await,
+        import(
+            &db.store,
+            "dsvb",
+            IndicatorFile::Figures,
+            &file,
+            &options(at(2010, 10, 2, 9), 4),
+        )
+        .await,
     );
     assert_eq!(found.len(), 1);
-    assert!(found[0].message.contains("at most 500000 rows"), "{found:?}");
+    assert!(
+        found[0].message.contains("at most 500000 rows"),
+        "{found:?}"
+    );
     let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
-    assert!(db.store.figures(board.id, None, None).await.unwrap().is_empty());
+    assert!(db
+        .store
+        .figures(board.id, None, None)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -504,6 +654,187 @@ async fn figures_need_a_board_with_indicators() {
     )
     .await
     .unwrap_err();
-    assert!(err.to_string().contains("import the indicators first"), "{err}");
+    assert!(
+        err.to_string().contains("import the indicators first"),
+        "{err}"
+    );
     assert!(db.store.board(&slug("nowhere")).await.unwrap().is_none());
+}
+
+const SMALL_FIGURES: &str = "\
+indicator,area,period,value,denominator,note
+reports,Brent,2010-07-01,3,,
+reports,Bexley,2010-07-01,0,,
+reports,Brent,2009-07-01,12,,
+sso_rate,Brent,2010-07-01,1,4,
+sso_rate,Brent,2009-07-01,30,40,
+repeat_victims,Brent,2010-07-01,40,,
+repeat_victims,Brent,2009-07-01,2,,
+";
+
+/// Everything people see of a board with small numbers: Markdown, the board paper, the Discord
+/// post and the trend chart — and the JSON the secretariat reads.
+struct Renderings {
+    json: Value,
+    markdown: String,
+    html: String,
+    discord: String,
+    chart: Vec<u8>,
+}
+
+async fn renderings(store: &Store) -> Renderings {
+    use briefing_bot::digest::render::{chart, discord, html, json, markdown};
+    let board = store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let digest = briefing_bot::digest::load_digest(store, &board, day(2010, 10, 1))
+        .await
+        .unwrap();
+    let messages = discord::digest_messages(&digest, None);
+    let mut text = String::new();
+    for m in &messages {
+        for e in &m.embeds {
+            text.push_str(&e.description);
+            for (name, value, _) in &e.fields {
+                text.push_str(&format!("\n{name}\n{value}"));
+            }
+            text.push_str(&format!("\n{}\n", e.footer.clone().unwrap_or_default()));
+        }
+    }
+    // Discord escapes Markdown characters such as brackets; read the text as shown.
+    let text = text.replace('\\', "");
+    Renderings {
+        json: json::digest_json(&digest),
+        markdown: markdown::digest_markdown(&digest),
+        html: html::digest_html(&digest, None, day(2010, 10, 2)),
+        discord: text,
+        chart: chart::trend_chart(&digest.monitoring).unwrap(),
+    }
+}
+
+#[tokio::test]
+async fn small_numbers_are_hidden_in_every_rendering_for_people_but_exact_in_the_json() {
+    let db = board_with_indicators().await;
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        SMALL_FIGURES,
+        &options(at(2010, 10, 2, 9), 4),
+    )
+    .await
+    .unwrap();
+    let hidden = renderings(&db.store).await;
+    // The JSON keeps exact values.
+    assert_eq!(hidden.json["indicators"][2]["value"], 3);
+    assert_eq!(hidden.json["indicators"][3]["value"], 25.0);
+    assert_eq!(hidden.json["monitoring"]["hide_small_numbers"], true);
+    for (what, text) in [
+        ("markdown", &hidden.markdown),
+        ("html", &hidden.html),
+        ("discord", &hidden.discord),
+    ] {
+        // Reports: 3 board-wide is hidden, and so is its change from 12 (which would give it
+        // away); the 1 out of 4 is hidden as a percentage.
+        assert!(text.contains("fewer than 5"), "{what}: {text}");
+        assert!(
+            text.contains("not shown (fewer than 5 cases)"),
+            "{what}: {text}"
+        );
+        assert!(
+            text.contains("change not shown (fewer than 5 cases)"),
+            "{what}: {text}"
+        );
+        assert!(!text.contains("25.0%"), "{what} shows the 1 in 4: {text}");
+        assert!(!text.contains("down 9"), "{what} gives away the 3: {text}");
+        assert!(
+            text.contains("Counts from 1 to 4"),
+            "{what} says why: {text}"
+        );
+        // 40 repeat victims against 2 a year ago: the exception is listed, its change hidden.
+        assert!(
+            text.contains("Repeat victims of domestic abuse — Brent: 40"),
+            "{what}: {text}"
+        );
+    }
+
+    // A board that turns the rule off sees the exact figures everywhere.
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let mut settings = board.settings.clone();
+    settings.monitoring.hide_small_numbers = false;
+    crate::support::boards::set_settings(&db.store, board.id, &settings).await;
+    let shown = renderings(&db.store).await;
+    assert_eq!(shown.json, {
+        let mut j = hidden.json.clone();
+        j["monitoring"]["hide_small_numbers"] = json!(false);
+        j
+    });
+    for (what, text) in [
+        ("markdown", &shown.markdown),
+        ("html", &shown.html),
+        ("discord", &shown.discord),
+    ] {
+        assert!(!text.contains("fewer than 5"), "{what}: {text}");
+        assert!(text.contains("25.0%"), "{what}: {text}");
+        assert!(text.contains("▼ down 9 (−75.0%)"), "{what}: {text}");
+        assert!(!text.contains("Counts from 1 to 4"), "{what}: {text}");
+    }
+    // The chart leaves out the hidden quarters: it differs only because of them.
+    assert_ne!(hidden.chart, shown.chart);
+    assert!(hidden.chart.starts_with(b"\x89PNG"));
+}
+
+#[tokio::test]
+async fn a_board_without_indicators_has_no_monitoring_section() {
+    let db = sqlite().await;
+    crate::store_contract::load(&db.store, "dsvb").await;
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let digest = briefing_bot::digest::load_digest(&db.store, &board, day(2010, 10, 1))
+        .await
+        .unwrap();
+    let json = briefing_bot::digest::render::json::digest_json(&digest);
+    assert_eq!(json["indicators"], json!([]));
+    assert!(json.get("monitoring").is_none());
+    let markdown = briefing_bot::digest::render::markdown::digest_markdown(&digest);
+    assert!(!markdown.contains("Monitoring figures"));
+}
+
+#[tokio::test]
+async fn the_sample_board_shows_illustrative_figures_for_its_13_boroughs() {
+    let db = sqlite().await;
+    let (board, _) = briefing_bot::sample::load_sample_board(&db.store)
+        .await
+        .unwrap();
+    let digest =
+        briefing_bot::digest::load_digest(&db.store, &board, briefing_bot::sample::SAMPLE_AS_OF)
+            .await
+            .unwrap();
+    let m = &digest.monitoring;
+    assert!(m.indicators.len() >= 10);
+    for line in &m.indicators {
+        assert!(
+            line.description
+                .as_deref()
+                .is_some_and(|d| d.starts_with("ILLUSTRATIVE")),
+            "{} is not labelled illustrative",
+            line.key
+        );
+        assert!(
+            line.board.value.is_some(),
+            "{} has no figure this quarter",
+            line.key
+        );
+    }
+    let areas: std::collections::BTreeSet<&str> = m
+        .indicators
+        .iter()
+        .flat_map(|i| i.areas.iter().map(|a| a.area.as_str()))
+        .collect();
+    assert_eq!(areas.len(), 13, "{areas:?}");
+    assert!(m
+        .trend
+        .iter()
+        .all(|t| t.points.iter().all(|p| p.amount.is_some())));
+    assert!(!m.exceptions.is_empty() && !m.missing_returns.is_empty());
+    let markdown = briefing_bot::digest::render::markdown::digest_markdown(&digest);
+    assert!(markdown.contains("## Monitoring figures: Q2 2010/11"));
+    assert!(markdown.contains("ILLUSTRATIVE: generated figures"));
 }

@@ -10,8 +10,8 @@ use plotters::prelude::*;
 use super::text::{fit, visible};
 use crate::digest::build::ChartRow;
 use crate::digest::monitoring::{Monitoring, Trend};
-use crate::domain::indicators::Unit;
 use crate::digest::Digest;
+use crate::domain::indicators::Unit;
 
 /// DejaVu Sans (Bitstream Vera licence; see assets/fonts/LICENSE-DejaVu.txt).
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -266,7 +266,11 @@ pub fn trend_chart(m: &Monitoring) -> Result<Vec<u8>, String> {
                 Unit::Percent => (top * 1.15).clamp(1.0, 100.0),
                 Unit::Count => (top * 1.15).max(5.0),
             };
-            let labels: Vec<String> = trend.points.iter().map(|p| short_quarter(&p.label)).collect();
+            let labels: Vec<String> = trend
+                .points
+                .iter()
+                .map(|p| short_quarter(&p.label))
+                .collect();
             let n = trend.points.len().max(1);
             let mut chart = ChartBuilder::on(panel)
                 .caption(label(&trend.name, 44), (FAMILY, 14))
@@ -283,7 +287,13 @@ pub fn trend_chart(m: &Monitoring) -> Result<Vec<u8>, String> {
                 .x_labels(n)
                 .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
                 .y_labels(5)
-                .y_label_formatter(&|v| if percent { format!("{v:.0}%") } else { format!("{v:.0}") })
+                .y_label_formatter(&|v| {
+                    if percent {
+                        format!("{v:.0}%")
+                    } else {
+                        format!("{v:.0}")
+                    }
+                })
                 .label_style((FAMILY, 10))
                 .draw()
                 .map_err(|e| e.to_string())?;

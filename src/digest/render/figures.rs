@@ -122,7 +122,14 @@ pub struct SectionText {
     pub notes: Vec<(usize, String)>,
 }
 
-fn row(name: &str, note: Option<usize>, f: &Figures, unit: Unit, better: Better, hide: bool) -> RowText {
+fn row(
+    name: &str,
+    note: Option<usize>,
+    f: &Figures,
+    unit: Unit,
+    better: Better,
+    hide: bool,
+) -> RowText {
     RowText {
         name: name.to_string(),
         note,
@@ -142,7 +149,8 @@ pub fn section_text(m: &Monitoring) -> Option<SectionText> {
     let label = |q: &Option<crate::digest::monitoring::Quarter>| {
         q.as_ref().map(|q| q.label.clone()).unwrap_or_default()
     };
-    let (reviewed, previous, year_ago) = (label(&m.reviewed), label(&m.previous), label(&m.year_ago));
+    let (reviewed, previous, year_ago) =
+        (label(&m.reviewed), label(&m.previous), label(&m.year_ago));
     let mut notes = Vec::new();
     let rows = m
         .indicators
@@ -165,7 +173,11 @@ pub fn section_text(m: &Monitoring) -> Option<SectionText> {
             if let (Unit::Percent, Some(t), true) =
                 (e.unit, e.change_tenths_of_percent, change.contains("point"))
             {
-                let sign = if change.starts_with('▲') { '+' } else { '−' };
+                let sign = if change.starts_with('▲') {
+                    '+'
+                } else {
+                    '−'
+                };
                 change.push_str(&format!(" ({sign}{}.{}%)", t / 10, t % 10));
             }
             format!(
@@ -246,22 +258,43 @@ mod tests {
             "not shown (fewer than 5 cases)"
         );
         assert_eq!(figure_text(None, Unit::Count, true), "no return");
-        assert_eq!(change_text(count(30), count(20), Unit::Count, true), "▲ up 10 (+50.0%)");
-        assert_eq!(change_text(count(15), count(20), Unit::Count, true), "▼ down 5 (−25.0%)");
-        assert_eq!(change_text(count(7), count(0), Unit::Count, true), "▲ up 7 (from none)");
-        assert_eq!(change_text(count(7), count(7), Unit::Count, true), "= no change");
+        assert_eq!(
+            change_text(count(30), count(20), Unit::Count, true),
+            "▲ up 10 (+50.0%)"
+        );
+        assert_eq!(
+            change_text(count(15), count(20), Unit::Count, true),
+            "▼ down 5 (−25.0%)"
+        );
+        assert_eq!(
+            change_text(count(7), count(0), Unit::Count, true),
+            "▲ up 7 (from none)"
+        );
+        assert_eq!(
+            change_text(count(7), count(7), Unit::Count, true),
+            "= no change"
+        );
         assert_eq!(
             change_text(count(7), count(3), Unit::Count, true),
             "change not shown (fewer than 5 cases)"
         );
-        assert_eq!(change_text(count(7), count(3), Unit::Count, false), "▲ up 4 (+133.3%)");
+        assert_eq!(
+            change_text(count(7), count(3), Unit::Count, false),
+            "▲ up 4 (+133.3%)"
+        );
         assert_eq!(
             change_text(share(30, 100), share(20, 100), Unit::Percent, true),
             "▲ up 10.0 points"
         );
-        assert_eq!(change_text(count(7), None, Unit::Count, true), "no figure to compare");
+        assert_eq!(
+            change_text(count(7), None, Unit::Count, true),
+            "no figure to compare"
+        );
         assert_eq!(rating_text(Some(Direction::Worse), Better::Lower), "worse");
-        assert_eq!(rating_text(Some(Direction::Unrated), Better::None), "not rated");
+        assert_eq!(
+            rating_text(Some(Direction::Unrated), Better::None),
+            "not rated"
+        );
         assert_eq!(rating_text(None, Better::None), "not rated");
         assert_eq!(rating_text(None, Better::Higher), "—");
     }

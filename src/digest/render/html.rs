@@ -133,11 +133,19 @@ fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
     let Some(s) = super::figures::section_text(m) else {
         return;
     };
-    let _ = writeln!(out, "<section class=\"monitoring\">\n<h2>{}</h2>", escape(&s.heading));
+    let _ = writeln!(
+        out,
+        "<section class=\"monitoring\">\n<h2>{}</h2>",
+        escape(&s.heading)
+    );
     let _ = write!(out, "<table aria-label=\"Monitoring figures\"><thead><tr>");
     for (i, c) in s.columns.iter().enumerate() {
         let class = if i == 1 { "num" } else { "" };
-        let _ = write!(out, "<th class=\"{class}\" scope=\"col\">{}</th>", escape(c));
+        let _ = write!(
+            out,
+            "<th class=\"{class}\" scope=\"col\">{}</th>",
+            escape(c)
+        );
     }
     out.push_str("</tr></thead><tbody>\n");
     for r in &s.rows {
@@ -172,9 +180,16 @@ fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
         }
         out.push_str("</ul>\n");
     }
-    let _ = writeln!(out, "<h3>Missing returns ({})</h3>", s.missing_returns.len());
+    let _ = writeln!(
+        out,
+        "<h3>Missing returns ({})</h3>",
+        s.missing_returns.len()
+    );
     if s.missing_returns.is_empty() {
-        none(out, "None: every area that reported last quarter reported this one.");
+        none(
+            out,
+            "None: every area that reported last quarter reported this one.",
+        );
     } else {
         out.push_str("<ul>");
         for r in &s.missing_returns {

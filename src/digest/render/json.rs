@@ -9,8 +9,8 @@ use crate::digest::build::{
 };
 use crate::digest::monitoring::{IndicatorLine, Monitoring, Quarter};
 use crate::digest::since_last::SinceLastDigest;
-use crate::domain::indicators::{Amount, Better, Direction, Unit};
 use crate::digest::{Digest, Reminder};
+use crate::domain::indicators::{Amount, Better, Direction, Unit};
 
 /// A table row keyed by what the table groups by, as the contract names it ("owner" …).
 macro_rules! keyed_row {
@@ -221,7 +221,12 @@ pub fn digest_view(d: &Digest) -> DigestJson<'_> {
         chart_grouping: &d.chart_grouping,
         chart: &d.chart,
         since_last_digest: d.since_last_digest.as_ref(),
-        indicators: d.monitoring.indicators.iter().map(IndicatorJson::of).collect(),
+        indicators: d
+            .monitoring
+            .indicators
+            .iter()
+            .map(IndicatorJson::of)
+            .collect(),
         monitoring: monitoring_view(&d.monitoring),
     }
 }

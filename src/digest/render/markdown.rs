@@ -128,12 +128,20 @@ fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
     let Some(s) = super::figures::section_text(m) else {
         return;
     };
-    let _ = writeln!(out, "## {}
-", cell(&s.heading));
+    let _ = writeln!(
+        out,
+        "## {}
+",
+        cell(&s.heading)
+    );
     let _ = writeln!(
         out,
         "| {} |\n|---|---:|---|---|---|",
-        s.columns.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+        s.columns
+            .iter()
+            .map(|c| cell(c))
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
     for r in &s.rows {
         let note = r.note.map(|n| format!(" \\[{n}\\]")).unwrap_or_default();
@@ -147,7 +155,12 @@ fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
             r.rating
         );
     }
-    let _ = writeln!(out, "\n### Exceptions ({})\n\n{}\n", s.exceptions.len(), cell(&s.exceptions_rule));
+    let _ = writeln!(
+        out,
+        "\n### Exceptions ({})\n\n{}\n",
+        s.exceptions.len(),
+        cell(&s.exceptions_rule)
+    );
     for e in &s.exceptions {
         let _ = writeln!(out, "- {}", cell(e));
     }
@@ -159,7 +172,10 @@ fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
         let _ = writeln!(out, "- {}", cell(r));
     }
     if s.missing_returns.is_empty() {
-        let _ = writeln!(out, "- None: every area that reported last quarter reported this one.");
+        let _ = writeln!(
+            out,
+            "- None: every area that reported last quarter reported this one."
+        );
     }
     out.push('\n');
     if let Some(rule) = s.small_numbers {

@@ -10,7 +10,8 @@
 //! - [`escape`]: user text made inert (no pings, no formatting, no link previews).
 //! - [`lines`]: lists with "…and N more", dates as the board reads them, one line per action.
 //! - [`attachments`]: the full lists as CSV files, cells guarded as the exports are.
-//! - One file per message kind: [`digest`], [`reminder`], [`brief`].
+//! - One file per message kind: [`digest`], [`reminder`], [`brief`]; the digest's
+//!   [`monitoring`] section in its own.
 
 pub mod attachments;
 pub mod brief;
@@ -18,6 +19,7 @@ pub mod digest;
 pub mod escape;
 pub mod lines;
 pub mod message;
+pub mod monitoring;
 pub mod reminder;
 
 pub use brief::brief_message;
