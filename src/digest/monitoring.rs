@@ -367,6 +367,47 @@ pub fn build_monitoring(
     }
 }
 
+/// One indicator for `/indicator show`: its section (every trend quarter, whatever the board
+/// chose for the digest's chart) and, when `area` is given, that area's figures as a second
+/// trend named "AREA: indicator".
+pub fn one_indicator(
+    indicator: &Indicator,
+    figures: &[Figure],
+    period: &Period,
+    settings: &MonitoringSettings,
+    area: Option<&str>,
+) -> Monitoring {
+    let mine: Vec<Figure> = figures
+        .iter()
+        .filter(|f| f.indicator == indicator.key)
+        .cloned()
+        .collect();
+    let mut settings = settings.clone();
+    settings.trend_indicators.clear();
+    let mut m = build_monitoring(std::slice::from_ref(indicator), &mine, period, &settings);
+    if let (Some(area), Some(board)) = (area, m.trend.first().cloned()) {
+        let key = area_key(area);
+        let points = board
+            .points
+            .iter()
+            .map(|p| TrendPoint {
+                amount: mine
+                    .iter()
+                    .filter(|f| f.period == p.start && area_key(&f.area) == key)
+                    .map(Amount::of)
+                    .reduce(Amount::add),
+                ..p.clone()
+            })
+            .collect();
+        m.trend.push(Trend {
+            name: format!("{area}: {}", indicator.name),
+            points,
+            ..board
+        });
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

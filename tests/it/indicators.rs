@@ -838,3 +838,232 @@ async fn the_sample_board_shows_illustrative_figures_for_its_13_boroughs() {
     assert!(markdown.contains("## Monitoring figures: Q2 2010/11"));
     assert!(markdown.contains("ILLUSTRATIVE: generated figures"));
 }
+
+mod discord {
+    //! `/indicator list|show` with autocomplete, `/import` of indicators and figures (the
+    //! secretariat only) and `/digest preview`, against the fake Discord.
+
+    use serde_json::{json, Value};
+
+    use super::{at, import, options, IndicatorFile, APRIL_FIGURES, INDICATORS};
+    use crate::support::bot::{TestBot, ADMIN, MEMBER, OFFICER};
+
+    fn choice(name: &str, index: u64) -> Value {
+        json!({"name": name, "type": 4, "value": index})
+    }
+
+    fn text(name: &str, value: &str) -> Value {
+        json!({"name": name, "type": 3, "value": value})
+    }
+
+    /// The test bot's board with the indicators and the April board's figures.
+    async fn bot_with_figures() -> TestBot {
+        let bot = TestBot::start().await;
+        let o = options(at(2010, 9, 1, 9), 4);
+        import(
+            &bot.db.store,
+            "dsvb",
+            IndicatorFile::Indicators,
+            INDICATORS,
+            &o,
+        )
+        .await
+        .unwrap();
+        import(
+            &bot.db.store,
+            "dsvb",
+            IndicatorFile::Figures,
+            APRIL_FIGURES,
+            &o,
+        )
+        .await
+        .unwrap();
+        bot
+    }
+
+    #[tokio::test]
+    async fn members_list_and_show_indicators_privately_with_the_chart() {
+        let bot = bot_with_figures().await;
+        let list = bot.run(MEMBER, "indicator list", json!([])).await;
+        assert!(list.ephemeral());
+        let listed = list.text();
+        assert!(listed.contains("4 indicators"), "{listed}");
+        assert!(listed.contains("`sso_rate` Sexual offences meeting the minimum standards — percent, higher is better"), "{listed}");
+        assert!(
+            listed.contains("`reports` Domestic abuse reports — count, not rated"),
+            "{listed}"
+        );
+
+        let shown = bot
+            .run(
+                MEMBER,
+                "indicator show",
+                json!([text("key", "repeat_victims"), text("area", "brent")]),
+            )
+            .await;
+        assert!(shown.ephemeral());
+        let table = shown.text();
+        // The clock reads 20 September 2010: the quarter to date is Q2 2010/11, the last of
+        // eight; Brent's column beside the board-wide one.
+        assert!(
+            table.contains("Repeat victims of domestic abuse"),
+            "{table}"
+        );
+        assert!(table.contains("Board-wide"), "{table}");
+        assert!(table.contains("Brent"), "{table}");
+        assert!(table.contains("Q2 2010/11  40"), "{table}");
+        assert!(table.contains("Q3 2008/09  no return"), "{table}");
+        let row = table.lines().find(|l| l.starts_with("Q2 2010/11")).unwrap();
+        assert!(row.trim_end().ends_with("30"), "Brent's 30: {row}");
+        assert!(table.contains("Counts from 1 to 4"), "{table}");
+        assert_eq!(shown.files.len(), 1, "the chart is attached");
+        assert!(shown.files[0].0.ends_with(".png"));
+        assert!(shown.files[0].1.starts_with(b"\x89PNG"));
+
+        // Small numbers are hidden here as in the digest: Brent's 1 in 3.
+        let rate = bot
+            .run(
+                MEMBER,
+                "indicator show",
+                json!([text("key", "SSO_RATE"), text("area", "Brent")]),
+            )
+            .await;
+        let rate = rate.text();
+        let row = rate.lines().find(|l| l.starts_with("Q2 2010/11")).unwrap();
+        assert_eq!(
+            row,
+            "Q2 2010/11  33.3%                           not shown (fewer than 5 cases)"
+        );
+
+        // Unknown keys and areas say what to do.
+        let unknown = bot
+            .run(MEMBER, "indicator show", json!([text("key", "nope")]))
+            .await;
+        assert!(
+            unknown.text().contains("no indicator nope"),
+            "{}",
+            unknown.text()
+        );
+        let near = bot
+            .run(
+                MEMBER,
+                "indicator show",
+                json!([text("key", "reports"), text("area", "Camdon")]),
+            )
+            .await;
+        assert!(
+            near.text().contains("Did you mean Camden?"),
+            "{}",
+            near.text()
+        );
+        bot.stop().await;
+    }
+
+    #[tokio::test]
+    async fn keys_and_areas_autocomplete() {
+        let bot = bot_with_figures().await;
+        let keys = bot
+            .autocomplete(
+                MEMBER,
+                "indicator show",
+                json!([{"name": "key", "type": 3, "value": "victim", "focused": true}]),
+            )
+            .await;
+        assert_eq!(keys.kind, 8);
+        let choices = keys.choices();
+        assert_eq!(choices.len(), 1, "{choices:?}");
+        assert_eq!(choices[0].1, "repeat_victims");
+        let areas = bot
+            .autocomplete(
+                MEMBER,
+                "indicator show",
+                json!([text("key", "reports"), {"name": "area", "type": 3, "value": "b", "focused": true}]),
+            )
+            .await;
+        let names: Vec<String> = areas.choices().into_iter().map(|(_, v)| v).collect();
+        assert_eq!(names, ["Bexley", "Brent"]);
+        bot.stop().await;
+    }
+
+    #[tokio::test]
+    async fn only_the_secretariat_imports_indicators_and_figures() {
+        let bot = TestBot::start().await;
+        let upload = |bot: &TestBot, csv: &str, kind: u64| {
+            let (id, url) = bot.fake.add_attachment(csv.as_bytes().to_vec());
+            let resolved = json!({"attachments": {id.to_string(): {"id": id.to_string(), "filename": "monitoring.csv", "size": csv.len(), "url": url, "proxy_url": url, "content_type": "text/csv"}}});
+            let options = json!([choice("kind", kind), {"name": "file", "type": 11, "value": id.to_string()}]);
+            (options, resolved)
+        };
+        const INDICATORS_KIND: u64 = 2;
+        const FIGURES_KIND: u64 = 3;
+        for who in [MEMBER, OFFICER] {
+            let (o, r) = upload(&bot, INDICATORS, INDICATORS_KIND);
+            let refused = bot
+                .run_in(who, crate::support::bot::DIGEST_CHANNEL, "import", o, r)
+                .await;
+            assert!(
+                refused.text().contains("for the board's secretariat"),
+                "{}",
+                refused.text()
+            );
+        }
+        assert!(bot
+            .db
+            .store
+            .indicators(bot.board.id)
+            .await
+            .unwrap()
+            .is_empty());
+        let (o, r) = upload(&bot, INDICATORS, INDICATORS_KIND);
+        let done = bot
+            .run_in(ADMIN, crate::support::bot::DIGEST_CHANNEL, "import", o, r)
+            .await;
+        assert!(done.text().contains("created 4"), "{}", done.text());
+        let bad = "indicator,area,period,value\nreports,Brent,2010-08-01,3\n";
+        let (o, r) = upload(&bot, bad, FIGURES_KIND);
+        let rejected = bot
+            .run_in(ADMIN, crate::support::bot::DIGEST_CHANNEL, "import", o, r)
+            .await;
+        assert!(
+            rejected.text().contains("line 2, column period"),
+            "{}",
+            rejected.text()
+        );
+        let (o, r) = upload(&bot, APRIL_FIGURES, FIGURES_KIND);
+        let done = bot
+            .run_in(ADMIN, crate::support::bot::DIGEST_CHANNEL, "import", o, r)
+            .await;
+        assert!(done.text().contains("created 13"), "{}", done.text());
+        let history = bot.db.store.indicator_history(bot.board.id).await.unwrap();
+        assert!(
+            history.last().unwrap().by.starts_with("discord:"),
+            "{:?}",
+            history.last()
+        );
+
+        // /digest preview carries the section.
+        let preview = bot
+            .run(
+                MEMBER,
+                "digest preview",
+                json!([text("as_of", "2010-10-01")]),
+            )
+            .await;
+        let shown = preview.text();
+        assert!(shown.contains("Monitoring figures: Q2 2010/11"), "{shown}");
+        assert!(shown.contains("Missing returns (1)"), "{shown}");
+        assert!(
+            preview
+                .followup_files
+                .iter()
+                .any(|(name, _)| name == "trend-chart.png"),
+            "{:?}",
+            preview
+                .followup_files
+                .iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>()
+        );
+        bot.stop().await;
+    }
+}
