@@ -1066,4 +1066,77 @@ mod discord {
         );
         bot.stop().await;
     }
+
+    #[tokio::test]
+    async fn the_secretariat_sets_the_exception_threshold_and_small_number_rule() {
+        let bot = bot_with_figures().await;
+        let refused = bot
+            .run(
+                MEMBER,
+                "setup monitoring",
+                json!([{"name": "exception_percent", "type": 4, "value": 60}]),
+            )
+            .await;
+        assert!(
+            refused.text().contains("for the board's secretariat"),
+            "{}",
+            refused.text()
+        );
+        let saved = bot
+            .run(
+                ADMIN,
+                "setup monitoring",
+                json!([
+                    {"name": "exception_percent", "type": 4, "value": 60},
+                    {"name": "hide_small_numbers", "type": 5, "value": false},
+                    text("trend_indicators", "sso_rate, reports"),
+                ]),
+            )
+            .await;
+        assert!(saved.text().contains("more than 60%"), "{}", saved.text());
+        assert!(
+            saved.text().contains("Trend chart: sso_rate, reports"),
+            "{}",
+            saved.text()
+        );
+        let board = bot.db.store.board(&bot.board.slug).await.unwrap().unwrap();
+        let digest =
+            briefing_bot::digest::load_digest(&bot.db.store, &board, super::day(2010, 10, 1))
+                .await
+                .unwrap();
+        // Brent's 50% rise is not more than 60%: no exception now.
+        assert!(
+            digest.monitoring.exceptions.is_empty(),
+            "{:?}",
+            digest.monitoring.exceptions
+        );
+        assert!(!digest.monitoring.hide_small_numbers);
+        let trend: Vec<&str> = digest
+            .monitoring
+            .trend
+            .iter()
+            .map(|t| t.key.as_str())
+            .collect();
+        assert_eq!(trend, ["sso_rate", "reports"]);
+        let history = bot.db.store.settings_history(board.id).await.unwrap();
+        assert!(
+            history.iter().any(|c| c.setting == "exception percent"
+                && c.old_value.as_deref() == Some("10")
+                && c.new_value.as_deref() == Some("60")),
+            "{history:?}"
+        );
+        let unknown = bot
+            .run(
+                ADMIN,
+                "setup monitoring",
+                json!([text("trend_indicators", "nope")]),
+            )
+            .await;
+        assert!(
+            unknown.text().contains("no indicator nope"),
+            "{}",
+            unknown.text()
+        );
+        bot.stop().await;
+    }
 }

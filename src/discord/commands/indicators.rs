@@ -257,3 +257,78 @@ fn show_reply(indicator: &Indicator, m: &Monitoring, area: Option<&str>) -> pois
     }
     reply
 }
+
+/// Monitoring figures: exception thresholds, small numbers, the trend chart's indicators.
+#[poise::command(slash_command, guild_only, rename = "monitoring")]
+pub async fn setup_monitoring(
+    ctx: Context<'_>,
+    #[description = "An area moving the wrong way by more than this % is an exception (default 10)"]
+    #[min = 1]
+    #[max = 1000]
+    exception_percent: Option<u32>,
+    #[description = "For counts, the change must also be at least this many (default 5)"]
+    #[max = 100000]
+    exception_min_count: Option<u32>,
+    #[description = "Hide counts of 1–4 and percentages of fewer than 5 cases (default true)"]
+    hide_small_numbers: Option<bool>,
+    #[description = "Indicator keys the trend chart draws, comma-separated; \"all\" for every one"]
+    #[max_length = 1000]
+    trend_indicators: Option<String>,
+) -> Result<(), BotError> {
+    let board = current_board(ctx).await?;
+    crate::discord::access::require(ctx, &board, crate::discord::access::Access::Admin).await?;
+    let trend = match trend_indicators.as_deref().map(str::trim) {
+        None => None,
+        Some("") | Some("all") => Some(Vec::new()),
+        Some(list) => {
+            let defined = ctx.data().store.indicators(board.id).await?;
+            let mut keys = Vec::new();
+            for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let key = IndicatorKey::parse(part).map_err(|e| BotError::user(e.to_string()))?;
+                if !defined.iter().any(|i| i.key == key) {
+                    return Err(BotError::user(format!(
+                        "There is no indicator {key} on this board; /indicator list shows the keys."
+                    )));
+                }
+                keys.push(key.to_string());
+            }
+            Some(keys)
+        }
+    };
+    let by = super::author_tag(ctx);
+    let author = crate::services::actions::Author {
+        by: &by,
+        at: ctx.data().clock.now(),
+    };
+    let change =
+        crate::services::settings::change_board(&ctx.data().store, board.id, &author, |b| {
+            let m = &mut b.settings.monitoring;
+            m.exception_percent = exception_percent.unwrap_or(m.exception_percent);
+            m.exception_min_count = exception_min_count.unwrap_or(m.exception_min_count);
+            m.hide_small_numbers = hide_small_numbers.unwrap_or(m.hide_small_numbers);
+            if let Some(trend) = &trend {
+                m.trend_indicators = trend.clone();
+            }
+            Ok(())
+        })
+        .await?;
+    let m = &change.after.settings.monitoring;
+    ctx.send(private(format!(
+        "Monitoring settings saved.\n• Exceptions: the wrong way by more than {}% against a year \
+         ago (counts: by at least {})\n• Small numbers: {}\n• Trend chart: {}",
+        m.exception_percent,
+        m.exception_min_count,
+        if m.hide_small_numbers {
+            "hidden (counts of 1–4, percentages of fewer than 5 cases)"
+        } else {
+            "shown as they are"
+        },
+        if m.trend_indicators.is_empty() {
+            "every indicator".to_string()
+        } else {
+            m.trend_indicators.join(", ")
+        }
+    )))
+    .await?;
+    Ok(())
+}
