@@ -239,10 +239,10 @@ pub fn build_monitoring(
         let s = sums.entry(f.indicator.as_str()).or_default();
         let amount = Amount::of(f);
         let board = s.board.entry(f.period).or_default();
-        *board = board.add(amount);
+        *board = *board + amount;
         let key = area_key(&f.area);
         let area = s.areas.entry((key.clone(), f.period)).or_default();
-        *area = area.add(amount);
+        *area = *area + amount;
         let name = s.names.entry(key).or_insert((f.period, &f.area));
         if f.period >= name.0 {
             *name = (f.period, &f.area);
@@ -395,7 +395,7 @@ pub fn one_indicator(
                     .iter()
                     .filter(|f| f.period == p.start && area_key(&f.area) == key)
                     .map(Amount::of)
-                    .reduce(Amount::add),
+                    .reduce(|a, b| a + b),
                 ..p.clone()
             })
             .collect();

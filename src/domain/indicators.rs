@@ -281,16 +281,6 @@ impl Amount {
         }
     }
 
-    pub fn add(self, other: Amount) -> Self {
-        Self {
-            value: self.value.saturating_add(other.value),
-            denominator: match (self.denominator, other.denominator) {
-                (None, None) => None,
-                (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
-            },
-        }
-    }
-
     /// The figure in tenths: a count × 10, a percentage 1000 × value / denominator rounded
     /// half up (so 1/3 is 333, i.e. 33.3%). `None` for a percentage with no denominator.
     pub fn tenths(self, unit: Unit) -> Option<u64> {
@@ -310,6 +300,21 @@ impl Amount {
         match unit {
             Unit::Count => (1..5).contains(&self.value),
             Unit::Percent => self.denominator.is_some_and(|d| d < 5),
+        }
+    }
+}
+
+/// Adding two areas' figures: counts add up, and so do percentages' numerators and denominators.
+impl std::ops::Add for Amount {
+    type Output = Amount;
+
+    fn add(self, other: Amount) -> Self {
+        Self {
+            value: self.value.saturating_add(other.value),
+            denominator: match (self.denominator, other.denominator) {
+                (None, None) => None,
+                (a, b) => Some(a.unwrap_or(0).saturating_add(b.unwrap_or(0))),
+            },
         }
     }
 }
@@ -398,7 +403,7 @@ mod tests {
             .tenths(Unit::Count),
             Some(40)
         );
-        assert_eq!(a(3, 8).add(a(1, 2)), a(4, 10));
+        assert_eq!(a(3, 8) + a(1, 2), a(4, 10));
     }
 
     #[test]
