@@ -230,7 +230,9 @@ pub fn likely_same_area<'a>(
     let key = area_key(area);
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in known {
-        if area_key(candidate) == key {
+        // "Ward 1" and "Ward 2" are two places, however alike they look.
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        if area_key(candidate) == key || digits(candidate) != digits(area) {
             continue;
         }
         let other = area_likeness(candidate);
@@ -490,6 +492,11 @@ mod tests {
             Some("Barking and Dagenham")
         );
         assert_eq!(likely_same_area("Bexley", known), None);
+        assert_eq!(likely_same_area("Area 01", ["Area 00", "Area 10"]), None);
+        assert_eq!(
+            likely_same_area("Ward 1 North", ["Ward 1 Nroth"]),
+            Some("Ward 1 Nroth")
+        );
         assert_eq!(
             area_key("  Hammersmith   and Fulham"),
             "hammersmith and fulham"

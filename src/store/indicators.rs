@@ -105,8 +105,10 @@ struct RevisionRow {
     note: Option<String>,
 }
 
-/// Rows per multi-row insert: well under both backends' limits on bound values.
-const BATCH: usize = 1000;
+/// Rows per multi-row insert. Small on purpose: sqlx's binding cost grows faster than linearly
+/// with the values in one statement (see BENCHMARKS.md, "Import"); 1,000-row batches made
+/// importing 100,000 figures take 50 s on SQLite.
+const BATCH: usize = 50;
 
 /// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` values.
 fn placeholders(rows: usize, columns: usize) -> String {
