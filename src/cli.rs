@@ -17,6 +17,8 @@ use crate::services::actions::Author;
 use crate::services::boards::{create_board, resolve_board};
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportOptions, RecordKind};
+use crate::services::indicator_export::{export_indicators_csv, IndicatorExport};
+use crate::services::indicators::{import_indicator_csv, IndicatorFile};
 use crate::store::Store;
 
 /// briefing-bot: keeps an oversight board's recommendations and actions honest.
@@ -74,6 +76,10 @@ pub enum Command {
         /// Also write the chart (actions by borough or owner) as a PNG file.
         #[arg(long, value_name = "FILE")]
         chart: Option<PathBuf>,
+        /// Also write the monitoring figures' trend chart (each indicator board-wide over the
+        /// last eight quarters) as a PNG file.
+        #[arg(long, value_name = "FILE")]
+        trend_chart: Option<PathBuf>,
     },
     /// Print the reminder post that would go out on a date, without posting it.
     ///
@@ -89,7 +95,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = PostFormat::Markdown)]
         format: PostFormat,
     },
-    /// Load recommendations or actions from a CSV file: all of it, or nothing.
+    /// Load recommendations, actions, indicators or figures from a CSV file: all of it, or
+    /// nothing.
     ///
     /// Example: briefing-bot import actions plan.csv --board dsvb --dry-run
     Import(ImportArgs),
@@ -251,6 +258,10 @@ pub enum ListFormat {
 pub enum ImportWhat {
     Recommendations,
     Actions,
+    /// Indicator definitions: key, name, unit, better, theme, description.
+    Indicators,
+    /// Monitoring figures: indicator, area, period, value, denominator, note.
+    Figures,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +289,12 @@ pub enum ExportWhat {
     History,
     /// Who changed which board setting, when, old → new.
     SettingsHistory,
+    /// Indicator definitions, in the import format.
+    Indicators,
+    /// Monitoring figures, in the import format.
+    Figures,
+    /// Every revision of an indicator or a figure: who, when, old → new.
+    IndicatorHistory,
 }
 
 #[derive(Args)]
@@ -516,6 +533,7 @@ async fn dispatch(
             format,
             out,
             chart,
+            trend_chart,
         } => {
             let slug = board_arg(board.as_deref())?;
             let board = resolve_board(store, slug.as_ref()).await?;
@@ -551,6 +569,20 @@ async fn dispatch(
                 std::fs::write(&path, png)
                     .with_context(|| format!("could not write {}", path.display()))?;
                 eprintln!("wrote the chart to {}", path.display());
+            }
+            if let Some(path) = trend_chart {
+                if digest.monitoring.trend.is_empty() {
+                    anyhow::bail!(
+                        "board {} has no indicators, so there is no trend to draw; import them \
+                         with `briefing-bot import indicators FILE`",
+                        board.slug
+                    );
+                }
+                let png = crate::digest::render::chart::trend_chart(&digest.monitoring)
+                    .map_err(|e| anyhow::anyhow!("could not draw the trend chart: {e}"))?;
+                std::fs::write(&path, png)
+                    .with_context(|| format!("could not write {}", path.display()))?;
+                eprintln!("wrote the trend chart to {}", path.display());
             }
         }
         Command::Remind {
@@ -674,8 +706,10 @@ async fn dispatch(
                 format!("could not read {}; check the path", args.file.display())
             })?;
             let kind = match args.what {
-                ImportWhat::Recommendations => RecordKind::Recommendations,
-                ImportWhat::Actions => RecordKind::Actions,
+                ImportWhat::Recommendations => Ok(RecordKind::Recommendations),
+                ImportWhat::Actions => Ok(RecordKind::Actions),
+                ImportWhat::Indicators => Err(IndicatorFile::Indicators),
+                ImportWhat::Figures => Err(IndicatorFile::Figures),
             };
             let bar = progress_bar();
             let progress = |done: usize, total: usize| {
@@ -697,7 +731,15 @@ async fn dispatch(
                 .file_name()
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let result = import_csv(store, slug.as_ref(), kind, &file_name, &bytes, &options).await;
+            let result = match kind {
+                Ok(kind) => {
+                    import_csv(store, slug.as_ref(), kind, &file_name, &bytes, &options).await
+                }
+                Err(file) => {
+                    import_indicator_csv(store, slug.as_ref(), file, &file_name, &bytes, &options)
+                        .await
+                }
+            };
             if let Some(bar) = &bar {
                 bar.finish_and_clear();
             }
@@ -711,10 +753,13 @@ async fn dispatch(
             let slug = board_arg(args.board.as_deref())?;
             let board = resolve_board(store, slug.as_ref()).await?;
             let kind = match args.what {
-                ExportWhat::Recommendations => ExportKind::Recommendations,
-                ExportWhat::Actions => ExportKind::Actions,
-                ExportWhat::History => ExportKind::History,
-                ExportWhat::SettingsHistory => ExportKind::SettingsHistory,
+                ExportWhat::Recommendations => Ok(ExportKind::Recommendations),
+                ExportWhat::Actions => Ok(ExportKind::Actions),
+                ExportWhat::History => Ok(ExportKind::History),
+                ExportWhat::SettingsHistory => Ok(ExportKind::SettingsHistory),
+                ExportWhat::Indicators => Err(IndicatorExport::Indicators),
+                ExportWhat::Figures => Err(IndicatorExport::Figures),
+                ExportWhat::IndicatorHistory => Err(IndicatorExport::History),
             };
             let cells = if args.raw {
                 Cells::Raw
@@ -733,14 +778,14 @@ async fn dispatch(
                         )
                     })?;
                     let rows =
-                        export_csv(store, &board, kind, cells, std::io::BufWriter::new(file))
+                        export_any(store, &board, kind, cells, std::io::BufWriter::new(file))
                             .await?;
                     std::fs::rename(&tmp, &path)
                         .with_context(|| format!("could not write {}", path.display()))?;
                     eprintln!("wrote {rows} rows to {}", path.display());
                 }
                 None => {
-                    export_csv(store, &board, kind, cells, &mut stdout).await?;
+                    export_any(store, &board, kind, cells, &mut stdout).await?;
                 }
             }
         }
@@ -845,6 +890,20 @@ async fn digests(store: &Store, args: DigestsArgs, stdout: &mut impl Write) -> R
         }
     }
     Ok(())
+}
+
+/// Export the record (`Ok`) or the monitoring figures (`Err`) as CSV; the rows written.
+async fn export_any(
+    store: &Store,
+    board: &crate::domain::Board,
+    kind: Result<ExportKind, IndicatorExport>,
+    cells: Cells,
+    out: impl Write,
+) -> Result<usize, crate::services::ServiceError> {
+    match kind {
+        Ok(kind) => export_csv(store, board, kind, cells, out).await,
+        Err(what) => export_indicators_csv(store, board, what, cells, out).await,
+    }
 }
 
 /// Write `bytes` to `path` beside it and rename, so a failure never leaves a half-written file

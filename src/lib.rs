@@ -8,23 +8,28 @@
 //! types, a service function does the work against the store, and the result is rendered.
 //!
 //! - [`domain`]: the board's vocabulary as types — refs, statuses, dates, quarters, records,
+//!   indicators and their figures (with the small-number rule and directions of travel),
 //!   webhook destinations (their URLs kept secret), and the spreadsheet-safe CSV cell rule.
 //!   No I/O; knows nothing of Discord, the CLI or the database.
 //! - [`clock`]: where "now" comes from; injected wherever time matters.
 //! - [`config`]: layered settings (built-in defaults, file, environment); secrets wrapped,
 //!   unknown keys refused with the nearest known one.
 //! - [`digest`]: the quarterly briefing, the reminder post and the pre-meeting brief, built once
-//!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper; a
-//!   posted digest archived and sent from the archive, and what changed since the last one.
+//!   and rendered as JSON, Markdown, Discord messages, a chart and the HTML board paper, with
+//!   the monitoring section of the board's figures (`digest::monitoring`, worded once in
+//!   `render::figures`) and its trend chart; a posted digest archived and sent from the
+//!   archive, and what changed since the last one.
 //!   `digest::render::discord` is the Discord message model (`message`: content, embeds,
 //!   files, whom it may ping, Discord's limits) with its primitives (`escape`, `lines`,
 //!   `attachments` for the CSV files) and one file per message kind (`digest`, `reminder`,
-//!   `brief`).
+//!   `brief`, and the digest's `monitoring` section).
 //! - [`store`]: the database — one implementation over typed SQLite and PostgreSQL pools,
 //!   migrations, append-only history whose every entry keeps the record as its change left it
-//!   (so the record as it stood at any instant can be read back), and the digest archive;
+//!   (so the record as it stood at any instant can be read back), the digest archive, and the
+//!   indicators, their figures and every revision of them;
 //!   writes wait their turn and never fail on a lock upgrade.
-//! - [`services`]: what people do — import, export, update an action, sign it off or reopen it,
+//! - [`services`]: what people do — import, export (the record, and the indicators and figures),
+//!   update an action, sign it off or reopen it,
 //!   close a recommendation, configure a board (each settings change recorded in the settings
 //!   history).
 //! - [`delivery`]: the senders — messages to a Discord channel (with nonces), the digest to Slack

@@ -16,6 +16,7 @@ use crate::services::actions::{
 /// Who the sample's secretariat entries are by.
 const SECRETARIAT: &str = "MPA secretariat";
 use crate::services::import::{import_csv, ImportError, ImportOptions, RecordKind};
+use crate::services::indicators::{import_indicator_csv, IndicatorFile};
 use crate::services::settings::create_board;
 use crate::services::ServiceError;
 use crate::store::Store;
@@ -26,6 +27,12 @@ pub const RECOMMENDATIONS_CSV: &str = include_str!("../config/sample/recommendat
 pub const ACTIONS_CSV: &str = include_str!("../config/sample/actions.csv");
 /// Scripted status updates: `at,action,change,value,note,by`.
 pub const UPDATES_CSV: &str = include_str!("../config/sample/updates.csv");
+/// The monitoring indicators the seed documents name. Their figures cannot be the real ones:
+/// each description says they are illustrative.
+pub const INDICATORS_CSV: &str = include_str!("../config/sample/indicators.csv");
+/// Illustrative figures for the 13 boroughs the sample's action plans name, nine quarters to
+/// Q2 2010/11, generated (not real data; every row's note says so).
+pub const FIGURES_CSV: &str = include_str!("../config/sample/figures.csv");
 
 /// The slug the sample board is loaded under.
 pub const SAMPLE_SLUG: &str = "dsvb";
@@ -51,7 +58,13 @@ pub async fn load_sample_board(store: &Store) -> Result<(Board, bool), ImportErr
     match store.board(&slug).await? {
         // Loaded before: reuse it. (A board with no actions is a load that failed part way:
         // load it again.)
-        Some(board) if !store.actions(board.id).await?.is_empty() => return Ok((board, false)),
+        Some(board) if !store.actions(board.id).await?.is_empty() => {
+            // A sample loaded by a release without monitoring figures gains them.
+            if store.indicators(board.id).await?.is_empty() {
+                load_sample_figures(store, &slug).await?;
+            }
+            return Ok((board, false));
+        }
         Some(_) => {}
         None => {
             let author = Author {
@@ -97,7 +110,29 @@ pub async fn load_sample_board(store: &Store) -> Result<(Board, bool), ImportErr
         .await?
         .ok_or_else(|| ServiceError::rejected("sample board vanished while loading"))?;
     replay_updates(store, &board).await?;
+    load_sample_figures(store, &slug).await?;
     Ok((board, true))
+}
+
+/// Load the sample's indicators and their illustrative figures, recorded as the secretariat
+/// entering them after the quarter closed.
+async fn load_sample_figures(store: &Store, slug: &BoardSlug) -> Result<(), ImportError> {
+    let options = ImportOptions {
+        by: SECRETARIAT,
+        now: Utc
+            .with_ymd_and_hms(2010, 9, 30, 16, 0, 0)
+            .single()
+            .expect("valid instant"),
+        new_board_settings: BoardSettings::default(),
+        ..Default::default()
+    };
+    for (file, name, csv) in [
+        (IndicatorFile::Indicators, "indicators.csv", INDICATORS_CSV),
+        (IndicatorFile::Figures, "figures.csv", FIGURES_CSV),
+    ] {
+        import_indicator_csv(store, Some(slug), file, name, csv.as_bytes(), &options).await?;
+    }
+    Ok(())
 }
 
 /// Apply the scripted history in time order, each at its own instant.

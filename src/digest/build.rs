@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use serde::Serialize;
 
+use crate::digest::monitoring::{self, Monitoring};
 use crate::domain::{
     Action, ActionStatus, Board, ChangeKind, Period, Rag, Recommendation, RecommendationStatus,
     Response, StatusUpdate, SubjectKind, TimeZone,
@@ -293,6 +294,10 @@ pub struct Digest {
     /// What changed since the latest archived digest: filled by [`load_digest`], `None` from
     /// [`build_digest`] (which has no archive) and when the archive holds no earlier digest.
     pub since_last_digest: Option<crate::digest::since_last::SinceLastDigest>,
+    /// The board's monitoring figures: filled by [`load_digest`] (see
+    /// [`crate::digest::monitoring`]); empty from [`build_digest`] and for a board with no
+    /// indicators.
+    pub monitoring: Monitoring,
 }
 
 /// Midnight at the start of `day` in the board's time zone, as an instant.
@@ -626,7 +631,28 @@ pub fn build_digest(input: &DigestInput<'_>, as_of: NaiveDate) -> Digest {
         chart_grouping,
         chart,
         since_last_digest: None,
+        monitoring: Monitoring::default(),
     }
+}
+
+/// The monitoring section for the quarter a digest as of `as_of` reviews, from the store.
+async fn load_monitoring(
+    store: &Store,
+    board: &Board,
+    as_of: NaiveDate,
+) -> Result<Monitoring, StoreError> {
+    let period = Period::reviewed_on(as_of, board.settings.year_start_month.get());
+    let from = monitoring::first_quarter_read(&period);
+    let (indicators, figures) = tokio::try_join!(
+        store.indicators(board.id),
+        store.figures(board.id, Some(from), Some(period.start)),
+    )?;
+    Ok(monitoring::build_monitoring(
+        &indicators,
+        &figures,
+        &period,
+        &board.settings.monitoring,
+    ))
 }
 
 /// Load a board's record and build its digest as of a date.
@@ -636,12 +662,13 @@ pub async fn load_digest(
     as_of: NaiveDate,
 ) -> Result<Digest, StoreError> {
     let (from, to) = history_window(board, as_of);
-    // Three independent reads on three pooled connections: they overlap instead of queueing.
-    let (recommendations, actions, history, moves) = tokio::try_join!(
+    // Independent reads on pooled connections: they overlap instead of queueing.
+    let (recommendations, actions, history, moves, monitoring) = tokio::try_join!(
         store.recommendations(board.id),
         store.actions(board.id),
         store.digest_history_between(board.id, from, to),
         store.due_moves(board.id, None, board.settings.flag_after_moves),
+        load_monitoring(store, board, as_of),
     )?;
     let mut digest = build_digest(
         &DigestInput {
@@ -653,6 +680,7 @@ pub async fn load_digest(
         as_of,
     );
     flag_moves(&mut digest, &moves);
+    digest.monitoring = monitoring;
     digest.since_last_digest = crate::digest::since_last::load(store, board, &digest).await?;
     Ok(digest)
 }
@@ -669,10 +697,12 @@ pub async fn load_digest_as_it_stood(
     let tz = &board.settings.time_zone;
     let before = start_of_day(tz, as_of);
     let (from, _) = history_window(board, as_of);
-    let (record, history, moves) = tokio::try_join!(
+    // The figures are the board's figures as they are now: a corrected figure is the figure.
+    let (record, history, moves, monitoring) = tokio::try_join!(
         store.record_as_it_stood(board.id, before, tz),
         store.digest_history_between(board.id, from, before.max(from)),
         store.due_moves(board.id, Some(before), board.settings.flag_after_moves),
+        load_monitoring(store, board, as_of),
     )?;
     let mut digest = build_digest(
         &DigestInput {
@@ -684,6 +714,7 @@ pub async fn load_digest_as_it_stood(
         as_of,
     );
     flag_moves(&mut digest, &moves);
+    digest.monitoring = monitoring;
     digest.since_last_digest =
         crate::digest::since_last::load_before(store, board, &digest, before).await?;
     Ok(digest)

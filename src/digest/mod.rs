@@ -7,6 +7,8 @@
 //!   escalations; `None` when there is nothing to say.
 //! - [`brief`]: the [`MeetingBrief`] — the presenting boroughs' action plans before a
 //!   meeting, and when it is due.
+//! - [`monitoring`]: the monitoring section — the board's indicators board-wide and by area,
+//!   quarter on quarter and year on year, exceptions, missing returns and the trend.
 //! - [`since_last`]: "what changed since the last digest", against the latest archived one.
 //! - [`archive`]: a digest as posted — rendered once, archived, sent and replayed from the
 //!   archive.
@@ -16,6 +18,7 @@
 pub mod archive;
 pub mod brief;
 pub mod build;
+pub mod monitoring;
 pub mod reminder;
 pub mod render;
 pub mod since_last;

@@ -99,6 +99,36 @@ pub struct BoardSettings {
     /// An action whose due date has moved more than this many times is flagged in the digest
     /// and the reminder: "moved 3 times (first due 1 Sep 2010)".
     pub flag_after_moves: u32,
+    /// How the monitoring section reads the board's figures.
+    pub monitoring: MonitoringSettings,
+}
+
+/// How the monitoring section of the digest reads the board's figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitoringSettings {
+    /// An area whose figure moved the wrong way by more than this percentage (against the
+    /// same quarter a year earlier) is reported as an exception.
+    pub exception_percent: u32,
+    /// For counts, the change must also be at least this many: a move from 2 to 3 is 50% but
+    /// says nothing.
+    pub exception_min_count: u32,
+    /// Hide small numbers in what people see (counts of 1–4, percentages out of fewer than 5):
+    /// figures about violence against women in one borough can identify people. The JSON for
+    /// the secretariat keeps exact values.
+    pub hide_small_numbers: bool,
+    /// The indicators the trend chart draws, by key; empty for all of them.
+    pub trend_indicators: Vec<String>,
+}
+
+impl Default for MonitoringSettings {
+    fn default() -> Self {
+        Self {
+            exception_percent: 10,
+            exception_min_count: 5,
+            hide_small_numbers: true,
+            trend_indicators: Vec::new(),
+        }
+    }
 }
 
 impl Default for BoardSettings {
@@ -115,6 +145,7 @@ impl Default for BoardSettings {
             sign_off_required: true,
             response_days: 56,
             flag_after_moves: 2,
+            monitoring: MonitoringSettings::default(),
         }
     }
 }

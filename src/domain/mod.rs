@@ -1,10 +1,12 @@
-//! The board's vocabulary as types: refs, statuses, dates, periods, records, webhook targets,
-//! and how a cell of the record is written in a CSV file a spreadsheet will open.
+//! The board's vocabulary as types: refs, statuses, dates, periods, records, indicators and
+//! their figures, webhook targets, and how a cell of the record is written in a CSV file a
+//! spreadsheet will open.
 //! Parsed once at the edge (CSV, CLI, slash command) so nothing past it handles raw strings.
 //! No I/O here.
 
 mod board;
 pub(crate) mod dates;
+pub mod indicators;
 mod period;
 mod records;
 mod refs;
@@ -15,7 +17,7 @@ mod status;
 mod text;
 mod webhook;
 
-pub use board::{BoardSettings, ChatSettings, TimeZone, YearStartMonth};
+pub use board::{BoardSettings, ChatSettings, MonitoringSettings, TimeZone, YearStartMonth};
 pub use dates::{
     format_long_date, parse_date, parse_timestamp, DateError, EARLIEST_DATE, LATEST_DATE,
 };

@@ -49,6 +49,29 @@ impl Period {
         )
     }
 
+    /// The quarter before this one.
+    pub fn previous(&self) -> Self {
+        Self::containing(
+            self.start.pred_opt().unwrap_or(self.start),
+            self.year_start_month,
+        )
+    }
+
+    /// The same quarter a year earlier (what a seasonal comparison is made with).
+    pub fn year_earlier(&self) -> Self {
+        Self::containing(
+            self.start
+                .checked_sub_months(Months::new(12))
+                .unwrap_or(self.start),
+            self.year_start_month,
+        )
+    }
+
+    /// The month (1–12) the board's year starts, as this quarter was counted.
+    pub fn year_start_month(&self) -> u32 {
+        self.year_start_month
+    }
+
     pub fn contains(&self, date: NaiveDate) -> bool {
         (self.start..=self.end).contains(&date)
     }

@@ -103,6 +103,27 @@ pub fn changed_settings(
         text(&b.flag_after_moves),
         text(&a.flag_after_moves),
     );
+    let (bm, am) = (&b.monitoring, &a.monitoring);
+    compare(
+        "exception percent",
+        text(&bm.exception_percent),
+        text(&am.exception_percent),
+    );
+    compare(
+        "exception minimum count",
+        text(&bm.exception_min_count),
+        text(&am.exception_min_count),
+    );
+    compare(
+        "hide small numbers",
+        text(&yes_no(bm.hide_small_numbers)),
+        text(&yes_no(am.hide_small_numbers)),
+    );
+    compare(
+        "trend indicators",
+        text(&bm.trend_indicators.join(", ")),
+        text(&am.trend_indicators.join(", ")),
+    );
     compare("server", id(bc.server_id), id(ac.server_id));
     compare(
         "digest channel",

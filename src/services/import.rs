@@ -167,14 +167,14 @@ impl fmt::Display for ImportSummary {
 }
 
 /// A CSV file read into named cells, with the line each row started on.
-struct Table {
-    columns: HashMap<String, usize>,
-    rows: Vec<(u64, Vec<String>)>,
-    warnings: Vec<String>,
+pub(super) struct Table {
+    pub(super) columns: HashMap<String, usize>,
+    pub(super) rows: Vec<(u64, Vec<String>)>,
+    pub(super) warnings: Vec<String>,
 }
 
 impl Table {
-    fn cell<'r>(&self, row: &'r [String], column: &str) -> Option<&'r str> {
+    pub(super) fn cell<'r>(&self, row: &'r [String], column: &str) -> Option<&'r str> {
         self.columns
             .get(column)
             .and_then(|&i| row.get(i))
@@ -187,7 +187,14 @@ impl Table {
 /// column limits (title, text …) are stricter and give the precise message.
 const MAX_CELL_CHARS: usize = 20_000;
 
-fn read_table(bytes: &[u8], kind: RecordKind, problems: &mut Vec<Problem>) -> Option<Table> {
+/// Read a CSV file whose header must name the required ones of `columns` (`(name, required)`
+/// in the contract's order).
+pub(super) fn read_table(
+    bytes: &[u8],
+    columns: &[(&str, bool)],
+    problems: &mut Vec<Problem>,
+) -> Option<Table> {
+    let contract = columns;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         problems.push(Problem {
@@ -195,7 +202,7 @@ fn read_table(bytes: &[u8], kind: RecordKind, problems: &mut Vec<Problem>) -> Op
             column: None,
             message: format!(
                 "the file is empty; the first line must be a header row such as: {}",
-                kind.columns()
+                contract
                     .iter()
                     .map(|(c, _)| *c)
                     .collect::<Vec<_>>()
@@ -223,7 +230,7 @@ fn read_table(bytes: &[u8], kind: RecordKind, problems: &mut Vec<Problem>) -> Op
     };
     let mut columns = HashMap::new();
     let mut warnings = Vec::new();
-    let known: Vec<&str> = kind.columns().iter().map(|(c, _)| *c).collect();
+    let known: Vec<&str> = contract.iter().map(|(c, _)| *c).collect();
     for (i, raw) in header.iter().enumerate() {
         let Ok(name) = std::str::from_utf8(raw) else {
             problems.push(Problem {
@@ -247,8 +254,7 @@ fn read_table(bytes: &[u8], kind: RecordKind, problems: &mut Vec<Problem>) -> Op
             warnings.push(format!("ignored unknown column {name:?}"));
         }
     }
-    let missing: Vec<&str> = kind
-        .columns()
+    let missing: Vec<&str> = contract
         .iter()
         .filter(|(c, required)| *required && !columns.contains_key(*c))
         .map(|(c, _)| *c)
@@ -269,7 +275,7 @@ fn read_table(bytes: &[u8], kind: RecordKind, problems: &mut Vec<Problem>) -> Op
                 "missing required column{} {}; the header must name {}.{hint}",
                 if missing.len() == 1 { "" } else { "s" },
                 missing.join(", "),
-                kind.columns()
+                contract
                     .iter()
                     .map(|(c, required)| if *required {
                         format!("{c} (required)")
@@ -363,14 +369,18 @@ fn read_table(bytes: &[u8], kind: RecordKind, problems: &mut Vec<Problem>) -> Op
 }
 
 /// Collects the problems of one row, each tagged with its line and column.
-struct RowCheck<'a> {
-    line: u64,
-    problems: &'a mut Vec<Problem>,
-    ok: bool,
+pub(super) struct RowCheck<'a> {
+    pub(super) line: u64,
+    pub(super) problems: &'a mut Vec<Problem>,
+    pub(super) ok: bool,
 }
 
 impl RowCheck<'_> {
-    fn check<T, E: fmt::Display>(&mut self, column: &str, result: Result<T, E>) -> Option<T> {
+    pub(super) fn check<T, E: fmt::Display>(
+        &mut self,
+        column: &str,
+        result: Result<T, E>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(e) => {
@@ -380,7 +390,7 @@ impl RowCheck<'_> {
         }
     }
 
-    fn fail(&mut self, column: &str, message: String) {
+    pub(super) fn fail(&mut self, column: &str, message: String) {
         self.ok = false;
         self.problems.push(Problem {
             line: self.line,
@@ -389,7 +399,7 @@ impl RowCheck<'_> {
         });
     }
 
-    fn text(&mut self, column: &str, value: Option<&str>, max: usize) -> Option<String> {
+    pub(super) fn text(&mut self, column: &str, value: Option<&str>, max: usize) -> Option<String> {
         let value = value?;
         self.check(column, Text::line(value, max))
             .map(|t| t.as_str().to_string())
@@ -617,7 +627,7 @@ fn check_duplicates(table: &Table, problems: &mut Vec<Problem>) {
 }
 
 /// A file over [`MAX_FILE_BYTES`], refused before it is parsed.
-fn too_large(bytes: &[u8]) -> Option<Problem> {
+pub(super) fn too_large(bytes: &[u8]) -> Option<Problem> {
     (bytes.len() > MAX_FILE_BYTES).then(|| Problem {
         line: 1,
         column: None,
@@ -647,7 +657,7 @@ pub async fn import_csv(
         return Err(invalid(vec![problem]));
     }
     let mut problems = Vec::new();
-    let table = read_table(bytes, kind, &mut problems);
+    let table = read_table(bytes, kind.columns(), &mut problems);
     let Some(table) = table else {
         return Err(invalid(problems));
     };
@@ -1148,7 +1158,7 @@ pub fn check_file(bytes: &[u8], kind: RecordKind) -> Result<usize, Vec<Problem>>
         return Err(vec![problem]);
     }
     let mut problems = Vec::new();
-    let Some(table) = read_table(bytes, kind, &mut problems) else {
+    let Some(table) = read_table(bytes, kind.columns(), &mut problems) else {
         return Err(problems);
     };
     let rows = match kind {

@@ -5,6 +5,8 @@ pub mod actions;
 pub mod boards;
 pub mod export;
 pub mod import;
+pub mod indicator_export;
+pub mod indicators;
 pub mod redact;
 pub mod settings;
 

@@ -5,13 +5,15 @@ use chrono::{DateTime, Utc};
 use super::values::Instant;
 use super::{Store, StoreError, Transaction};
 use crate::domain::{
-    Board, BoardSettings, BoardSlug, ChatSettings, Schedule, TimeZone, YearStartMonth,
+    Board, BoardSettings, BoardSlug, ChatSettings, MonitoringSettings, Schedule, TimeZone,
+    YearStartMonth,
 };
 
 const BOARD_COLUMNS: &str = "id, slug, name, time_zone, year_start_month, remind_before_days, \
     escalate_after_days, guild_id, digest_channel_id, reminder_channel_id, officer_role_id, \
     admin_role_id, officers_update_any, digest_schedule, reminder_schedule, catch_up_days, \
-    meeting_brief_days, sign_off_required, response_days, flag_after_moves";
+    meeting_brief_days, sign_off_required, response_days, flag_after_moves, exception_percent, \
+    exception_min_count, hide_small_numbers, trend_indicators";
 
 /// A board as its columns are read (one decode path for both backends).
 #[derive(sqlx::FromRow)]
@@ -36,6 +38,10 @@ struct BoardRow {
     sign_off_required: i64,
     response_days: i64,
     flag_after_moves: i64,
+    exception_percent: i64,
+    exception_min_count: i64,
+    hide_small_numbers: i64,
+    trend_indicators: String,
 }
 
 impl BoardRow {
@@ -69,6 +75,18 @@ impl BoardRow {
                 sign_off_required: self.sign_off_required != 0,
                 response_days: days(self.response_days),
                 flag_after_moves: days(self.flag_after_moves),
+                monitoring: MonitoringSettings {
+                    exception_percent: days(self.exception_percent),
+                    exception_min_count: days(self.exception_min_count),
+                    hide_small_numbers: self.hide_small_numbers != 0,
+                    trend_indicators: self
+                        .trend_indicators
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                },
             },
             chat: ChatSettings {
                 server_id: id("guild_id", self.guild_id)?,
@@ -168,8 +186,9 @@ impl Transaction {
              reminder_schedule = $7, catch_up_days = $8, meeting_brief_days = $9, \
              guild_id = $10, digest_channel_id = $11, reminder_channel_id = $12, \
              officer_role_id = $13, admin_role_id = $14, officers_update_any = $15, \
-             sign_off_required = $16, response_days = $17, flag_after_moves = $18 \
-             WHERE id = $19",
+             sign_off_required = $16, response_days = $17, flag_after_moves = $18, \
+             exception_percent = $19, exception_min_count = $20, hide_small_numbers = $21, \
+             trend_indicators = $22 WHERE id = $23",
         )
         .bind(&board.name)
         .bind(settings.time_zone.name())
@@ -189,6 +208,10 @@ impl Transaction {
         .bind(settings.sign_off_required as i64)
         .bind(settings.response_days as i64)
         .bind(settings.flag_after_moves as i64)
+        .bind(settings.monitoring.exception_percent as i64)
+        .bind(settings.monitoring.exception_min_count as i64)
+        .bind(settings.monitoring.hide_small_numbers as i64)
+        .bind(settings.monitoring.trend_indicators.join(","))
         .bind(board.id)
         .execute(c)
         .await
@@ -209,8 +232,9 @@ impl Transaction {
             "INSERT INTO boards (slug, name, time_zone, year_start_month, remind_before_days, \
              escalate_after_days, digest_schedule, reminder_schedule, catch_up_days, \
              meeting_brief_days, created_at, sign_off_required, response_days, \
-             flag_after_moves) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             flag_after_moves, exception_percent, exception_min_count, hide_small_numbers, \
+             trend_indicators) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+             $14, $15, $16, $17, $18) RETURNING id",
         )
         .bind(slug.as_str())
         .bind(name)
@@ -226,6 +250,10 @@ impl Transaction {
         .bind(settings.sign_off_required as i64)
         .bind(settings.response_days as i64)
         .bind(settings.flag_after_moves as i64)
+        .bind(settings.monitoring.exception_percent as i64)
+        .bind(settings.monitoring.exception_min_count as i64)
+        .bind(settings.monitoring.hide_small_numbers as i64)
+        .bind(settings.monitoring.trend_indicators.join(","))
         .fetch_one(c)
         .await)
         .map_err(|e| self.classify(e))?;

@@ -44,6 +44,7 @@ mod boards;
 mod contention;
 mod deliveries;
 mod gateway;
+mod indicators;
 mod meetings;
 mod notifications;
 mod records;
@@ -75,6 +76,7 @@ pub use deliveries::{
     PostedMessage,
 };
 pub use gateway::ShardHolder;
+pub(crate) use indicators::{FigureSlot, StoredFigure};
 pub use notifications::NotifyChoice;
 pub use records::ActionFilter;
 pub(crate) use records::StoredAction;

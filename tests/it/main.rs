@@ -14,6 +14,7 @@ mod fake_discord;
 mod fuzz_regressions;
 mod hostile_text;
 mod import;
+mod indicators;
 mod layering;
 mod lease;
 mod operations;

@@ -1,6 +1,7 @@
 //! The digest's chart: actions by borough (or owner), one horizontal bar each, stacked so every
 //! action is counted once — overdue first, then off track, at risk, on track, not started, done.
-//! Drawn with an embedded font, so it renders on a machine with no fonts installed.
+//! Drawn with an embedded font, so it renders on a machine with no fonts installed. Also the
+//! monitoring section's trend chart: each indicator's board-wide figure over eight quarters.
 
 use std::sync::Once;
 
@@ -8,7 +9,9 @@ use plotters::prelude::*;
 
 use super::text::{fit, visible};
 use crate::digest::build::ChartRow;
+use crate::digest::monitoring::{Monitoring, Trend};
 use crate::digest::Digest;
+use crate::domain::indicators::Unit;
 
 /// DejaVu Sans (Bitstream Vera licence; see assets/fonts/LICENSE-DejaVu.txt).
 static FONT: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -192,6 +195,125 @@ pub fn digest_chart(d: &Digest) -> Result<Vec<u8>, String> {
         )
         .map_err(|e| e.to_string())?;
     Ok(png)
+}
+
+/// The most indicators the trend chart draws; a board with more chooses which
+/// (`trend_indicators`), or sees the first ones by key.
+pub const MAX_TREND_PANELS: usize = 12;
+
+/// "Q2 2010/11" → "Q2 10/11", "Q3 2010" → "Q3 10": eight of them fit under a panel.
+fn short_quarter(label: &str) -> String {
+    match label.split_once(' ') {
+        Some((q, year)) if year.len() >= 4 => format!("{q} {}", &year[2..]),
+        _ => label.to_string(),
+    }
+}
+
+/// Encode an RGB buffer as PNG.
+fn png(width: u32, height: u32, pixels: Vec<u8>) -> Result<Vec<u8>, String> {
+    let image = image::RgbImage::from_raw(width, height, pixels)
+        .ok_or("chart buffer has the wrong size")?;
+    let mut png = Vec::new();
+    image
+        .write_to(
+            &mut std::io::Cursor::new(&mut png),
+            image::ImageOutputFormat::Png,
+        )
+        .map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
+/// The trend chart: one small panel per indicator (the board's chosen ones, or all, up to
+/// [`MAX_TREND_PANELS`]), each the board-wide figure over the last eight quarters. A quarter
+/// with no return is a gap; so is one the small-number rule hides, when the board hides them.
+pub fn trend_chart(m: &Monitoring) -> Result<Vec<u8>, String> {
+    register_font();
+    let trends: Vec<&Trend> = m.trend.iter().take(MAX_TREND_PANELS).collect();
+    let columns = if trends.len() <= 4 { 2u32 } else { 3 };
+    let rows = (trends.len().max(1) as u32).div_ceil(columns);
+    let (panel_w, panel_h) = (420u32, 210u32);
+    let (width, height) = (panel_w * columns, 50 + panel_h * rows);
+    let mut pixels = vec![0u8; (width * height * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let reviewed = m.reviewed.as_ref().map(|q| q.label.as_str()).unwrap_or("");
+        let title = format!("Monitoring figures, board-wide: the eight quarters to {reviewed}");
+        root.draw_text(&title, &(FAMILY, 22).into(), (16, 12))
+            .map_err(|e| e.to_string())?;
+        if trends.iter().any(|t| t.illustrative) {
+            let note = "Illustrative figures, not real data";
+            root.draw_text(note, &(FAMILY, 16).into(), (width as i32 - 320, 16))
+                .map_err(|e| e.to_string())?;
+        }
+        let body = root.margin(50, 0, 0, 0);
+        let panels = body.split_evenly((rows as usize, columns as usize));
+        let colour = RGBColor(0x4A, 0x2A, 0x6B);
+        for (panel, trend) in panels.iter().zip(&trends) {
+            let values: Vec<Option<f64>> = trend
+                .points
+                .iter()
+                .map(|p| {
+                    let amount = p.amount?;
+                    if m.hide_small_numbers && amount.is_small(trend.unit) {
+                        return None;
+                    }
+                    amount.tenths(trend.unit).map(|t| t as f64 / 10.0)
+                })
+                .collect();
+            let top = values.iter().flatten().copied().fold(0.0f64, f64::max);
+            let top = match trend.unit {
+                Unit::Percent => (top * 1.15).clamp(1.0, 100.0),
+                Unit::Count => (top * 1.15).max(5.0),
+            };
+            let labels: Vec<String> = trend
+                .points
+                .iter()
+                .map(|p| short_quarter(&p.label))
+                .collect();
+            let n = trend.points.len().max(1);
+            let mut chart = ChartBuilder::on(panel)
+                .caption(label(&trend.name, 44), (FAMILY, 14))
+                .margin(10)
+                .margin_right(24)
+                .x_label_area_size(26)
+                .y_label_area_size(48)
+                .build_cartesian_2d(0..(n - 1).max(1), 0.0..top)
+                .map_err(|e| e.to_string())?;
+            let percent = trend.unit == Unit::Percent;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n)
+                .x_label_formatter(&|i| labels.get(*i).cloned().unwrap_or_default())
+                .y_labels(5)
+                .y_label_formatter(&|v| {
+                    if percent {
+                        format!("{v:.0}%")
+                    } else {
+                        format!("{v:.0}")
+                    }
+                })
+                .label_style((FAMILY, 10))
+                .draw()
+                .map_err(|e| e.to_string())?;
+            // Lines join neighbouring quarters that both have a figure shown.
+            let segments = values.windows(2).enumerate().filter_map(|(i, w)| {
+                Some(PathElement::new(
+                    vec![(i, w[0]?), (i + 1, w[1]?)],
+                    colour.stroke_width(2),
+                ))
+            });
+            chart.draw_series(segments).map_err(|e| e.to_string())?;
+            let dots = values
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| Some(Circle::new((i, (*v)?), 4, colour.filled())));
+            chart.draw_series(dots).map_err(|e| e.to_string())?;
+        }
+        root.present().map_err(|e| e.to_string())?;
+    }
+    png(width, height, pixels)
 }
 
 #[cfg(test)]

@@ -63,9 +63,12 @@ const STYLE: &str = r#"
   td, li { overflow-wrap: anywhere; }
   .none { color: #555; font-style: italic; }
   .note { font-size: 9pt; color: #555; }
+  td.rating.worse { color: #9b1c1c; font-weight: bold; }
+  td.rating.better { color: #1b5e20; }
   figure { margin: 2mm 0 4mm; break-inside: avoid; }
   figure img { display: block; max-width: 100%; max-height: 105mm; width: auto; height: auto;
                margin: 0 auto; border: 1px solid #e4e0e8; }
+  figure.trend img { max-height: 190mm; }
   figcaption { text-align: center; }
   figcaption { font-size: 9pt; color: #555; }
   footer { margin-top: 8mm; border-top: 1px solid #d7cde3; padding-top: 2mm; font-size: 8.5pt; color: #555; }
@@ -120,6 +123,102 @@ fn since_last(out: &mut String, since: &SinceLastDigest) {
                 ]
             },
         );
+    }
+    out.push_str("</section>\n");
+}
+
+/// The monitoring section: the board-wide figures as a table, then exceptions, missing returns,
+/// the small-number rule, the trend chart and the indicators' descriptions as numbered notes.
+fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
+    let Some(s) = super::figures::section_text(m) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "<section class=\"monitoring\">\n<h2>{}</h2>",
+        escape(&s.heading)
+    );
+    let _ = write!(out, "<table aria-label=\"Monitoring figures\"><thead><tr>");
+    for (i, c) in s.columns.iter().enumerate() {
+        let class = if i == 1 { "num" } else { "" };
+        let _ = write!(
+            out,
+            "<th class=\"{class}\" scope=\"col\">{}</th>",
+            escape(c)
+        );
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    for r in &s.rows {
+        let note = r
+            .note
+            .map(|n| format!("<sup><a href=\"#indicator-note-{n}\">[{n}]</a></sup>"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}{note}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td><td class=\"rating {}\">{}</td></tr>",
+            escape(&r.name),
+            escape(&r.value),
+            escape(&r.vs_previous),
+            escape(&r.vs_year_ago),
+            r.rating.replace(' ', "-"),
+            escape(r.rating)
+        );
+    }
+    out.push_str("</tbody></table>\n");
+    let _ = writeln!(
+        out,
+        "<h3>Exceptions ({})</h3>\n<p class=\"note\">{}</p>",
+        s.exceptions.len(),
+        escape(&s.exceptions_rule)
+    );
+    if s.exceptions.is_empty() {
+        none(out, "None.");
+    } else {
+        out.push_str("<ul>");
+        for e in &s.exceptions {
+            let _ = write!(out, "<li>{}</li>", escape(e));
+        }
+        out.push_str("</ul>\n");
+    }
+    let _ = writeln!(
+        out,
+        "<h3>Missing returns ({})</h3>",
+        s.missing_returns.len()
+    );
+    if s.missing_returns.is_empty() {
+        none(
+            out,
+            "None: every area that reported last quarter reported this one.",
+        );
+    } else {
+        out.push_str("<ul>");
+        for r in &s.missing_returns {
+            let _ = write!(out, "<li>{}</li>", escape(r));
+        }
+        out.push_str("</ul>\n");
+    }
+    if !m.trend.is_empty() {
+        match super::chart::trend_chart(m) {
+            Ok(png) => {
+                let _ = writeln!(
+                    out,
+                    "<figure class=\"trend\"><img alt=\"The board-wide figure of each indicator over the last eight quarters\" src=\"data:image/png;base64,{}\"><figcaption>Board-wide, last eight quarters{}</figcaption></figure>",
+                    base64::engine::general_purpose::STANDARD.encode(png),
+                    if m.hide_small_numbers { "; quarters with fewer than 5 cases are left out" } else { "" }
+                );
+            }
+            Err(e) => tracing::warn!(error = %e, "the paper's trend chart could not be drawn"),
+        }
+    }
+    if let Some(rule) = s.small_numbers {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(rule));
+    }
+    if !s.notes.is_empty() {
+        out.push_str("<ol class=\"note\">");
+        for (n, note) in &s.notes {
+            let _ = write!(out, "<li id=\"indicator-note-{n}\">{}</li>", escape(note));
+        }
+        out.push_str("</ol>\n");
     }
     out.push_str("</section>\n");
 }
@@ -319,7 +418,7 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
         Some(png) => {
             let _ = writeln!(
                 out,
-                "<figure><img alt=\"Actions by {grouping}: overdue, off track, at risk, on track, \
+                "<figure class=\"trend\"><img alt=\"Actions by {grouping}: overdue, off track, at risk, on track, \
                  not started and done\" src=\"data:image/png;base64,{}\">\
                  <figcaption>Actions by {grouping}, each counted once.</figcaption></figure>",
                 base64::engine::general_purpose::STANDARD.encode(png),
@@ -496,6 +595,8 @@ pub fn digest_html(d: &Digest, chart: Option<&[u8]>, published: NaiveDate) -> St
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
+
+    monitoring(&mut out, &d.monitoring);
 
     let _ = writeln!(out, "<section>\n<h2>Overdue ({})</h2>", d.overdue.len());
     if d.overdue.is_empty() {

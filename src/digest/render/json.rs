@@ -7,8 +7,10 @@ use crate::digest::build::{
     ActionLine, Changes, ChartRow, GroupRow, PeriodDates, RecommendationTotals, ResponseOverdue,
     SignOffLine, Totals,
 };
+use crate::digest::monitoring::{IndicatorLine, Monitoring, Quarter};
 use crate::digest::since_last::SinceLastDigest;
 use crate::digest::{Digest, Reminder};
+use crate::domain::indicators::{Amount, Better, Direction, Unit};
 
 /// A table row keyed by what the table groups by, as the contract names it ("owner" …).
 macro_rules! keyed_row {
@@ -63,6 +65,138 @@ pub struct DigestJson<'a> {
     /// Left out when the archive holds no earlier digest to compare with.
     #[serde(skip_serializing_if = "Option::is_none")]
     since_last_digest: Option<&'a SinceLastDigest>,
+    /// One entry per defined indicator, by key (empty for a board with none).
+    indicators: Vec<IndicatorJson<'a>>,
+    /// Exceptions and missing returns; left out for a board with no indicators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monitoring: Option<MonitoringJson<'a>>,
+}
+
+/// A figure as the contract gives it: a count as a whole number, a percentage to one decimal
+/// place (rounded half up), exactly as computed — the JSON hides no small numbers.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Number {
+    Whole(u64),
+    Decimal(f64),
+}
+
+fn number(amount: Option<Amount>, unit: Unit) -> Option<Number> {
+    let tenths = amount?.tenths(unit)?;
+    Some(match unit {
+        Unit::Count => Number::Whole(tenths / 10),
+        Unit::Percent => Number::Decimal(tenths as f64 / 10.0),
+    })
+}
+
+#[derive(Serialize)]
+struct AreaJson<'a> {
+    area: &'a str,
+    value: Option<Number>,
+    previous: Option<Number>,
+    year_ago: Option<Number>,
+    direction: Option<Direction>,
+}
+
+#[derive(Serialize)]
+struct IndicatorJson<'a> {
+    key: &'a str,
+    name: &'a str,
+    unit: Unit,
+    better: Better,
+    value: Option<Number>,
+    previous: Option<Number>,
+    year_ago: Option<Number>,
+    direction: Option<Direction>,
+    areas: Vec<AreaJson<'a>>,
+}
+
+impl<'a> IndicatorJson<'a> {
+    fn of(i: &'a IndicatorLine) -> Self {
+        let unit = i.unit;
+        Self {
+            key: &i.key,
+            name: &i.name,
+            unit,
+            better: i.better,
+            value: number(i.board.value, unit),
+            previous: number(i.board.previous, unit),
+            year_ago: number(i.board.year_ago, unit),
+            direction: i.board.direction,
+            areas: i
+                .areas
+                .iter()
+                .map(|a| AreaJson {
+                    area: &a.area,
+                    value: number(a.figures.value, unit),
+                    previous: number(a.figures.previous, unit),
+                    year_ago: number(a.figures.year_ago, unit),
+                    direction: a.figures.direction,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ExceptionJson<'a> {
+    indicator: &'a str,
+    area: &'a str,
+    value: Option<Number>,
+    year_ago: Option<Number>,
+    /// The change as a share of the year-ago figure, percent to one decimal; null from zero.
+    change_percent: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct MissingReturnJson<'a> {
+    indicator: &'a str,
+    area: &'a str,
+}
+
+#[derive(Serialize)]
+struct MonitoringJson<'a> {
+    reviewed: Option<&'a Quarter>,
+    previous: Option<&'a Quarter>,
+    year_ago: Option<&'a Quarter>,
+    exception_percent: u32,
+    exception_min_count: u32,
+    hide_small_numbers: bool,
+    exceptions: Vec<ExceptionJson<'a>>,
+    missing_returns: Vec<MissingReturnJson<'a>>,
+}
+
+fn monitoring_view(m: &Monitoring) -> Option<MonitoringJson<'_>> {
+    if m.is_empty() {
+        return None;
+    }
+    Some(MonitoringJson {
+        reviewed: m.reviewed.as_ref(),
+        previous: m.previous.as_ref(),
+        year_ago: m.year_ago.as_ref(),
+        exception_percent: m.exception_percent,
+        exception_min_count: m.exception_min_count,
+        hide_small_numbers: m.hide_small_numbers,
+        exceptions: m
+            .exceptions
+            .iter()
+            .map(|e| ExceptionJson {
+                indicator: &e.key,
+                area: &e.area,
+                value: number(Some(e.value), e.unit),
+                year_ago: number(Some(e.year_ago), e.unit),
+                change_percent: e.change_tenths_of_percent.map(|t| t as f64 / 10.0),
+            })
+            .collect(),
+        missing_returns: m
+            .missing_returns
+            .iter()
+            .map(|r| MissingReturnJson {
+                indicator: &r.key,
+                area: &r.area,
+            })
+            .collect(),
+    })
 }
 
 /// The digest in the contract's shape, ready to serialize.
@@ -87,6 +221,13 @@ pub fn digest_view(d: &Digest) -> DigestJson<'_> {
         chart_grouping: &d.chart_grouping,
         chart: &d.chart,
         since_last_digest: d.since_last_digest.as_ref(),
+        indicators: d
+            .monitoring
+            .indicators
+            .iter()
+            .map(IndicatorJson::of)
+            .collect(),
+        monitoring: monitoring_view(&d.monitoring),
     }
 }
 

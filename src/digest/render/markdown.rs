@@ -122,6 +122,73 @@ fn group_table(out: &mut String, heading: &str, rows: &[GroupRow]) {
     out.push('\n');
 }
 
+/// The monitoring section: a table of the board-wide figures, then exceptions, missing returns,
+/// the small-number rule and the indicators' descriptions as numbered notes.
+fn monitoring(out: &mut String, m: &crate::digest::monitoring::Monitoring) {
+    let Some(s) = super::figures::section_text(m) else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "## {}
+",
+        cell(&s.heading)
+    );
+    let _ = writeln!(
+        out,
+        "| {} |\n|---|---:|---|---|---|",
+        s.columns
+            .iter()
+            .map(|c| cell(c))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    for r in &s.rows {
+        let note = r.note.map(|n| format!(" \\[{n}\\]")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "| {}{note} | {} | {} | {} | {} |",
+            cell(&r.name),
+            cell(&r.value),
+            cell(&r.vs_previous),
+            cell(&r.vs_year_ago),
+            r.rating
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n### Exceptions ({})\n\n{}\n",
+        s.exceptions.len(),
+        cell(&s.exceptions_rule)
+    );
+    for e in &s.exceptions {
+        let _ = writeln!(out, "- {}", cell(e));
+    }
+    if s.exceptions.is_empty() {
+        let _ = writeln!(out, "- None.");
+    }
+    let _ = writeln!(out, "\n### Missing returns ({})\n", s.missing_returns.len());
+    for r in &s.missing_returns {
+        let _ = writeln!(out, "- {}", cell(r));
+    }
+    if s.missing_returns.is_empty() {
+        let _ = writeln!(
+            out,
+            "- None: every area that reported last quarter reported this one."
+        );
+    }
+    out.push('\n');
+    if let Some(rule) = s.small_numbers {
+        let _ = writeln!(out, "_{}_\n", cell(rule));
+    }
+    for (n, note) in &s.notes {
+        let _ = writeln!(out, "\\[{n}\\] {}  ", cell(note));
+    }
+    if !s.notes.is_empty() {
+        out.push('\n');
+    }
+}
+
 /// The digest as Markdown.
 pub fn digest_markdown(d: &Digest) -> String {
     let mut out = String::new();
@@ -265,6 +332,8 @@ pub fn digest_markdown(d: &Digest) -> String {
         }
     }
     out.push('\n');
+
+    monitoring(&mut out, &d.monitoring);
 
     let _ = writeln!(out, "## Overdue ({})\n", d.overdue.len());
     if d.overdue.is_empty() {

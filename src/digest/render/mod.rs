@@ -3,6 +3,7 @@
 
 pub mod chart;
 pub mod discord;
+pub mod figures;
 pub mod html;
 pub mod json;
 pub mod markdown;

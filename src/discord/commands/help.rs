@@ -20,7 +20,8 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
          • `/mine` — the actions assigned to you\n\
          • `/history` — every change to an action or recommendation\n\
          • `/digest preview`, `/digest paper` — the quarterly briefing, privately (or as a board paper)\n\
-         • `/digest archive` — the digests posted so far; `show:` one again exactly as it was sent\n",
+         • `/digest archive` — the digests posted so far; `show:` one again exactly as it was sent\n\
+         • `/indicator list`, `/indicator show` — the monitoring figures: eight quarters, board-wide and by area\n",
     );
     if access.is_some_and(|a| a >= Access::Officer) {
         text.push_str(
@@ -34,6 +35,7 @@ pub async fn help(ctx: Context<'_>) -> Result<(), BotError> {
             "\n**Secretariat**\n\
              • `/rec add|edit|respond|close`, `/action add|edit|assign`\n\
              • `/import` a CSV (all or nothing), `/export` recommendations, actions or history\n\
+             • `/import kind:indicators|figures` the monitoring figures; `/setup monitoring` how they read\n\
              • `/setup board|channels|roles|timezone|reminders|officers`, `/board` to see the settings\n\
              • `/redact` — remove a name or detail typed by mistake from a record, its history and the bot's posts (recorded, never the text)\n",
         );

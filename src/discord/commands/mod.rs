@@ -3,13 +3,14 @@
 //!
 //! | who         | commands |
 //! |-------------|----------|
-//! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/digest preview`, `/help` |
+//! | members     | `/action show|list`, `/rec show|list`, `/overdue`, `/mine`, `/history`, `/meeting list|brief`, `/indicator list|show`, `/digest preview`, `/help` |
 //! | officers    | `/update`, `/action extend` (their own actions, or any if the board allows), `/notify dm|show` |
 //! | secretariat | `/rec add|edit|respond|close`, `/action add|edit|assign`, `/meeting add`, `/digest post`, `/import`, `/export`, `/setup`, `/board`, `/redact` |
 
 pub mod actions;
 pub mod digest;
 pub mod help;
+pub mod indicators;
 pub mod meetings;
 pub mod notify;
 pub mod recommendations;
@@ -39,6 +40,7 @@ pub fn all() -> Vec<poise::Command<Data, BotError>> {
         meetings::meeting(),
         redact::redact(),
         notify::notify(),
+        indicators::indicator(),
         help::help(),
     ]
 }

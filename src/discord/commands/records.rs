@@ -1,4 +1,5 @@
-//! `/import` and `/export`: CSV in and out as attachments (secretariat).
+//! `/import` and `/export`: CSV in and out as attachments (secretariat) — the record, and the
+//! board's indicators and figures.
 
 use poise::serenity_prelude as serenity;
 
@@ -8,6 +9,8 @@ use crate::discord::{current_board, BotError, Context};
 use crate::domain::spreadsheet::Cells;
 use crate::services::export::{export_csv, ExportKind};
 use crate::services::import::{import_csv, ImportError, ImportOptions, RecordKind};
+use crate::services::indicator_export::{export_indicators_csv, IndicatorExport};
+use crate::services::indicators::{import_indicator_csv, IndicatorFile};
 
 /// What a CSV file holds.
 #[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
@@ -16,6 +19,10 @@ pub enum RecordChoice {
     Recommendations,
     #[name = "actions"]
     Actions,
+    #[name = "indicators"]
+    Indicators,
+    #[name = "figures"]
+    Figures,
 }
 
 /// What to export.
@@ -29,12 +36,18 @@ pub enum ExportChoice {
     History,
     #[name = "settings history"]
     SettingsHistory,
+    #[name = "indicators"]
+    Indicators,
+    #[name = "figures"]
+    Figures,
+    #[name = "indicator history"]
+    IndicatorHistory,
 }
 
 /// Largest attachment `/import` reads; larger files belong on the command line.
 const MAX_IMPORT_BYTES: u32 = 8 * 1024 * 1024;
 
-/// Load recommendations or actions from a CSV file: all of it, or nothing.
+/// Load recommendations, actions, indicators or figures from a CSV file: all of it, or nothing.
 #[poise::command(slash_command, guild_only)]
 pub async fn import(
     ctx: Context<'_>,
@@ -63,20 +76,39 @@ pub async fn import(
         now: ctx.data().clock.now(),
         ..Default::default()
     };
-    let kind = match kind {
-        RecordChoice::Recommendations => RecordKind::Recommendations,
-        RecordChoice::Actions => RecordKind::Actions,
+    let store = &ctx.data().store;
+    let (slug, name) = (Some(&board.slug), &file.filename);
+    let result = match kind {
+        RecordChoice::Recommendations => {
+            import_csv(
+                store,
+                slug,
+                RecordKind::Recommendations,
+                name,
+                &bytes,
+                &options,
+            )
+            .await
+        }
+        RecordChoice::Actions => {
+            import_csv(store, slug, RecordKind::Actions, name, &bytes, &options).await
+        }
+        RecordChoice::Indicators => {
+            import_indicator_csv(
+                store,
+                slug,
+                IndicatorFile::Indicators,
+                name,
+                &bytes,
+                &options,
+            )
+            .await
+        }
+        RecordChoice::Figures => {
+            import_indicator_csv(store, slug, IndicatorFile::Figures, name, &bytes, &options).await
+        }
     };
-    match import_csv(
-        &ctx.data().store,
-        Some(&board.slug),
-        kind,
-        &file.filename,
-        &bytes,
-        &options,
-    )
-    .await
-    {
+    match result {
         Ok(summary) => {
             let mut text = format!("Imported {}: {summary}.", file.filename);
             for warning in &summary.warnings {
@@ -122,20 +154,21 @@ pub async fn export(
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     let (kind, name) = match kind {
-        ExportChoice::Recommendations => (ExportKind::Recommendations, "recommendations"),
-        ExportChoice::Actions => (ExportKind::Actions, "actions"),
-        ExportChoice::History => (ExportKind::History, "history"),
-        ExportChoice::SettingsHistory => (ExportKind::SettingsHistory, "settings-history"),
+        ExportChoice::Recommendations => (Ok(ExportKind::Recommendations), "recommendations"),
+        ExportChoice::Actions => (Ok(ExportKind::Actions), "actions"),
+        ExportChoice::History => (Ok(ExportKind::History), "history"),
+        ExportChoice::SettingsHistory => (Ok(ExportKind::SettingsHistory), "settings-history"),
+        ExportChoice::Indicators => (Err(IndicatorExport::Indicators), "indicators"),
+        ExportChoice::Figures => (Err(IndicatorExport::Figures), "figures"),
+        ExportChoice::IndicatorHistory => (Err(IndicatorExport::History), "indicator-history"),
     };
     let mut bytes = Vec::new();
-    let rows = export_csv(
-        &ctx.data().store,
-        &board,
-        kind,
-        Cells::SpreadsheetSafe,
-        &mut bytes,
-    )
-    .await?;
+    let store = &ctx.data().store;
+    let cells = Cells::SpreadsheetSafe;
+    let rows = match kind {
+        Ok(kind) => export_csv(store, &board, kind, cells, &mut bytes).await?,
+        Err(what) => export_indicators_csv(store, &board, what, cells, &mut bytes).await?,
+    };
     let file = format!("{}-{name}.csv", board.slug);
     ctx.send(
         private(format!("{rows} rows of {name} from board {}.", board.slug))

@@ -28,7 +28,8 @@ use crate::services::ServiceError;
         "records",
         "schedule",
         "webhook",
-        "history"
+        "history",
+        "super::indicators::setup_monitoring"
     ),
     subcommand_required
 )]

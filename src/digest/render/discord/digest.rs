@@ -344,6 +344,11 @@ pub fn digest_messages(d: &Digest, chart_png: Option<Vec<u8>>) -> Vec<Message> {
     }
     embeds.push((changed, changed_files));
 
+    // The board's monitoring figures, when it has indicators.
+    if let Some(section) = super::monitoring::monitoring_embed(&d.monitoring) {
+        embeds.push(section);
+    }
+
     // 3. Overdue, most overdue first.
     let overdue_lines: Vec<String> = d.overdue.iter().map(action_line).collect();
     let mut overdue_files = Vec::new();

@@ -12,7 +12,8 @@
 //! - [`attachments`]: the full lists as CSV files, cells guarded as the exports are.
 //! - [`controls`]: select menus and buttons as plain data, and the custom ids that carry
 //!   everything a click needs (board, post, action ref, version), so they survive restarts.
-//! - One file per message kind: [`digest`], [`reminder`], [`brief`].
+//! - One file per message kind: [`digest`], [`reminder`], [`brief`]; the digest's
+//!   [`monitoring`] section in its own.
 
 pub mod attachments;
 pub mod brief;
@@ -21,6 +22,7 @@ pub mod digest;
 pub mod escape;
 pub mod lines;
 pub mod message;
+pub mod monitoring;
 pub mod reminder;
 
 pub use brief::brief_message;
