@@ -193,6 +193,9 @@ async fn a_name_goes_from_everything_shown_and_the_redaction_is_recorded(db: Tes
     assert_eq!(report.record_fields, vec!["title"]);
     assert_eq!(report.entries.len(), 2, "{report:?}");
     assert_eq!(report.digests.len(), 1, "{report:?}");
+    // The title; the kept record of the created entry; the note and the kept record of the
+    // update; the archived digest's JSON, Markdown, paper and Discord messages.
+    assert_eq!(report.fields, 1 + 1 + 2 + 4, "{report:?}");
 
     let after = everything_shown(store, &board).await;
     assert!(!after.contains(NAME), "{after}");
@@ -281,13 +284,16 @@ async fn a_name_goes_from_everything_shown_and_the_redaction_is_recorded(db: Tes
 
     // A second redaction (the address) keeps the first one's marks whole.
     let address = TextToRemove::new("4 Elm Road").unwrap();
-    redact(
+    let second = redact(
         store,
         &board,
         &request(&address, "an address", at(2010, 10, 7, 9)),
     )
     .await
     .unwrap();
+    // Only the entry that held it, not the others (nor the first redaction's own entry).
+    assert_eq!(second.entries, vec![report.entries[1]], "{second:?}");
+    assert!(second.record_fields.is_empty());
     let after = everything_shown(store, &board).await;
     assert!(!after.contains("Elm Road"));
     assert!(
