@@ -1016,6 +1016,7 @@ async fn redact(
             let edits = crate::delivery::redaction::redact_posted_messages(
                 &http,
                 &messages,
+                board.chat.reminder_channel,
                 &text.forms(),
                 replace_forms,
             )

@@ -4,7 +4,7 @@
 //! reply to tell; a message that can no longer be edited is said so, never skipped silently.
 
 use serenity::all as serenity;
-use serenity::builder::{CreateAllowedMentions, CreateEmbed, EditMessage};
+use serenity::builder::{CreateAllowedMentions, CreateEmbed};
 
 use crate::store::{MessageEdit, MessageEditOutcome, PostedDiscordMessage};
 
@@ -14,22 +14,59 @@ const UNKNOWN_MESSAGE: isize = 10008;
 const UNKNOWN_CHANNEL: isize = 10003;
 
 /// Check every message in `messages` and edit those that show any of `forms`, replacing them
-/// with `mark` (through `replace`, which leaves earlier marks alone).
+/// with `mark` (through `replace`, which leaves earlier marks alone). A reminder sent by
+/// direct message is looked for in the officer's DM, then in `fallback` (the reminder channel,
+/// where it went if Discord refused the DM).
 pub async fn redact_posted_messages(
     http: &serenity::Http,
     messages: &[PostedDiscordMessage],
+    fallback: Option<u64>,
     forms: &[String],
     replace: fn(&str, &[String]) -> (String, usize),
 ) -> Vec<MessageEdit> {
     let mut edits = Vec::with_capacity(messages.len());
     for posted in messages {
-        let outcome = redact_one(http, posted, forms, replace).await;
+        // Where to look: the channel; for a DM, the officer's DM and then the fallback.
+        let places: Vec<String> = match posted.channel_id.strip_prefix("dm:") {
+            None => vec![posted.channel_id.clone()],
+            Some(officer) => {
+                let dm = match officer.parse::<u64>() {
+                    Ok(officer) => crate::delivery::discord::open_dm(http, officer).await.ok(),
+                    Err(_) => None,
+                };
+                dm.map(|c| c.get())
+                    .into_iter()
+                    .chain(fallback)
+                    .map(|c| c.to_string())
+                    .collect()
+            }
+        };
+        let mut result = (
+            posted.channel_id.clone(),
+            Err((
+                MessageEditOutcome::Failed,
+                "the officer's direct messages could not be opened".to_string(),
+            )),
+        );
+        for channel in places {
+            let here = PostedDiscordMessage {
+                channel_id: channel.clone(),
+                ..posted.clone()
+            };
+            let outcome = redact_one(http, &here, forms, replace).await;
+            let gone = matches!(outcome, Err((MessageEditOutcome::Gone, _)));
+            result = (channel, outcome);
+            if !gone {
+                break;
+            }
+        }
+        let (channel_id, outcome) = result;
         let (outcome, detail) = match outcome {
             Ok(outcome) => (outcome, None),
             Err((outcome, detail)) => (outcome, Some(detail)),
         };
         edits.push(MessageEdit {
-            channel_id: posted.channel_id.clone(),
+            channel_id,
             message_id: posted.message_id.clone(),
             outcome,
             detail,
@@ -59,6 +96,36 @@ async fn redact_one(
         .get_message(channel, message_id)
         .await
         .map_err(|e| classify(&e))?;
+    let (found, components) = redact_message_text(&mut message, forms, replace);
+    if found == 0 {
+        return Ok(MessageEditOutcome::Unchanged);
+    }
+    let embeds: Vec<CreateEmbed> = message.embeds.into_iter().map(CreateEmbed::from).collect();
+    let mut body = serde_json::json!({
+        // An edit never pings anyone, whatever the message mentions.
+        "allowed_mentions": CreateAllowedMentions::new(),
+        "embeds": embeds,
+    });
+    if !message.content.is_empty() {
+        body["content"] = message.content.into();
+    }
+    if let Some(components) = components {
+        body["components"] = components;
+    }
+    http.edit_message(channel, message_id, &body, Vec::new())
+        .await
+        .map_err(|e| classify(&e))?;
+    Ok(MessageEditOutcome::Edited)
+}
+
+/// Remove the text from what people read in `message`: its content, its embeds and its
+/// menus. Returns how many occurrences went, and the components to send back when they held
+/// some (the menus name actions: an option's label and description, a placeholder).
+fn redact_message_text(
+    message: &mut serenity::Message,
+    forms: &[String],
+    replace: fn(&str, &[String]) -> (String, usize),
+) -> (usize, Option<serde_json::Value>) {
     let mut found = 0;
     let mut fix = |text: &mut String| {
         let (new, count) = replace(text, forms);
@@ -86,21 +153,48 @@ async fn redact_one(
             fix(&mut author.name);
         }
     }
-    if found == 0 {
-        return Ok(MessageEditOutcome::Unchanged);
+    let mut in_components = 0;
+    let mut components = serde_json::to_value(&message.components).unwrap_or_default();
+    redact_component_text(&mut components, &mut |text: &mut String| {
+        let (new, count) = replace(text, forms);
+        if count > 0 {
+            *text = new;
+            in_components += count;
+        }
+    });
+    (
+        found + in_components,
+        (in_components > 0).then_some(components),
+    )
+}
+
+/// Apply `fix` to the text people read in a message's components: labels, descriptions and
+/// placeholders (ids and values are the bot's own and stay).
+fn redact_component_text(value: &mut serde_json::Value, fix: &mut impl FnMut(&mut String)) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for item in items {
+                redact_component_text(item, fix);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            // As read back, a menu carries fields Discord does not take in a request (an empty
+            // `channel_types`, nulls): drop them, so the edit sends what the bot first sent.
+            map.retain(|key, v| {
+                !(v.is_null()
+                    || (key == "channel_types" && v.as_array().is_some_and(Vec::is_empty)))
+            });
+            for (key, v) in map.iter_mut() {
+                match (key.as_str(), v) {
+                    ("label" | "description" | "placeholder", serde_json::Value::String(text)) => {
+                        fix(text)
+                    }
+                    (_, v) => redact_component_text(v, fix),
+                }
+            }
+        }
+        _ => {}
     }
-    let mut edit = EditMessage::new()
-        // An edit never pings anyone, whatever the message mentions.
-        .allowed_mentions(CreateAllowedMentions::new())
-        .embeds(message.embeds.into_iter().map(CreateEmbed::from).collect());
-    if !message.content.is_empty() {
-        edit = edit.content(message.content);
-    }
-    channel
-        .edit_message(http, message_id, edit)
-        .await
-        .map_err(|e| classify(&e))?;
-    Ok(MessageEditOutcome::Edited)
 }
 
 /// What a failed read or edit means for the person redacting.

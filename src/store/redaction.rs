@@ -69,6 +69,7 @@ pub struct RedactionRecord {
 /// A message the bot posted in Discord, which a redaction may have to edit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostedDiscordMessage {
+    /// The channel's id, or `dm:<officer id>` for a reminder sent by direct message.
     pub channel_id: String,
     pub message_id: String,
     pub posted_at: DateTime<Utc>,
@@ -405,7 +406,8 @@ impl Store {
             .collect())
     }
 
-    /// The messages the board's scheduled posts put in Discord since `since`, oldest first.
+    /// The messages the board's scheduled posts put in Discord since `since`, oldest first:
+    /// in its channels and in officers' direct messages.
     pub async fn posted_discord_messages(
         &self,
         board_id: i64,
@@ -415,7 +417,8 @@ impl Store {
         let rows: Vec<Row> = on_pool!(self.pool(), |p| sqlx::query_as(
             "SELECT s.destination, m.message_id, m.started_at, s.job FROM posted_messages m \
              JOIN scheduled_posts s ON s.id = m.post_id WHERE s.board_id = $1 \
-             AND s.route = 'discord' AND m.message_id IS NOT NULL AND m.started_at >= $2 \
+             AND (s.route = 'discord' OR s.destination LIKE 'dm:%') \
+             AND m.message_id IS NOT NULL AND m.started_at >= $2 \
              UNION ALL SELECT 'discord:' || m.channel_id, m.message_id, m.posted_at, 'digest' \
              FROM archived_digest_messages m JOIN archived_digests a ON a.id = m.digest_id \
              WHERE a.board_id = $1 AND m.posted_at >= $2 ORDER BY 3, 2",
@@ -428,8 +431,13 @@ impl Store {
         Ok(rows
             .into_iter()
             .filter_map(|(destination, message_id, at, job)| {
+                // A DM is kept as `dm:<officer>`: its channel is opened when it is edited.
+                let channel_id = match destination.strip_prefix("discord:") {
+                    Some(channel) => channel.to_string(),
+                    None => destination.starts_with("dm:").then_some(destination)?,
+                };
                 Some(PostedDiscordMessage {
-                    channel_id: destination.strip_prefix("discord:")?.to_string(),
+                    channel_id,
                     message_id,
                     posted_at: at.0,
                     job,

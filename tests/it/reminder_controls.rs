@@ -896,7 +896,51 @@ async fn a_refused_dm_falls_back_to_the_channel_and_the_officer_is_told_once(db:
     bot.stop().await;
 }
 
+/// A redaction reaches the reminder the officer got by direct message, and the channel post.
+async fn a_redaction_edits_the_reminder_in_the_officers_dm_and_in_the_channel(db: TestDb) {
+    let bot = start(db).await;
+    bot.run(
+        OFFICER,
+        "notify dm",
+        json!([{"name": "setting", "type": 4, "value": 0}]),
+    )
+    .await;
+    let message = post_reminder(&bot).await;
+    let dm = bot.fake.dm_channel_of(OFFICER).expect("a DM channel");
+    let in_dm = bot.fake.channel_message_ids(dm)[0];
+    let shows = |channel: u64, id: u64| bot.fake.message(channel, id).unwrap().to_string();
+    assert!(
+        shows(dm, in_dm).contains("Follow-up ACT-004"),
+        "{}",
+        shows(dm, in_dm)
+    );
+    assert!(shows(REMINDER_CHANNEL, message).contains("Follow-up ACT-004"));
+    let (modal, token) = bot
+        .run_with_token(
+            ADMIN,
+            "redact",
+            json!([{"name": "reference", "type": 3, "value": "ACT-004"}]),
+        )
+        .await;
+    let reply = bot
+        .submit_modal(ADMIN, &modal, &token, &["Follow-up ACT-004", "a test"])
+        .await;
+    assert!(reply.text().contains("2 edited"), "{}", reply.text());
+    for (channel, id) in [(dm, in_dm), (REMINDER_CHANNEL, message)] {
+        let now = shows(channel, id);
+        assert!(!now.contains("Follow-up ACT-004"), "{now}");
+        assert!(now.contains("[redacted]"), "{now}");
+    }
+    // The menus were sent back as Discord takes them.
+    assert!(
+        bot.fake.violations().is_empty(),
+        "{:?}",
+        bot.fake.violations()
+    );
+}
+
 on_both_backends!(
+    a_redaction_edits_the_reminder_in_the_officers_dm_and_in_the_channel,
     only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder,
     an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place,
     done_goes_to_sign_off_and_a_new_date_is_a_slip_with_its_reason,

@@ -68,7 +68,14 @@ pub async fn redact(
     let messages = store
         .posted_discord_messages(board.id, report.since)
         .await?;
-    let edits = redact_posted_messages(ctx.http(), &messages, &text.forms(), replace_forms).await;
+    let edits = redact_posted_messages(
+        ctx.http(),
+        &messages,
+        board.chat.reminder_channel,
+        &text.forms(),
+        replace_forms,
+    )
+    .await;
     store
         .record_message_edits(report.id, &edits, data.clock.now())
         .await?;
