@@ -126,41 +126,36 @@ fn redact_message_text(
     forms: &[String],
     replace: fn(&str, &[String]) -> (String, usize),
 ) -> (usize, Option<serde_json::Value>) {
-    let mut found = 0;
-    let mut fix = |text: &mut String| {
+    // Each text in place, returning how many occurrences went.
+    let fix = |text: &mut String| {
         let (new, count) = replace(text, forms);
         if count > 0 {
             *text = new;
-            found += count;
         }
+        count
     };
-    fix(&mut message.content);
+    let mut found = fix(&mut message.content);
     for embed in &mut message.embeds {
         for text in [&mut embed.title, &mut embed.description]
             .into_iter()
             .flatten()
         {
-            fix(text);
+            found += fix(text);
         }
         for field in &mut embed.fields {
-            fix(&mut field.name);
-            fix(&mut field.value);
+            found += fix(&mut field.name) + fix(&mut field.value);
         }
         if let Some(footer) = embed.footer.as_mut() {
-            fix(&mut footer.text);
+            found += fix(&mut footer.text);
         }
         if let Some(author) = embed.author.as_mut() {
-            fix(&mut author.name);
+            found += fix(&mut author.name);
         }
     }
     let mut in_components = 0;
     let mut components = serde_json::to_value(&message.components).unwrap_or_default();
     redact_component_text(&mut components, &mut |text: &mut String| {
-        let (new, count) = replace(text, forms);
-        if count > 0 {
-            *text = new;
-            in_components += count;
-        }
+        in_components += fix(text)
     });
     (
         found + in_components,

@@ -75,11 +75,7 @@ impl TextToRemove {
         ];
         forms.extend(mid(markdown::escape));
         forms.extend(mid(discord::escape));
-        let in_json: Vec<String> = forms
-            .iter()
-            .filter_map(|f| serde_json::to_string(f).ok())
-            .filter_map(|quoted| Some(quoted.get(1..quoted.len().checked_sub(1)?)?.to_string()))
-            .collect();
+        let in_json: Vec<String> = forms.iter().filter_map(|f| in_json_string(f)).collect();
         forms.extend(in_json);
         forms.retain(|f| !f.trim().is_empty());
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
@@ -430,13 +426,17 @@ pub enum DiscordEdits {
     Checked(Vec<MessageEdit>),
 }
 
+/// `text` as it reads inside a JSON string (quotes and backslashes escaped), without the quotes.
+fn in_json_string(text: &str) -> Option<String> {
+    let quoted = serde_json::to_string(text).ok()?;
+    Some(quoted.get(1..quoted.len().checked_sub(1)?)?.to_string())
+}
+
 /// The forms text takes in the history: as typed and inside the record's JSON.
 fn json_and_typed(text: &TextToRemove) -> Vec<String> {
     let typed = text.as_typed().to_string();
-    let mut forms = vec![typed.clone()];
-    if let Ok(quoted) = serde_json::to_string(&typed) {
-        forms.push(quoted[1..quoted.len() - 1].to_string());
-    }
+    let mut forms: Vec<String> = in_json_string(&typed).into_iter().collect();
+    forms.push(typed);
     forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     forms.dedup();
     forms

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::transaction::{placeholders, INSERT_BATCH};
 use super::values::{Day, Instant};
 use super::{Store, StoreError, Transaction};
 use crate::domain::indicators::{
@@ -103,31 +104,6 @@ struct RevisionRow {
     old_value: Option<String>,
     new_value: Option<String>,
     note: Option<String>,
-}
-
-/// Rows per multi-row insert. Small on purpose: sqlx's binding cost grows faster than linearly
-/// with the values in one statement (see BENCHMARKS.md, "Import"); 1,000-row batches made
-/// importing 100,000 figures take 50 s on SQLite.
-const BATCH: usize = 50;
-
-/// `($1, $2, …), ($n+1, …)` for `rows` rows of `columns` values.
-fn placeholders(rows: usize, columns: usize) -> String {
-    let mut sql = String::with_capacity(rows * columns * 6);
-    for row in 0..rows {
-        if row > 0 {
-            sql.push_str(", ");
-        }
-        sql.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            sql.push('$');
-            sql.push_str(&(row * columns + column + 1).to_string());
-        }
-        sql.push(')');
-    }
-    sql
 }
 
 fn to_i64(n: u64) -> i64 {
@@ -363,7 +339,7 @@ impl Transaction {
     ) -> Result<(), StoreError> {
         const COLUMNS: usize = 9;
         let at = Instant(at);
-        for chunk in figures.chunks(BATCH) {
+        for chunk in figures.chunks(INSERT_BATCH) {
             let sql = format!(
                 "INSERT INTO indicator_figures (board_id, indicator_id, area, area_key, period, \
                  value, denominator, note, updated_at) VALUES {}",
@@ -420,7 +396,7 @@ impl Transaction {
         revisions: &[Revision],
     ) -> Result<(), StoreError> {
         const COLUMNS: usize = 11;
-        for chunk in revisions.chunks(BATCH) {
+        for chunk in revisions.chunks(INSERT_BATCH) {
             let sql = format!(
                 "INSERT INTO indicator_history (board_id, subject, key, area, period, \
                  recorded_at, recorded_by, change, old_value, new_value, note) VALUES {}",
