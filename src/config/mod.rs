@@ -480,6 +480,7 @@ impl Settings {
             )?,
             // Set per board with /setup reminders; every board starts with the built-in one.
             flag_after_moves: BoardSettings::default().flag_after_moves,
+            nudge_after_days: BoardSettings::default().nudge_after_days,
             monitoring: Default::default(),
         })
     }

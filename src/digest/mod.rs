@@ -5,6 +5,8 @@
 //!   a loader that reads the store.
 //! - [`reminder`]: the [`Reminder`] — overdue and due-soon actions grouped by owner, with
 //!   escalations; `None` when there is nothing to say.
+//! - [`nudge`]: the follow-up some days after a reminder — only what nobody has answered
+//!   since, only to the officers concerned.
 //! - [`brief`]: the [`MeetingBrief`] — the presenting boroughs' action plans before a
 //!   meeting, and when it is due.
 //! - [`monitoring`]: the monitoring section — the board's indicators board-wide and by area,
@@ -19,6 +21,7 @@ pub mod archive;
 pub mod brief;
 pub mod build;
 pub mod monitoring;
+pub mod nudge;
 pub mod reminder;
 pub mod render;
 pub mod since_last;

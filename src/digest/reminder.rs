@@ -58,6 +58,10 @@ pub struct Reminder {
     pub by_owner: Vec<OwnerGroup>,
     /// What the secretariat has to do: sign-offs and late responses.
     pub for_secretariat: ForSecretariat,
+    /// A nudge: the follow-up to the reminder of this day, listing only what nobody has
+    /// answered since (see [`super::nudge`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_of: Option<NaiveDate>,
 }
 
 /// The reminder's line for the board's admins: done actions waiting for their sign-off and
@@ -208,6 +212,7 @@ pub fn build_reminder(board: &Board, actions: &[Action], as_of: NaiveDate) -> Op
         due_soon,
         by_owner,
         for_secretariat: ForSecretariat::default(),
+        follow_up_of: None,
     })
 }
 
@@ -231,6 +236,7 @@ pub fn with_secretariat(
         due_soon: Vec::new(),
         by_owner: Vec::new(),
         for_secretariat: ForSecretariat::default(),
+        follow_up_of: None,
     });
     reminder.for_secretariat = for_secretariat;
     Some(reminder)
@@ -285,12 +291,20 @@ impl Reminder {
     /// `None` if none of its actions is theirs. The secretariat's line is not theirs.
     pub fn for_officer(&self, officer: u64) -> Option<Reminder> {
         let id = officer.to_string();
+        self.keeping(|i| i.officer.as_deref() == Some(id.as_str()))
+    }
+
+    /// The reminder without the lines of the officers in `officers` (who get theirs by DM),
+    /// or `None` if nothing is left. The secretariat's line is dropped too: a nudge has none.
+    pub fn without_officers(&self, officers: &[u64]) -> Option<Reminder> {
+        let ids: Vec<String> = officers.iter().map(u64::to_string).collect();
+        self.keeping(|i| !i.officer.as_ref().is_some_and(|o| ids.contains(o)))
+    }
+
+    /// The reminder with only the items `keep` accepts, or `None` if there are none.
+    fn keeping(&self, keep: impl Fn(&ReminderItem) -> bool) -> Option<Reminder> {
         let theirs = |items: &[ReminderItem]| -> Vec<ReminderItem> {
-            items
-                .iter()
-                .filter(|i| i.officer.as_deref() == Some(id.as_str()))
-                .cloned()
-                .collect()
+            items.iter().filter(|i| keep(i)).cloned().collect()
         };
         let overdue = theirs(&self.overdue);
         let due_soon = theirs(&self.due_soon);

@@ -99,6 +99,9 @@ pub struct BoardSettings {
     /// An action whose due date has moved more than this many times is flagged in the digest
     /// and the reminder: "moved 3 times (first due 1 Sep 2010)".
     pub flag_after_moves: u32,
+    /// A follow-up this many days after a reminder, only to the officers who have not updated
+    /// the actions it listed for them since (`None`, the default: no nudges).
+    pub nudge_after_days: Option<u32>,
     /// How the monitoring section reads the board's figures.
     pub monitoring: MonitoringSettings,
 }
@@ -131,6 +134,19 @@ impl Default for MonitoringSettings {
     }
 }
 
+impl BoardSettings {
+    /// When nudges are on but every one would be overtaken by the next reminder (reminders go
+    /// out at least as often as the nudge's days, so the next reminder always comes first):
+    /// the day of the reminder that overtakes the first nudge from `now`.
+    pub fn nudges_overtaken(&self, now: DateTime<Utc>) -> Option<NaiveDate> {
+        let after = self.nudge_after_days?;
+        let tz = &self.time_zone;
+        let first = self.reminder_schedule.next_after(tz, now)?;
+        let second = self.reminder_schedule.next_after(tz, first)?;
+        (second <= first + chrono::Duration::days(i64::from(after))).then(|| tz.today(second))
+    }
+}
+
 impl Default for BoardSettings {
     fn default() -> Self {
         Self {
@@ -145,6 +161,7 @@ impl Default for BoardSettings {
             sign_off_required: true,
             response_days: 56,
             flag_after_moves: 2,
+            nudge_after_days: None,
             monitoring: MonitoringSettings::default(),
         }
     }
@@ -167,4 +184,30 @@ pub struct ChatSettings {
     pub admin_role: Option<u64>,
     /// When set, officers may update any action, not only their own.
     pub officers_update_any: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nudge_within_the_reminders_interval_is_never_overtaken() {
+        // Reminders every Monday at 09:00; Tuesday 1 December 2026.
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let mut settings = BoardSettings::default();
+        assert_eq!(settings.nudges_overtaken(now), None, "nudges are off");
+        settings.nudge_after_days = Some(3);
+        assert_eq!(settings.nudges_overtaken(now), None);
+        settings.nudge_after_days = Some(6);
+        assert_eq!(settings.nudges_overtaken(now), None);
+        settings.nudge_after_days = Some(7);
+        assert_eq!(
+            settings.nudges_overtaken(now),
+            Some(NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()),
+            "the Monday after next comes with the first nudge"
+        );
+        settings.reminder_schedule = Schedule::parse("0 0 9 * * *").unwrap();
+        settings.nudge_after_days = Some(1);
+        assert!(settings.nudges_overtaken(now).is_some(), "daily reminders");
+    }
 }

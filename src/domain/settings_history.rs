@@ -103,6 +103,11 @@ pub fn changed_settings(
         text(&b.flag_after_moves),
         text(&a.flag_after_moves),
     );
+    compare(
+        "nudge after days",
+        text(&nudge(b.nudge_after_days)),
+        text(&nudge(a.nudge_after_days)),
+    );
     let (bm, am) = (&b.monitoring, &a.monitoring);
     compare(
         "exception percent",
@@ -153,6 +158,11 @@ pub fn setting_kind(setting: &str) -> SettingKind {
         "officer role" | "admin role" => SettingKind::Role,
         _ => SettingKind::Plain,
     }
+}
+
+/// Nudges as the history shows them: "off", or the days after a reminder.
+fn nudge(days: Option<u32>) -> String {
+    days.map_or_else(|| "off".to_string(), |d| d.to_string())
 }
 
 fn yes_no(value: bool) -> &'static str {
@@ -246,6 +256,23 @@ mod tests {
                 Plain, Plain, Plain, Plain, Plain, Plain, Plain, Plain, Plain, Server, Channel,
                 Channel, Role, Role, Plain
             ]
+        );
+    }
+
+    #[test]
+    fn nudges_read_off_or_their_days() {
+        let before = board();
+        let mut after = board();
+        after.settings.nudge_after_days = Some(3);
+        let on = changed_settings(&before, &after);
+        assert_eq!(
+            on,
+            [("nudge after days", Some("off".into()), Some("3".into()))]
+        );
+        let off = changed_settings(&after, &before);
+        assert_eq!(
+            off,
+            [("nudge after days", Some("3".into()), Some("off".into()))]
         );
     }
 }

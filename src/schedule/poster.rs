@@ -11,13 +11,14 @@ use super::sending::Sending;
 use crate::clock::{Clock, SystemClock};
 use crate::delivery::{self, DeliveryError};
 use crate::digest::archive::{discord_messages, scheduled_digest};
+use crate::digest::nudge::load_nudge;
 use crate::digest::render::discord::controls::PostPart;
 use crate::digest::render::discord::{
     brief_message, escape, fit, limits, reminder_messages_with_controls, with_preview_button,
     Message,
 };
 use crate::digest::render::markdown::{brief_markdown, reminder_markdown};
-use crate::digest::{brief_due_at, load_reminder, meeting_brief};
+use crate::digest::{brief_due_at, load_reminder, meeting_brief, Reminder};
 use crate::domain::Board;
 use crate::store::Store;
 
@@ -180,15 +181,7 @@ impl BoardPoster {
                 };
                 // Officers who asked for DMs get their part there and no ping in the channel.
                 let by_dm = self.store.dm_officers(board.id).await?;
-                let dms = by_dm
-                    .iter()
-                    .filter_map(|&officer| {
-                        let theirs = reminder.for_officer(officer)?;
-                        let messages =
-                            reminder_messages_with_controls(&theirs, None, board.id, &[]);
-                        Some((officer, messages))
-                    })
-                    .collect();
+                let dms = dm_parts(&reminder, &by_dm, board.id);
                 Ok(Some(ScheduledPost {
                     discord: reminder_messages_with_controls(
                         &reminder,
@@ -203,8 +196,52 @@ impl BoardPoster {
                     dms,
                 }))
             }
+            Job::Nudge => {
+                let Some(reminded) = occasion.strip_prefix("after:") else {
+                    return Ok(None);
+                };
+                let Some(reminded_at) = self.store.reminder_sent(board.id, reminded).await? else {
+                    return Ok(None);
+                };
+                // Answers up to the moment it is built count, even when it goes out late.
+                let now = self.clock.now().max(due_at);
+                let Some(nudge) = load_nudge(&self.store, board, reminded_at, now).await? else {
+                    return Ok(None);
+                };
+                // Each officer is nudged one way: by DM if they chose it, else in the channel
+                // (pinged there, with only the channel's officers' lines).
+                let by_dm = self.store.dm_officers(board.id).await?;
+                let dms = dm_parts(&nudge, &by_dm, board.id);
+                let discord = nudge
+                    .without_officers(&by_dm)
+                    .map(|r| reminder_messages_with_controls(&r, None, board.id, &[]))
+                    .unwrap_or_default();
+                Ok(Some(ScheduledPost {
+                    discord,
+                    title: format!("{} — still outstanding", board.name),
+                    markdown: reminder_markdown(Some(&nudge), as_of),
+                    reports_failures: Vec::new(),
+                    archived: None,
+                    dms,
+                }))
+            }
         }
     }
+}
+
+/// A reminder's or nudge's part for each officer in `by_dm`, with its controls; an officer
+/// with nothing in it has no entry.
+fn dm_parts(reminder: &Reminder, by_dm: &[u64], board_id: i64) -> Vec<(u64, Vec<Message>)> {
+    by_dm
+        .iter()
+        .filter_map(|&officer| {
+            let theirs = reminder.for_officer(officer)?;
+            Some((
+                officer,
+                reminder_messages_with_controls(&theirs, None, board_id, &[]),
+            ))
+        })
+        .collect()
 }
 
 impl BoardPoster {
@@ -361,13 +398,13 @@ impl Poster for BoardPoster {
         Box::pin(async move {
             let channel = match job {
                 Job::Digest | Job::MeetingBrief => board.chat.digest_channel,
-                Job::Reminder => board.chat.reminder_channel,
+                Job::Reminder | Job::Nudge => board.chat.reminder_channel,
             };
             let mut destinations: Vec<String> = channel
                 .map(|c| format!("discord:{c}"))
                 .into_iter()
                 .collect();
-            if job == Job::Reminder && board.chat.reminder_channel.is_some() {
+            if matches!(job, Job::Reminder | Job::Nudge) && board.chat.reminder_channel.is_some() {
                 // Each DM is its own occasion, sent exactly once like the channel's.
                 match self.store.dm_officers(board.id).await {
                     Ok(officers) => {
@@ -389,6 +426,16 @@ impl Poster for BoardPoster {
             }
             destinations
         })
+    }
+
+    fn has_anything_for(&self, post: &Self::Post, destination: &str) -> bool {
+        if destination.starts_with("discord:") {
+            !post.discord.is_empty()
+        } else if let Some(officer) = destination.strip_prefix("dm:") {
+            post.dms.iter().any(|(o, _)| o.to_string() == officer)
+        } else {
+            true
+        }
     }
 
     fn prepare<'a>(

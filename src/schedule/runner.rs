@@ -17,7 +17,9 @@ use crate::digest::brief_due_at;
 use crate::domain::{Board, Meeting, Period, Schedule};
 use crate::monitoring::{Heartbeat, Metrics};
 use crate::services::ServiceError;
-use crate::store::{AttemptRecord, Claim, Finish, PostKey, PostOutcome, Store, StoreError};
+use crate::store::{
+    AttemptRecord, Claim, Finish, PostKey, PostOutcome, SentReminder, Store, StoreError,
+};
 
 /// What is posted on a schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,10 +30,20 @@ pub enum Job {
     Reminder,
     /// The brief of the presenting boroughs' action plans, some days before a meeting.
     MeetingBrief,
+    /// The follow-up some days after a reminder, to the officers who have not answered it.
+    Nudge,
 }
 
 /// Every job, in the order a pass handles them.
-pub const JOBS: [Job; 3] = [Job::Digest, Job::Reminder, Job::MeetingBrief];
+pub const JOBS: [Job; 4] = [Job::Digest, Job::Reminder, Job::MeetingBrief, Job::Nudge];
+
+/// What the jobs that are not on a cron schedule fall due by: the board's meetings (a brief
+/// some days before each) and the reminders that went out (a nudge some days after each).
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    pub meetings: Vec<Meeting>,
+    pub reminders_sent: Vec<SentReminder>,
+}
 
 /// One occasion a job posts for, and when the schedule made it due.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +51,8 @@ pub struct Due {
     pub at: DateTime<Utc>,
     /// What the post is, independent of when or where it goes: `period:<first day>` for the
     /// digest of a reporting period, `day:<board-local date>` for a reminder,
-    /// `meeting:<date> <title>` for a pre-meeting brief; followed by the board-local time it
+    /// `meeting:<date> <title>` for a pre-meeting brief, `after:<reminder's occasion>` for a
+    /// nudge; followed by the board-local time it
     /// fires at when its schedule fires more than once for one period or day.
     pub occasion: String,
 }
@@ -50,6 +63,7 @@ impl Job {
             Job::Digest => "digest",
             Job::Reminder => "reminder",
             Job::MeetingBrief => "meeting_brief",
+            Job::Nudge => "nudge",
         }
     }
 
@@ -67,7 +81,7 @@ impl Job {
                 let period = Period::reviewed_on(day, board.settings.year_start_month.get());
                 format!("period:{}", period.start)
             }
-            Job::Reminder | Job::MeetingBrief => format!("day:{day}"),
+            Job::Reminder | Job::MeetingBrief | Job::Nudge => format!("day:{day}"),
         }
     }
 
@@ -92,7 +106,7 @@ impl Job {
             // The day's own subject already names the date.
             let format = match self {
                 Job::Digest => "%Y-%m-%d %H:%M:%S",
-                Job::Reminder | Job::MeetingBrief => "%H:%M:%S",
+                Job::Reminder | Job::MeetingBrief | Job::Nudge => "%H:%M:%S",
             };
             format!("{subject} {}", at.with_timezone(&tz.0).format(format))
         } else {
@@ -108,7 +122,7 @@ impl Job {
         match self {
             Job::Digest => Some(&board.settings.digest_schedule),
             Job::Reminder => Some(&board.settings.reminder_schedule),
-            Job::MeetingBrief => None,
+            Job::MeetingBrief | Job::Nudge => None,
         }
     }
 
@@ -127,11 +141,44 @@ impl Job {
         })
     }
 
+    /// The nudge after each reminder sent, at the same board-local time `nudge_after_days`
+    /// later; none for a reminder overtaken by the next one (a reminder due after it and by
+    /// the nudge's time lists again what is still outstanding), and none when nudges are off.
+    fn nudges<'a>(board: &'a Board, sent: &'a [SentReminder]) -> impl Iterator<Item = Due> + 'a {
+        let settings = &board.settings;
+        let tz = &settings.time_zone;
+        sent.iter().filter_map(move |r| {
+            let after = settings.nudge_after_days?;
+            let at = r
+                .due_at
+                .with_timezone(&tz.0)
+                .checked_add_days(chrono::Days::new(u64::from(after)))?
+                .with_timezone(&Utc);
+            let overtaken = settings
+                .reminder_schedule
+                .latest_at_or_before(tz, at, r.due_at + Duration::seconds(1))
+                .is_some();
+            (!overtaken).then(|| Due {
+                at,
+                occasion: format!("after:{}", r.occasion),
+            })
+        })
+    }
+
+    /// The occasions of a job that falls due by the calendar, not by a cron schedule.
+    fn listed<'a>(self, board: &'a Board, calendar: &'a Calendar) -> Vec<Due> {
+        match self {
+            Job::MeetingBrief => Self::briefs(board, &calendar.meetings).collect(),
+            Job::Nudge => Self::nudges(board, &calendar.reminders_sent).collect(),
+            Job::Digest | Job::Reminder => Vec::new(),
+        }
+    }
+
     /// The latest occasion this job was due at or before `now`, not before `not_before`.
     pub fn latest_due(
         self,
         board: &Board,
-        meetings: &[Meeting],
+        calendar: &Calendar,
         now: DateTime<Utc>,
         not_before: DateTime<Utc>,
     ) -> Option<Due> {
@@ -142,7 +189,9 @@ impl Job {
                     at,
                     occasion: self.occasion_at(board, schedule, at),
                 }),
-            None => Self::briefs(board, meetings)
+            None => self
+                .listed(board, calendar)
+                .into_iter()
                 .filter(|due| due.at <= now && due.at >= not_before)
                 .max_by_key(|due| due.at),
         }
@@ -152,12 +201,14 @@ impl Job {
     pub fn next_due(
         self,
         board: &Board,
-        meetings: &[Meeting],
+        calendar: &Calendar,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
         match self.schedule(board) {
             Some(schedule) => schedule.next_after(&board.settings.time_zone, now),
-            None => Self::briefs(board, meetings)
+            None => self
+                .listed(board, calendar)
+                .into_iter()
                 .map(|due| due.at)
                 .filter(|t| *t > now)
                 .min(),
@@ -199,6 +250,12 @@ pub trait Poster: Send + Sync {
         post: &'a Self::Post,
         sending: &'a mut Sending,
     ) -> PosterFuture<'a, Result<Option<String>, DeliveryError>>;
+
+    /// Whether `post` has anything for `destination`: a reminder or nudge with nothing for
+    /// an officer who gets theirs by DM is "nothing to post" there, not a post sent empty.
+    fn has_anything_for(&self, _post: &Self::Post, _destination: &str) -> bool {
+        true
+    }
 }
 
 /// How the runner behaves.
@@ -379,12 +436,12 @@ impl<P: Poster> Runner<P> {
             }
         }
         for board in self.store.boards().await? {
-            let meetings = self.meetings_if_needed(&board).await?;
+            let calendar = self.calendar(&board, now).await?;
             for job in JOBS {
                 if self.poster.destinations(&board, job).await.is_empty() {
                     continue;
                 }
-                if let Some(t) = job.next_due(&board, &meetings, now) {
+                if let Some(t) = job.next_due(&board, &calendar, now) {
                     next = next.min(t);
                 }
             }
@@ -392,18 +449,27 @@ impl<P: Poster> Runner<P> {
         Ok(next)
     }
 
-    /// The board's meetings, read only when meeting briefs have somewhere to go.
-    async fn meetings_if_needed(&self, board: &Board) -> anyhow::Result<Vec<Meeting>> {
-        if self
+    /// What the board's briefs and nudges fall due by, each read only when that job has
+    /// somewhere to go: its meetings, and the reminders sent recently enough for a nudge to
+    /// be due after them or within the catch-up window.
+    async fn calendar(&self, board: &Board, now: DateTime<Utc>) -> anyhow::Result<Calendar> {
+        let mut calendar = Calendar::default();
+        if !self
             .poster
             .destinations(board, Job::MeetingBrief)
             .await
             .is_empty()
         {
-            Ok(Vec::new())
-        } else {
-            Ok(self.store.meetings(board.id).await?)
+            calendar.meetings = self.store.meetings(board.id).await?;
         }
+        if let Some(after) = board.settings.nudge_after_days {
+            if !self.poster.destinations(board, Job::Nudge).await.is_empty() {
+                // A day more than the nudge's days: local days can be 25 hours long.
+                let since = now - catch_up_window(board) - Duration::days(i64::from(after) + 1);
+                calendar.reminders_sent = self.store.reminders_sent(board.id, since).await?;
+            }
+        }
+        Ok(calendar)
     }
 
     /// Post everything that is due at `now` and not yet posted: for each board and job, the
@@ -442,14 +508,14 @@ impl<P: Poster> Runner<P> {
         now: DateTime<Utc>,
         reports: &mut Vec<PostReport>,
     ) -> anyhow::Result<()> {
-        let meetings = self.meetings_if_needed(board).await?;
+        let calendar = self.calendar(board, now).await?;
         for job in JOBS {
             let destinations = self.poster.destinations(board, job).await;
             if destinations.is_empty() {
                 continue;
             }
             let window = catch_up_window(board);
-            let Some(due) = job.latest_due(board, &meetings, now, now - window) else {
+            let Some(due) = job.latest_due(board, &calendar, now, now - window) else {
                 continue;
             };
             for destination in destinations {
@@ -620,8 +686,8 @@ impl<P: Poster> Runner<P> {
     ) -> anyhow::Result<PostOutcome> {
         let worker = &self.settings.worker;
         let post = match self.build(board, job, occasion, &claim).await? {
-            Ok(Some(post)) => post,
-            Ok(None) => {
+            Ok(Some(post)) if self.poster.has_anything_for(&post, &claim.destination) => post,
+            Ok(_) => {
                 self.store
                     .finish_post(
                         claim.post_id,

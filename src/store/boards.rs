@@ -13,7 +13,7 @@ const BOARD_COLUMNS: &str = "id, slug, name, time_zone, year_start_month, remind
     escalate_after_days, guild_id, digest_channel_id, reminder_channel_id, officer_role_id, \
     admin_role_id, officers_update_any, digest_schedule, reminder_schedule, catch_up_days, \
     meeting_brief_days, sign_off_required, response_days, flag_after_moves, exception_percent, \
-    exception_min_count, hide_small_numbers, trend_indicators";
+    exception_min_count, hide_small_numbers, trend_indicators, nudge_after_days";
 
 /// A board as its columns are read (one decode path for both backends).
 #[derive(sqlx::FromRow)]
@@ -42,6 +42,7 @@ struct BoardRow {
     exception_min_count: i64,
     hide_small_numbers: i64,
     trend_indicators: String,
+    nudge_after_days: i64,
 }
 
 impl BoardRow {
@@ -75,6 +76,10 @@ impl BoardRow {
                 sign_off_required: self.sign_off_required != 0,
                 response_days: days(self.response_days),
                 flag_after_moves: days(self.flag_after_moves),
+                nudge_after_days: match days(self.nudge_after_days) {
+                    0 => None,
+                    n => Some(n),
+                },
                 monitoring: MonitoringSettings {
                     exception_percent: days(self.exception_percent),
                     exception_min_count: days(self.exception_min_count),
@@ -188,7 +193,7 @@ impl Transaction {
              officer_role_id = $13, admin_role_id = $14, officers_update_any = $15, \
              sign_off_required = $16, response_days = $17, flag_after_moves = $18, \
              exception_percent = $19, exception_min_count = $20, hide_small_numbers = $21, \
-             trend_indicators = $22 WHERE id = $23",
+             trend_indicators = $22, nudge_after_days = $23 WHERE id = $24",
         )
         .bind(&board.name)
         .bind(settings.time_zone.name())
@@ -212,6 +217,7 @@ impl Transaction {
         .bind(settings.monitoring.exception_min_count as i64)
         .bind(settings.monitoring.hide_small_numbers as i64)
         .bind(settings.monitoring.trend_indicators.join(","))
+        .bind(settings.nudge_after_days.unwrap_or(0) as i64)
         .bind(board.id)
         .execute(c)
         .await
@@ -233,8 +239,8 @@ impl Transaction {
              escalate_after_days, digest_schedule, reminder_schedule, catch_up_days, \
              meeting_brief_days, created_at, sign_off_required, response_days, \
              flag_after_moves, exception_percent, exception_min_count, hide_small_numbers, \
-             trend_indicators) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-             $14, $15, $16, $17, $18) RETURNING id",
+             trend_indicators, nudge_after_days) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
         )
         .bind(slug.as_str())
         .bind(name)
@@ -254,6 +260,7 @@ impl Transaction {
         .bind(settings.monitoring.exception_min_count as i64)
         .bind(settings.monitoring.hide_small_numbers as i64)
         .bind(settings.monitoring.trend_indicators.join(","))
+        .bind(settings.nudge_after_days.unwrap_or(0) as i64)
         .fetch_one(c)
         .await)
         .map_err(|e| self.classify(e))?;

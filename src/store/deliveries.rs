@@ -93,6 +93,14 @@ pub struct PostedMessage {
     pub message_id: Option<String>,
 }
 
+/// A reminder that went out: what a nudge follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentReminder {
+    /// `day:2026-12-07` (with the time when reminders go out more than once a day).
+    pub occasion: String,
+    pub due_at: DateTime<Utc>,
+}
+
 /// How a post ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PostOutcome {
@@ -241,6 +249,48 @@ impl Store {
             destination,
             due_at: due_at.0,
         }))
+    }
+
+    /// The board's reminders that went out (to the channel or to anyone by DM) due at or after
+    /// `since`, oldest first, each once: its occasion and when it fell due. What nudges follow.
+    pub async fn reminders_sent(
+        &self,
+        board_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<SentReminder>, StoreError> {
+        let rows: Vec<(String, Instant)> = on_pool!(self.pool(), |p| sqlx::query_as(
+            "SELECT occasion, MIN(due_at) FROM scheduled_posts WHERE board_id = $1 \
+             AND job = 'reminder' AND state = 'sent' AND occasion IS NOT NULL AND due_at >= $2 \
+             GROUP BY occasion ORDER BY MIN(due_at), occasion",
+        )
+        .bind(board_id)
+        .bind(Instant(since))
+        .fetch_all(p)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(occasion, due_at)| SentReminder {
+                occasion,
+                due_at: due_at.0,
+            })
+            .collect())
+    }
+
+    /// When the reminder for `occasion` fell due, if it went out.
+    pub async fn reminder_sent(
+        &self,
+        board_id: i64,
+        occasion: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at: Option<Instant> = on_pool!(self.pool(), |p| sqlx::query_scalar(
+            "SELECT MIN(due_at) FROM scheduled_posts WHERE board_id = $1 \
+             AND job = 'reminder' AND state = 'sent' AND occasion = $2",
+        )
+        .bind(board_id)
+        .bind(occasion)
+        .fetch_one(p)
+        .await)?;
+        Ok(at.map(|t| t.0))
     }
 
     /// Where message `part` of post `post_id` went: the post's board, job and destination and

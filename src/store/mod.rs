@@ -73,7 +73,7 @@ pub use backup::{inspect_backup, restore_sqlite};
 pub use contention::{retry_conflicts, Retryable, SQLITE_BUSY_TIMEOUT};
 pub use deliveries::{
     AttemptRecord, Claim, DeliveryRecord, Finish, LapsedPost, PartRecord, PostKey, PostOutcome,
-    PostedMessage,
+    PostedMessage, SentReminder,
 };
 pub use gateway::ShardHolder;
 pub(crate) use indicators::{FigureSlot, StoredFigure};

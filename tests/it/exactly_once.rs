@@ -110,7 +110,7 @@ impl Poster for ChannelPoster {
             }
             let channel = match job {
                 Job::Digest | Job::MeetingBrief => board.chat.digest_channel,
-                Job::Reminder => board.chat.reminder_channel,
+                Job::Reminder | Job::Nudge => board.chat.reminder_channel,
             };
             channel
                 .map(|c| format!("discord:{c}"))

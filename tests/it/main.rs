@@ -17,6 +17,7 @@ mod import;
 mod indicators;
 mod layering;
 mod lease;
+mod nudges;
 mod operations;
 mod point_in_time;
 mod redaction;

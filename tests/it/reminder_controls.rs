@@ -31,13 +31,13 @@ use crate::support::fake_discord::{Reply, TOKEN};
 
 /// Monday 20 September 2010, 09:00 in London: the test board's reminder is due, listing
 /// ACT-001 (due 1 September, assigned to [`OFFICER`]) as overdue.
-fn reminder_time() -> chrono::DateTime<Utc> {
+pub(crate) fn reminder_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2010, 9, 20, 8, 0, 0).unwrap()
 }
 
 /// The bot serving the test board on `db`, with two more overdue actions assigned to
 /// [`OFFICER`] (ACT-004, ACT-005, due 10 September) so a reminder lists three.
-async fn start(db: TestDb) -> TestBot {
+pub(crate) async fn start(db: TestDb) -> TestBot {
     let board = link_board(&db).await;
     let author = Author {
         by: "discord:secretary",
@@ -65,13 +65,13 @@ async fn start(db: TestDb) -> TestBot {
 
 /// Run the scheduler at `at` (posting whatever is due) and return the ids of the messages in
 /// the reminder channel.
-async fn run_scheduler(bot: &TestBot, at: chrono::DateTime<Utc>) -> Vec<u64> {
+pub(crate) async fn run_scheduler(bot: &TestBot, at: chrono::DateTime<Utc>) -> Vec<u64> {
     let connection = Connection::new(TOKEN.to_string().into(), Some(bot.fake.api_url()));
-    let poster = Arc::new(BoardPoster::new(
-        bot.db.store.clone(),
-        Arc::new(http_client(&connection)),
-    ));
     let clock = Arc::new(FixedClock::new(at));
+    let poster = Arc::new(
+        BoardPoster::new(bot.db.store.clone(), Arc::new(http_client(&connection)))
+            .with_clock(clock.clone()),
+    );
     let runner = Runner::new(
         bot.db.store.clone(),
         clock.clone() as Arc<dyn Clock>,
@@ -109,14 +109,14 @@ async fn post_reminder(bot: &TestBot) -> u64 {
 }
 
 /// The reminder message as Discord holds it now.
-fn reminder(bot: &TestBot, id: u64) -> Value {
+pub(crate) fn reminder(bot: &TestBot, id: u64) -> Value {
     bot.fake
         .message(REMINDER_CHANNEL, id)
         .expect("the reminder")
 }
 
 /// Pick `reference` from the reminder's menu, as `who`.
-async fn pick(bot: &TestBot, who: u64, message: u64, reference: &str) -> Reply {
+pub(crate) async fn pick(bot: &TestBot, who: u64, message: u64, reference: &str) -> Reply {
     let posted = reminder(bot, message);
     let menu = posted["components"]
         .as_array()
@@ -156,7 +156,7 @@ async fn pick(bot: &TestBot, who: u64, message: u64, reference: &str) -> Reply {
 
 /// Submit the form `modal` (a kind-9 reply) with `values`, one per text box in order, and
 /// return the bot's answer to the submission.
-async fn submit(bot: &TestBot, who: u64, modal: &Reply, values: &[&str]) -> Reply {
+pub(crate) async fn submit(bot: &TestBot, who: u64, modal: &Reply, values: &[&str]) -> Reply {
     assert_eq!(modal.kind, 9, "a form: {:?}", modal.data);
     let inputs: Vec<Value> = modal.data["components"]
         .as_array()
@@ -175,7 +175,7 @@ async fn submit(bot: &TestBot, who: u64, modal: &Reply, values: &[&str]) -> Repl
     bot.fake.send_interaction(payload, &token).await
 }
 
-fn ephemeral(reply: &Reply) -> bool {
+pub(crate) fn ephemeral(reply: &Reply) -> bool {
     reply.data["flags"].as_u64().unwrap_or(0) & 64 != 0
 }
 
@@ -667,7 +667,12 @@ async fn the_digest_post_shows_each_officer_their_own_actions_privately(db: Test
 }
 
 /// A component click in the officer's DM channel with the bot, on `message` there.
-async fn click_in_dm(bot: &TestBot, channel: u64, message: &Value, data: Value) -> Reply {
+pub(crate) async fn click_in_dm(
+    bot: &TestBot,
+    channel: u64,
+    message: &Value,
+    data: Value,
+) -> Reply {
     let (token, mut payload) = bot.fake.dm_interaction_json(channel, OFFICER, 3, data);
     payload["message"] = message.clone();
     bot.fake.send_interaction(payload, &token).await

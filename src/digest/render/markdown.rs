@@ -449,14 +449,29 @@ pub fn reminder_markdown(r: Option<&Reminder>, as_of: NaiveDate) -> String {
         );
     };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Reminder — {}\n\n{} overdue, {} due in the next {} days.\n",
-        format_long_date(r.as_of),
-        r.overdue.len(),
-        r.due_soon.len(),
-        r.remind_before_days
-    );
+    match r.follow_up_of {
+        None => {
+            let _ = writeln!(
+                out,
+                "# Reminder — {}\n\n{} overdue, {} due in the next {} days.\n",
+                format_long_date(r.as_of),
+                r.overdue.len(),
+                r.due_soon.len(),
+                r.remind_before_days
+            );
+        }
+        Some(reminded) => {
+            let _ = writeln!(
+                out,
+                "# Still outstanding — {}\n\nFollow-up to the reminder of {}: {} overdue, {} \
+                 due soon, with no update since.\n",
+                format_long_date(r.as_of),
+                format_long_date(reminded),
+                r.overdue.len(),
+                r.due_soon.len(),
+            );
+        }
+    }
     if let Some(line) = super::secretariat_line(&r.for_secretariat) {
         let _ = writeln!(out, "**For the secretariat:** {}\n", cell(&line));
     }

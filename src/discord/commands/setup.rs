@@ -247,18 +247,38 @@ pub async fn reminders(
     #[min = 1]
     #[max = 50]
     flag_after_moves: Option<u32>,
+    #[description = "Nudge officers who have not updated their actions this many days after a reminder (0: off)"]
+    #[min = 0]
+    #[max = 30]
+    nudge_after_days: Option<u32>,
 ) -> Result<(), BotError> {
     let board = current_board(ctx).await?;
     require(ctx, &board, Access::Admin).await?;
     let board = save(ctx, &board, |b| {
+        if let Some(days) = nudge_after_days {
+            b.settings.nudge_after_days = (days > 0).then_some(days);
+        }
         b.settings.remind_before_days = due_within_days.unwrap_or(b.settings.remind_before_days);
         b.settings.escalate_after_days =
             escalate_after_days.unwrap_or(b.settings.escalate_after_days);
         b.settings.flag_after_moves = flag_after_moves.unwrap_or(b.settings.flag_after_moves);
     })
     .await?;
+    let overtaken = board
+        .settings
+        .nudges_overtaken(ctx.data().clock.now())
+        .map(|next| {
+            format!(
+                "\n⚠ Reminders go out again within {} days (next after that on {}), so no nudge \
+                 would ever be sent: the next reminder lists again what is outstanding. Choose \
+                 fewer days, or reminders less often.",
+                board.settings.nudge_after_days.unwrap_or_default(),
+                next.format("%-d %b %Y")
+            )
+        })
+        .unwrap_or_default();
     ctx.send(private(format!(
-        "Reminder settings saved.\n{}",
+        "Reminder settings saved.{overtaken}\n{}",
         describe(&board)
     )))
     .await?;
@@ -673,7 +693,7 @@ pub fn describe(board: &Board) -> String {
          • Officer role: {}; admin role: {} (Manage Server also counts as admin)\n\
          • Officers may update: {}\n\
          • Reminders: actions due within {} days; escalate when overdue by more than {} days; \
-         flag an action whose due date moved more than {} times\n\
+         flag an action whose due date moved more than {} times; nudges: {}\n\
          • Sign-off: {}; responses due {} days after the source is published",
         board.slug,
         crate::discord::format::escape(&board.name),
@@ -691,6 +711,11 @@ pub fn describe(board: &Board) -> String {
         board.settings.remind_before_days,
         board.settings.escalate_after_days,
         board.settings.flag_after_moves,
+        match board.settings.nudge_after_days {
+            None => "off".to_string(),
+            Some(1) => "1 day after a reminder, to officers who have not updated".to_string(),
+            Some(d) => format!("{d} days after a reminder, to officers who have not updated"),
+        },
         if board.settings.sign_off_required {
             "an officer's done waits for the secretariat's sign-off"
         } else {

@@ -49,16 +49,25 @@ fn reminder_parts<'r>(
         } else {
             Vec::new()
         };
-        let mut content = if messages.is_empty() {
-            format!(
+        let mut content = match (messages.is_empty(), r.follow_up_of) {
+            (true, None) => format!(
                 "**Reminder — {}**: {} overdue, {} due in the next {} days.",
                 short_date(r.as_of),
                 r.overdue.len(),
                 r.due_soon.len(),
                 r.remind_before_days
-            )
-        } else {
-            "**Reminder (continued)**".to_string()
+            ),
+            (true, Some(reminded)) => format!(
+                "**Still outstanding — follow-up to the reminder of {}**: {} with no update \
+                 since. Pick one below to update it, give it a new date or mark it done.",
+                short_date(reminded),
+                match r.overdue.len() + r.due_soon.len() {
+                    1 => "1 action".to_string(),
+                    n => format!("{n} actions"),
+                },
+            ),
+            (false, None) => "**Reminder (continued)**".to_string(),
+            (false, Some(_)) => "**Still outstanding (continued)**".to_string(),
         };
         if escalates {
             match admin_role {
