@@ -248,6 +248,7 @@ fn classify(error: serenity::Error) -> DeliveryError {
     match error {
         serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => answered(
             response.status_code.as_u16(),
+            Some(response.error.code),
             &response.error.message,
             &response.error.errors,
             None,
@@ -260,9 +261,10 @@ fn classify(error: serenity::Error) -> DeliveryError {
     }
 }
 
-/// Discord's words when it will not deliver a direct message (code 50007: the person's privacy
-/// settings block DMs from the server's members, or they share no server with the bot).
-const DM_REFUSED: &str = "Cannot send messages to this user";
+/// Discord's code when it will not deliver a direct message (the person's privacy settings
+/// block DMs from the server's members, or they share no server with the bot), as the
+/// refusal's detail names it: the code, not the words, which Discord may reword.
+const DM_REFUSED: &str = "(code 50007)";
 
 /// Whether a send failed because Discord refused the direct message (code 50007).
 pub fn dm_refused(error: &DeliveryError) -> bool {
@@ -465,11 +467,17 @@ fn refused(status: u16, headers: &reqwest::header::HeaderMap, body: &[u8]) -> De
     // Serenity's reader of Discord's errors flattens `errors` into paths; a body without a
     // `code` (a 429's) is read for its message alone.
     match serde_json::from_slice::<::serenity::http::DiscordJsonError>(body) {
-        Ok(error) => answered(status, &error.message, &error.errors, retry_after),
+        Ok(error) => answered(
+            status,
+            Some(error.code),
+            &error.message,
+            &error.errors,
+            retry_after,
+        ),
         Err(_) => {
             let value: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
             let message = value["message"].as_str().unwrap_or("no message");
-            answered(status, message, &[], retry_after)
+            answered(status, None, message, &[], retry_after)
         }
     }
 }
@@ -503,11 +511,17 @@ fn retry_after(headers: &reqwest::header::HeaderMap, body: &[u8]) -> Option<Retr
 /// Discord will never take), in Discord's words with the place of each problem.
 fn answered(
     status: u16,
+    code: Option<isize>,
     message: &str,
     errors: &[::serenity::http::DiscordJsonSingleError],
     retry_after: Option<RetryAfter>,
 ) -> DeliveryError {
-    let mut detail = format!("Discord answered {status}: {message}");
+    // Discord's JSON code says which refusal it is (50007, 50013 …); 0 is "none given".
+    let code = code
+        .filter(|c| *c != 0)
+        .map(|c| format!(" (code {c})"))
+        .unwrap_or_default();
+    let mut detail = format!("Discord answered {status}{code}: {message}");
     if !errors.is_empty() {
         let places: Vec<String> = errors
             .iter()
@@ -635,7 +649,7 @@ mod tests {
             e,
             DeliveryError::Permanent {
                 status: Some(400),
-                detail: "Discord answered 400: Invalid Form Body (allowed_mentions.roles.1: The set already contains this value)".into(),
+                detail: "Discord answered 400 (code 50035): Invalid Form Body (allowed_mentions.roles.1: The set already contains this value)".into(),
             }
         );
         let missing = br#"{"code": 50013, "message": "Missing Permissions"}"#;
@@ -646,6 +660,19 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_refused_dm_is_known_by_its_code_whatever_the_words() {
+        let reworded = br#"{"code": 50007, "message": "This user does not accept DMs"}"#;
+        assert!(dm_refused(&refused(403, &HeaderMap::new(), reworded)));
+        let missing = br#"{"code": 50013, "message": "Cannot send messages to this user"}"#;
+        assert!(!dm_refused(&refused(403, &HeaderMap::new(), missing)));
+        let elsewhere = br#"{"code": 50007, "message": "Cannot send messages to this user"}"#;
+        assert!(
+            !dm_refused(&refused(400, &HeaderMap::new(), elsewhere)),
+            "only as a 403"
+        );
     }
 
     #[test]
