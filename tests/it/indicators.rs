@@ -1099,6 +1099,14 @@ mod discord {
             "{}",
             saved.text()
         );
+        // `/board` shows them with the rest of the board's settings.
+        let shown = bot.run(ADMIN, "board", json!([])).await.text();
+        assert!(
+            shown.contains("Monitoring exceptions: the wrong way by more than 60%")
+                && shown.contains("Small numbers: shown as they are")
+                && shown.contains("Trend chart: sso_rate, reports"),
+            "{shown}"
+        );
         let board = bot.db.store.board(&bot.board.slug).await.unwrap().unwrap();
         let digest =
             briefing_bot::digest::load_digest(&bot.db.store, &board, super::day(2010, 10, 1))

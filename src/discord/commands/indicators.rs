@@ -312,22 +312,9 @@ pub async fn setup_monitoring(
             Ok(())
         })
         .await?;
-    let m = &change.after.settings.monitoring;
     ctx.send(private(format!(
-        "Monitoring settings saved.\n• Exceptions: the wrong way by more than {}% against a year \
-         ago (counts: by at least {})\n• Small numbers: {}\n• Trend chart: {}",
-        m.exception_percent,
-        m.exception_min_count,
-        if m.hide_small_numbers {
-            "hidden (counts of 1–4, percentages of fewer than 5 cases)"
-        } else {
-            "shown as they are"
-        },
-        if m.trend_indicators.is_empty() {
-            "every indicator".to_string()
-        } else {
-            m.trend_indicators.join(", ")
-        }
+        "Monitoring settings saved.\n{}",
+        super::setup::describe_monitoring(&change.after.settings.monitoring)
     )))
     .await?;
     Ok(())

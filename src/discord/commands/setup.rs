@@ -694,7 +694,8 @@ pub fn describe(board: &Board) -> String {
          • Officers may update: {}\n\
          • Reminders: actions due within {} days; escalate when overdue by more than {} days; \
          flag an action whose due date moved more than {} times; nudges: {}\n\
-         • Sign-off: {}; responses due {} days after the source is published",
+         • Sign-off: {}; responses due {} days after the source is published\n\
+         {}",
         board.slug,
         crate::discord::format::escape(&board.name),
         board.settings.time_zone,
@@ -722,5 +723,27 @@ pub fn describe(board: &Board) -> String {
             "not required (done is done)"
         },
         board.settings.response_days,
+        describe_monitoring(&board.settings.monitoring),
+    )
+}
+
+/// How the monitoring section reads the board's figures, as `/board` and
+/// `/setup monitoring` show it.
+pub fn describe_monitoring(m: &crate::domain::MonitoringSettings) -> String {
+    format!(
+        "• Monitoring exceptions: the wrong way by more than {}% against a year ago (counts: by \
+         at least {})\n• Small numbers: {}\n• Trend chart: {}",
+        m.exception_percent,
+        m.exception_min_count,
+        if m.hide_small_numbers {
+            "hidden (counts of 1–4, percentages of fewer than 5 cases)"
+        } else {
+            "shown as they are"
+        },
+        if m.trend_indicators.is_empty() {
+            "every indicator".to_string()
+        } else {
+            m.trend_indicators.join(", ")
+        }
     )
 }
