@@ -52,8 +52,8 @@ pub struct Due {
     /// What the post is, independent of when or where it goes: `period:<first day>` for the
     /// digest of a reporting period, `day:<board-local date>` for a reminder,
     /// `meeting:<date> <title>` for a pre-meeting brief, `after:<reminder's occasion>` for a
-    /// nudge; followed by the board-local time it
-    /// fires at when its schedule fires more than once for one period or day.
+    /// nudge; followed by the board-local time it fires at when its schedule fires more than
+    /// once for one period or day.
     pub occasion: String,
 }
 

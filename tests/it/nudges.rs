@@ -293,6 +293,109 @@ async fn an_officer_who_chose_dms_is_nudged_by_dm_and_the_channel_hears_nothing(
     bot.stop().await;
 }
 
+/// Add an action assigned to [`OTHER_OFFICER`], due on a day of September 2010.
+async fn other_officers_action(bot: &TestBot, reference: &str, due: u32) {
+    let action = Action {
+        reference: Ref::parse(reference).unwrap(),
+        recommendation: None,
+        title: format!("Greenwich follow-up {reference}"),
+        owner: "Greenwich Community Safety".into(),
+        borough: Some("Greenwich".into()),
+        officer: Some(OfficerId::new(OTHER_OFFICER)),
+        due: NaiveDate::from_ymd_opt(2010, 9, due).unwrap(),
+        status: ActionStatus::OnTrack,
+        completed_on: None,
+        awaiting_sign_off: false,
+    };
+    let secretary = Author {
+        by: "discord:secretary",
+        at: Utc.with_ymd_and_hms(2010, 9, 1, 9, 0, 0).unwrap(),
+    };
+    add_action(&bot.db.store, &bot.board, &action, &secretary)
+        .await
+        .unwrap();
+}
+
+/// Each officer is nudged their own way, with only their own lines: the officer who chose DMs
+/// by DM (their three actions, and none of the secretariat's business), the other officer in
+/// the channel (their overdue and due-soon actions, pinging only them).
+async fn each_officer_is_nudged_their_own_way_with_only_their_own_actions(db: TestDb) {
+    let bot = start(db).await;
+    other_officers_action(&bot, "ACT-006", 5).await;
+    other_officers_action(&bot, "ACT-007", 6).await;
+    other_officers_action(&bot, "ACT-008", 25).await;
+    // ACT-007 is done and waits for the secretariat's sign-off: the reminder says so.
+    let done = Text::multiline("Audit report filed", 1000).unwrap();
+    let by = format!("discord:{OTHER_OFFICER}");
+    update_action_status(
+        &bot.db.store,
+        &bot.board,
+        &Ref::parse("ACT-007").unwrap(),
+        ActionStatus::Done,
+        Some(&done),
+        None,
+        &Author {
+            by: &by,
+            at: september(15),
+        },
+    )
+    .await
+    .unwrap();
+    bot.run(
+        OFFICER,
+        "notify dm",
+        json!([{"name": "setting", "type": 4, "value": 0}]),
+    )
+    .await;
+    nudge_after(&bot, 3).await;
+
+    let ids = run_scheduler(&bot, reminder_time()).await;
+    assert_eq!(ids.len(), 1);
+    let channel = bot.fake.message(REMINDER_CHANNEL, ids[0]).unwrap();
+    assert!(
+        channel["content"].as_str().unwrap().contains("ACT-007"),
+        "the channel's reminder has the secretariat's line: {}",
+        channel["content"]
+    );
+    let dm = bot.fake.dm_channel_of(OFFICER).unwrap();
+    let theirs = bot
+        .fake
+        .message(dm, bot.fake.channel_message_ids(dm)[0])
+        .unwrap();
+    assert_eq!(
+        theirs["content"].as_str().unwrap(),
+        format!(
+            "**Reminder — 20 Sep 2010**: 3 overdue, 0 due in the next 14 days.\n\
+             Officers: <@{OFFICER}>"
+        ),
+        "their own counts, and not the secretariat's line"
+    );
+
+    let ids = run_scheduler(&bot, september(23)).await;
+    assert_eq!(ids.len(), 2);
+    let nudge = bot.fake.message(REMINDER_CHANNEL, ids[1]).unwrap();
+    assert_eq!(listed(&nudge), ["ACT-006", "ACT-008"]);
+    let content = nudge["content"].as_str().unwrap();
+    assert!(
+        content.contains("**: 2 actions with no update since."),
+        "{content}"
+    );
+    let sent = &bot.fake.channel_messages(REMINDER_CHANNEL)[1];
+    assert_eq!(
+        sent["allowed_mentions"]["users"],
+        json!([OTHER_OFFICER.to_string()])
+    );
+    let dms = bot.fake.channel_message_ids(dm);
+    assert_eq!(dms.len(), 2);
+    let by_dm = bot.fake.message(dm, dms[1]).unwrap();
+    assert_eq!(listed(&by_dm), ["ACT-001", "ACT-004", "ACT-005"]);
+    assert!(by_dm["content"]
+        .as_str()
+        .unwrap()
+        .contains("**: 3 actions with no update since."));
+    bot.stop().await;
+}
+
 /// A nudge due when (or after) the next reminder has gone out is not sent: the reminder
 /// already lists again what is outstanding. `/setup` warns when that would always happen.
 async fn a_nudge_overtaken_by_the_next_reminder_is_not_sent(db: TestDb) {
@@ -319,4 +422,5 @@ on_both_backends!(
     nudges_are_off_by_default_and_stop_once_everyone_has_answered,
     an_officer_who_chose_dms_is_nudged_by_dm_and_the_channel_hears_nothing,
     a_nudge_overtaken_by_the_next_reminder_is_not_sent,
+    each_officer_is_nudged_their_own_way_with_only_their_own_actions,
 );

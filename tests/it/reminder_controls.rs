@@ -901,6 +901,51 @@ async fn a_refused_dm_falls_back_to_the_channel_and_the_officer_is_told_once(db:
     bot.stop().await;
 }
 
+/// A DM that fails for another reason than the officer's privacy settings (here Discord says
+/// the bot lacks a permission, code 50013) is not moved to the channel: it is a failure of that
+/// DM, recorded as such, and the channel gets only its own post.
+async fn a_dm_that_fails_otherwise_is_not_sent_to_the_channel(db: TestDb) {
+    let bot = start(db).await;
+    bot.run(
+        OFFICER,
+        "notify dm",
+        json!([{"name": "setting", "type": 4, "value": 0}]),
+    )
+    .await;
+    assert_eq!(run_scheduler(&bot, reminder_time()).await.len(), 1);
+    let dm = bot.fake.dm_channel_of(OFFICER).unwrap();
+    bot.fake.queue(
+        &format!("POST /api/v10/channels/{dm}/messages"),
+        403,
+        json!({"code": 50013, "message": "Missing Permissions"}),
+    );
+    let next = Utc.with_ymd_and_hms(2010, 9, 27, 8, 0, 0).unwrap();
+    let ids = run_scheduler(&bot, next).await;
+    assert_eq!(ids.len(), 2, "the two channel posts and no fallback");
+    assert_eq!(bot.fake.channel_message_ids(dm).len(), 1);
+    let log = bot
+        .db
+        .store
+        .deliveries(Some(bot.board.id), 10)
+        .await
+        .unwrap();
+    let failed = log
+        .iter()
+        .find(|d| d.destination == format!("dm:{OFFICER}") && d.occasion == "day:2010-09-27")
+        .unwrap();
+    assert_eq!(failed.state, "failed");
+    assert!(
+        failed
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("(code 50013): Missing Permissions"),
+        "{:?}",
+        failed.last_error
+    );
+    bot.stop().await;
+}
+
 /// A redaction reaches the reminder the officer got by direct message, and the channel post.
 async fn a_redaction_edits_the_reminder_in_the_officers_dm_and_in_the_channel(db: TestDb) {
     let bot = start(db).await;
@@ -945,6 +990,7 @@ async fn a_redaction_edits_the_reminder_in_the_officers_dm_and_in_the_channel(db
 }
 
 on_both_backends!(
+    a_dm_that_fails_otherwise_is_not_sent_to_the_channel,
     a_redaction_edits_the_reminder_in_the_officers_dm_and_in_the_channel,
     only_the_assigned_officer_or_the_secretariat_may_act_from_a_reminder,
     an_update_from_the_reminder_is_recorded_and_its_line_edited_in_place,
