@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use briefing_bot::domain::{Action, ActionStatus, OfficerId, Ref, Text};
 use briefing_bot::services::actions::{add_action, update_action_status, Author};
+use briefing_bot::services::settings::change_board;
 
 use crate::on_both_backends;
 use crate::reminder_controls::{
@@ -396,6 +397,48 @@ async fn each_officer_is_nudged_their_own_way_with_only_their_own_actions(db: Te
     bot.stop().await;
 }
 
+/// A nudge keeps the reminder's board-local time across the clocks going back: the reminder of
+/// Monday 25 October 2010 at 09:00 BST is nudged six days later at 09:00 GMT, six days and an
+/// hour on, even on a board that catches nothing up (`catch_up_days = 0`).
+async fn a_nudge_across_the_clocks_going_back_keeps_its_local_time(db: TestDb) {
+    let bot = start(db).await;
+    let secretary = Author {
+        by: "discord:secretary",
+        at: september(1),
+    };
+    change_board(&bot.db.store, bot.board.id, &secretary, |b| {
+        b.settings.catch_up_days = 0;
+        b.settings.nudge_after_days = Some(6);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let monday = Utc.with_ymd_and_hms(2010, 10, 25, 8, 0, 0).unwrap();
+    assert_eq!(run_scheduler(&bot, monday).await.len(), 1);
+    let sunday_gmt = Utc.with_ymd_and_hms(2010, 10, 31, 9, 0, 0).unwrap();
+    assert_eq!(
+        run_scheduler(&bot, sunday_gmt - chrono::Duration::hours(1))
+            .await
+            .len(),
+        1,
+        "not at 09:00 BST's instant"
+    );
+    let ids = run_scheduler(&bot, sunday_gmt).await;
+    assert_eq!(ids.len(), 2, "the nudge at 09:00 GMT");
+    let logged = bot
+        .db
+        .store
+        .deliveries(Some(bot.board.id), 10)
+        .await
+        .unwrap();
+    let nudge = logged.iter().find(|d| d.job == "nudge").unwrap();
+    assert_eq!(
+        (nudge.occasion.as_str(), nudge.due_at),
+        ("after:day:2010-10-25", sunday_gmt)
+    );
+    bot.stop().await;
+}
+
 /// A nudge due when (or after) the next reminder has gone out is not sent: the reminder
 /// already lists again what is outstanding. `/setup` warns when that would always happen.
 async fn a_nudge_overtaken_by_the_next_reminder_is_not_sent(db: TestDb) {
@@ -423,4 +466,5 @@ on_both_backends!(
     an_officer_who_chose_dms_is_nudged_by_dm_and_the_channel_hears_nothing,
     a_nudge_overtaken_by_the_next_reminder_is_not_sent,
     each_officer_is_nudged_their_own_way_with_only_their_own_actions,
+    a_nudge_across_the_clocks_going_back_keeps_its_local_time,
 );
