@@ -205,10 +205,21 @@ pub struct Revision {
 /// An area name folded for comparison: trimmed, inner spaces collapsed, lower-case. Two rows
 /// whose areas fold the same are the same area.
 pub fn area_key(area: &str) -> String {
-    area.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut folded = String::with_capacity(area.len());
+    for word in area.split_whitespace() {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        folded.push_str(word);
+    }
+    // One allocation for the usual ASCII name (an import folds every row's area); full Unicode
+    // lower-casing otherwise, which treats a word-final sigma as Greek does.
+    if folded.is_ascii() {
+        folded.make_ascii_lowercase();
+        folded
+    } else {
+        folded.to_lowercase()
+    }
 }
 
 /// An area name folded harder, to spot the same place spelt differently: "&" as "and",
@@ -370,6 +381,19 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn an_area_folds_to_one_spacing_and_lower_case() {
+        assert_eq!(
+            area_key("  Hammersmith   and\tFulham "),
+            "hammersmith and fulham"
+        );
+        assert_eq!(area_key("Area 07"), "area 07");
+        assert_eq!(area_key(" ÉCOLE  Ville "), "école ville");
+        // A capital sigma ending a word becomes the final form.
+        assert_eq!(area_key("ΟΔΟΣ  ΑΘΗΝΑ"), "οδο\u{3c2} αθηνα");
+        assert_eq!(area_key("   "), "");
     }
 
     #[test]
