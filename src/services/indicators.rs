@@ -668,14 +668,15 @@ async fn write_figures(
             None => {
                 summary.created += 1;
                 created.push((*indicator_id, figure));
-                revisions.push(revision(figure, "created".into(), None));
             }
         }
         progress(options, i + 1, rows.len());
     }
     if board.id >= 0 {
-        tx.insert_figures(board.id, &created, options.now).await?;
+        // Corrections first, then the new figures, each in the file's order.
         tx.append_revisions(board.id, &revisions).await?;
+        tx.insert_figures(board.id, &created, options.now, by(options), note)
+            .await?;
     }
     Ok(())
 }

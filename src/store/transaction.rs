@@ -20,6 +20,14 @@ pub struct Transaction {
     url: DatabaseUrl,
 }
 
+/// What a column of a [`Transaction::json_rows`] row holds.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum JsonColumn {
+    Text,
+    Integer,
+    Date,
+}
+
 /// A recommendation with its database id.
 pub(crate) struct StoredRecommendation {
     pub id: i64,
@@ -55,6 +63,31 @@ impl Transaction {
                 DriverTx::Postgres(_) => format!(" FOR UPDATE OF {table}"),
             }
         )
+    }
+
+    /// The rows of a JSON array of arrays bound as parameter `param`, for `INSERT … SELECT`:
+    /// `FROM {this}` names each row `j.value` (column N is `j.value ->> N`) and `ORDER BY j.key`
+    /// keeps the array's order. One text parameter however many rows: the database parses it,
+    /// where binding every value costs the driver more than the database's work.
+    pub(super) fn json_rows(&self, param: usize) -> String {
+        match self.tx {
+            DriverTx::Sqlite(_) => format!("json_each(${param}) AS j"),
+            DriverTx::Postgres(_) => format!(
+                "json_array_elements(CAST(${param} AS JSON)) WITH ORDINALITY AS j(value, key)"
+            ),
+        }
+    }
+
+    /// Column `n` of a [`Transaction::json_rows`] row as a whole number, or as a date written
+    /// YYYY-MM-DD (SQLite keeps dates as that text).
+    pub(super) fn json_column(&self, n: usize, kind: JsonColumn) -> String {
+        match (&self.tx, kind) {
+            (_, JsonColumn::Text) | (DriverTx::Sqlite(_), _) => format!("j.value ->> {n}"),
+            (DriverTx::Postgres(_), JsonColumn::Integer) => {
+                format!("CAST(j.value ->> {n} AS BIGINT)")
+            }
+            (DriverTx::Postgres(_), JsonColumn::Date) => format!("CAST(j.value ->> {n} AS DATE)"),
+        }
     }
 
     /// The driver transaction, for [`on_tx!`].

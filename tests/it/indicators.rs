@@ -6,6 +6,7 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{json, Value};
 
+use briefing_bot::domain::indicators::RevisionSubject;
 use briefing_bot::domain::spreadsheet::Cells;
 use briefing_bot::domain::{BoardSettings, BoardSlug, YearStartMonth};
 use briefing_bot::services::import::{ImportError, ImportOptions, ImportSummary, Problem};
@@ -520,7 +521,140 @@ rate,Rate again,percent,higher,,
     );
 }
 
+/// Every figure an import adds is in the history as the file gave it, in the file's order:
+/// the value as people read it ("1/3" for a percentage), the file it came from and the row's
+/// own note; an import that corrects some figures and adds others lists the corrections, then
+/// the new figures.
+async fn new_figures_enter_the_history_as_written_in_file_order(db: TestDb) {
+    let first = options(at(2010, 10, 2, 9), 4);
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Indicators,
+        INDICATORS,
+        &first,
+    )
+    .await
+    .unwrap();
+    import(
+        &db.store,
+        "dsvb",
+        IndicatorFile::Figures,
+        APRIL_FIGURES,
+        &first,
+    )
+    .await
+    .unwrap();
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let history = db.store.indicator_history(board.id).await.unwrap();
+    let figures: Vec<_> = history
+        .iter()
+        .filter(|r| r.subject == RevisionSubject::Figure)
+        .map(|r| {
+            (
+                format!(
+                    "{},{},{}",
+                    r.key.as_str(),
+                    r.area.as_deref().unwrap_or(""),
+                    r.period.unwrap()
+                ),
+                r.new_value.clone().unwrap(),
+                r.note.clone().unwrap(),
+                r.old_value.clone(),
+                r.change.clone(),
+                r.by.clone(),
+                r.at,
+            )
+        })
+        .collect();
+    let rows: Vec<&str> = APRIL_FIGURES.lines().skip(1).collect();
+    assert_eq!(figures.len(), rows.len());
+    for (entry, row) in figures.iter().zip(&rows) {
+        let cells: Vec<&str> = row.splitn(6, ',').collect();
+        assert_eq!(entry.0, cells[..3].join(","), "{row}");
+        let written = match cells[4] {
+            "" => cells[3].to_string(),
+            d => format!("{}/{d}", cells[3]),
+        };
+        let note = match cells[5] {
+            "" => "imported from file.csv".to_string(),
+            n => format!("imported from file.csv: {n}"),
+        };
+        assert_eq!(
+            (&entry.1, &entry.2, &entry.3, entry.4.as_str()),
+            (&written, &note, &None, "created"),
+            "{row}"
+        );
+        assert_eq!(
+            (entry.5.as_str(), entry.6),
+            ("secretariat", at(2010, 10, 2, 9))
+        );
+    }
+
+    let mut later = options(at(2010, 10, 9, 14), 4);
+    later.update = true;
+    later.by = "discord:42";
+    let mixed = format!(
+        "{}reports,Camden,2010-07-01,4,,\nsso_rate,Camden,2010-07-01,2,5,first return\n",
+        APRIL_FIGURES.replace(
+            "sso_rate,Bexley,2010-07-01,2,6,",
+            "sso_rate,Bexley,2010-07-01,3,6,"
+        )
+    );
+    let done = import(&db.store, "dsvb", IndicatorFile::Figures, &mixed, &later)
+        .await
+        .unwrap();
+    assert_eq!((done.created, done.updated, done.unchanged), (2, 1, 12));
+    let history = db.store.indicator_history(board.id).await.unwrap();
+    let latest: Vec<_> = history[history.len() - 3..]
+        .iter()
+        .map(|r| {
+            (
+                r.area.as_deref().unwrap(),
+                r.change.as_str(),
+                r.old_value.as_deref(),
+                r.new_value.as_deref().unwrap(),
+                r.note.as_deref().unwrap(),
+                r.by.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        latest,
+        [
+            (
+                "Bexley",
+                "value",
+                Some("2/6"),
+                "3/6",
+                "imported from file.csv",
+                "discord:42"
+            ),
+            (
+                "Camden",
+                "created",
+                None,
+                "4",
+                "imported from file.csv",
+                "discord:42"
+            ),
+            (
+                "Camden",
+                "created",
+                None,
+                "2/5",
+                "imported from file.csv: first return",
+                "discord:42"
+            ),
+        ]
+    );
+    assert!(history[history.len() - 3..]
+        .iter()
+        .all(|r| r.at == at(2010, 10, 9, 14)));
+}
+
 on_both_backends!(
+    new_figures_enter_the_history_as_written_in_file_order,
     the_indicators_contract_for_a_year_starting_in_april,
     the_indicators_contract_for_a_year_starting_in_january,
     every_bad_figure_is_listed_and_nothing_is_written,

@@ -774,13 +774,58 @@ async fn the_schema_refuses_malformed_dates_and_times(db: TestDb) {
             "UPDATE boards SET created_at = '2010-02-01 09:00:00'",
         ]);
     }
+    // The monitoring figures and their history too (CHECK constraints on SQLite).
+    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    for sql in [
+        "INSERT INTO indicators (board_id, key, name, unit, better, created_at, updated_at) \
+         VALUES ($1, 'reports', 'Reports', 'count', 'none', '2010-10-02T09:00:00.000000Z', \
+         '2010-10-02T09:00:00.000000Z')",
+        "INSERT INTO indicator_figures (board_id, indicator_id, area, area_key, period, value, \
+         updated_at) SELECT $1, id, 'Brent', 'brent', '2010-07-01', 3, \
+         '2010-10-02T09:00:00.000000Z' FROM indicators WHERE board_id = $1",
+        "INSERT INTO indicator_history (board_id, subject, key, area, period, recorded_at, \
+         recorded_by, change, new_value) VALUES ($1, 'figure', 'reports', 'Brent', \
+         '2010-07-01', '2010-10-02T09:00:00.000000Z', 'test', 'created', '3')",
+    ] {
+        sqlx::query(sql)
+            .bind(board.id)
+            .execute(&raw)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    refused.extend([
+        "UPDATE indicator_figures SET period = '2010-02-30'",
+        "UPDATE indicator_figures SET updated_at = 'not a time'",
+        "INSERT INTO indicator_history (board_id, subject, key, period, recorded_at, \
+         recorded_by, change) SELECT id, 'figure', 'reports', '2010-13-01', \
+         '2010-10-02T09:00:00.000000Z', 'test', 'created' FROM boards",
+    ]);
+    if db.url.starts_with("sqlite") {
+        refused.extend([
+            "UPDATE indicator_figures SET period = '2010-7-1'",
+            "UPDATE indicator_figures SET updated_at = '2010-10-02T09:00:00Z'",
+            "INSERT INTO indicator_history (board_id, subject, key, recorded_at, recorded_by, \
+             change) SELECT id, 'figure', 'reports', '2010-10-02 09:00:00', 'test', 'created' \
+             FROM boards",
+            "INSERT INTO indicator_history (board_id, subject, key, period, recorded_at, \
+             recorded_by, change) SELECT id, 'figure', 'reports', '2010-07-01 ', \
+             '2010-10-02T09:00:00.000000Z', 'test', 'created' FROM boards",
+            "UPDATE indicator_history SET note = 'rewritten'",
+            "DELETE FROM indicator_history",
+        ]);
+    }
     for sql in refused {
         assert!(
             sqlx::query(sql).execute(&raw).await.is_err(),
             "{sql} was allowed"
         );
     }
-    let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
+    let figures = db.store.figures(board.id, None, None).await.unwrap();
+    assert_eq!(
+        figures.iter().map(|f| f.period).collect::<Vec<_>>(),
+        [NaiveDate::from_ymd_opt(2010, 7, 1).unwrap()]
+    );
+    assert_eq!(db.store.indicator_history(board.id).await.unwrap().len(), 1);
     let actions = db.store.actions(board.id).await.unwrap();
     assert_eq!(actions[0].due, NaiveDate::from_ymd_opt(2010, 9, 1).unwrap());
     if db.url.starts_with("postgres") {
