@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::transaction::JsonColumn;
 use super::values::{Day, Instant};
 use super::{DriverTx, Store, StoreError, Transaction};
+use crate::domain::dates::timestamp_to_text;
 use crate::domain::indicators::{
     area_key, Better, Figure, Indicator, IndicatorKey, Revision, RevisionSubject, Unit,
 };
@@ -479,53 +480,49 @@ impl Transaction {
         board_id: i64,
         revisions: &[Revision],
     ) -> Result<(), StoreError> {
-        use JsonColumn::{Date, Text};
+        use JsonColumn::{Date, Instant as At, Text};
         let sql = format!(
             "INSERT INTO indicator_history (board_id, recorded_at, recorded_by, subject, key, \
              area, period, change, old_value, new_value, note) \
-             SELECT $1, $2, $3, $4, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY j.key",
-            self.json_column(0, Text),
+             SELECT $1, {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY j.key",
+            self.json_column(0, At),
             self.json_column(1, Text),
-            self.json_column(2, Date),
+            self.json_column(2, Text),
             self.json_column(3, Text),
             self.json_column(4, Text),
-            self.json_column(5, Text),
+            self.json_column(5, Date),
             self.json_column(6, Text),
-            self.json_rows(5)
+            self.json_column(7, Text),
+            self.json_column(8, Text),
+            self.json_column(9, Text),
+            self.json_rows(2)
         );
-        // What entries written together share is bound once (an import's entries share all
-        // three), so the rows carry only what differs.
-        let shared =
-            |a: &Revision, b: &Revision| a.at == b.at && a.by == b.by && a.subject == b.subject;
-        for group in revisions.chunk_by(shared) {
-            for chunk in group.chunks(JSON_BATCH) {
-                let rows: Vec<_> = chunk
-                    .iter()
-                    .map(|r| {
-                        (
-                            r.key.as_str(),
-                            &r.area,
-                            r.period,
-                            &r.change,
-                            &r.old_value,
-                            &r.new_value,
-                            &r.note,
-                        )
-                    })
-                    .collect();
-                let rows = json_text(&rows)?;
-                let first = &chunk[0];
-                on_tx!(self.driver(), |c| sqlx::query(&sql)
-                    .bind(board_id)
-                    .bind(Instant(first.at))
-                    .bind(first.by.as_str())
-                    .bind(first.subject.as_str())
-                    .bind(&rows)
-                    .execute(c)
-                    .await
-                    .map(|_| ()))
-                .map_err(|e| self.classify(e))?;
-            }
+        for chunk in revisions.chunks(JSON_BATCH) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    (
+                        timestamp_to_text(r.at),
+                        &r.by,
+                        r.subject.as_str(),
+                        r.key.as_str(),
+                        &r.area,
+                        r.period,
+                        &r.change,
+                        &r.old_value,
+                        &r.new_value,
+                        &r.note,
+                    )
+                })
+                .collect();
+            let rows = json_text(&rows)?;
+            on_tx!(self.driver(), |c| sqlx::query(&sql)
+                .bind(board_id)
+                .bind(&rows)
+                .execute(c)
+                .await
+                .map(|_| ()))
+            .map_err(|e| self.classify(e))?;
         }
         Ok(())
     }

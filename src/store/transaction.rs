@@ -26,6 +26,7 @@ pub(super) enum JsonColumn {
     Text,
     Integer,
     Date,
+    Instant,
 }
 
 /// A recommendation with its database id.
@@ -78,8 +79,8 @@ impl Transaction {
         }
     }
 
-    /// Column `n` of a [`Transaction::json_rows`] row as a whole number, or as a date written
-    /// YYYY-MM-DD (SQLite keeps dates as that text).
+    /// Column `n` of a [`Transaction::json_rows`] row as text, a whole number, a date written
+    /// YYYY-MM-DD or an instant in the stored form (SQLite keeps both as that text).
     pub(super) fn json_column(&self, n: usize, kind: JsonColumn) -> String {
         match (&self.tx, kind) {
             (_, JsonColumn::Text) | (DriverTx::Sqlite(_), _) => format!("j.value ->> {n}"),
@@ -87,6 +88,9 @@ impl Transaction {
                 format!("CAST(j.value ->> {n} AS BIGINT)")
             }
             (DriverTx::Postgres(_), JsonColumn::Date) => format!("CAST(j.value ->> {n} AS DATE)"),
+            (DriverTx::Postgres(_), JsonColumn::Instant) => {
+                format!("CAST(j.value ->> {n} AS TIMESTAMPTZ)")
+            }
         }
     }
 
