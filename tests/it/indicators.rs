@@ -282,29 +282,34 @@ reports,,2010-07-01,4,,
     );
 }
 
+/// The indicators and [`APRIL_FIGURES`] imported into board dsvb.
+async fn import_april_figures(store: &Store, options: &ImportOptions<'_>) {
+    import(
+        store,
+        "dsvb",
+        IndicatorFile::Indicators,
+        INDICATORS,
+        options,
+    )
+    .await
+    .unwrap();
+    import(
+        store,
+        "dsvb",
+        IndicatorFile::Figures,
+        APRIL_FIGURES,
+        options,
+    )
+    .await
+    .unwrap();
+}
+
 /// Existing figures are an error unless --update; with it, each changed figure is updated and
 /// its revision recorded (who, when, old → new); unchanged ones are counted as such; a dry run
 /// reports and writes nothing.
 async fn revisions_need_update_and_are_all_in_the_history(db: TestDb) {
     let first = options(at(2010, 10, 2, 9), 4);
-    import(
-        &db.store,
-        "dsvb",
-        IndicatorFile::Indicators,
-        INDICATORS,
-        &first,
-    )
-    .await
-    .unwrap();
-    import(
-        &db.store,
-        "dsvb",
-        IndicatorFile::Figures,
-        APRIL_FIGURES,
-        &first,
-    )
-    .await
-    .unwrap();
+    import_april_figures(&db.store, &first).await;
     let corrected = APRIL_FIGURES.replace(
         "repeat_victims,Brent,2010-07-01,30,,",
         "repeat_victims,Brent,2010-07-01,28,,late return",
@@ -527,24 +532,7 @@ rate,Rate again,percent,higher,,
 /// the new figures.
 async fn new_figures_enter_the_history_as_written_in_file_order(db: TestDb) {
     let first = options(at(2010, 10, 2, 9), 4);
-    import(
-        &db.store,
-        "dsvb",
-        IndicatorFile::Indicators,
-        INDICATORS,
-        &first,
-    )
-    .await
-    .unwrap();
-    import(
-        &db.store,
-        "dsvb",
-        IndicatorFile::Figures,
-        APRIL_FIGURES,
-        &first,
-    )
-    .await
-    .unwrap();
+    import_april_figures(&db.store, &first).await;
     let board = db.store.board(&slug("dsvb")).await.unwrap().unwrap();
     let history = db.store.indicator_history(board.id).await.unwrap();
     let figures: Vec<_> = history
