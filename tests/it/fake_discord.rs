@@ -419,6 +419,29 @@ async fn an_interaction_answer_discord_refuses_leaves_the_interaction_unanswered
 }
 
 #[tokio::test]
+async fn an_interaction_is_answered_once_and_a_second_answer_is_refused() {
+    let fake = fake().await;
+    let first = json!({"type": 5, "data": {"flags": 64}});
+    let second =
+        json!({"type": 4, "data": {"content": "again", "allowed_mentions": {"parse": []}}});
+    let path = "/interactions/1/token-2/callback";
+    let (status, _, _) = raw(&fake, "POST", path, Some(first)).await;
+    assert_eq!(status, 204);
+    let (status, _, body) = raw(&fake, "POST", path, Some(second)).await;
+    assert_eq!((status, body["code"].as_u64()), (400, Some(40060)));
+    assert_eq!(
+        body["message"],
+        "Interaction has already been acknowledged."
+    );
+    let reply = fake.reply_for("token-2");
+    assert_eq!(reply.kind, 5, "the reply stays as the first answer made it");
+    assert!(fake
+        .violations()
+        .iter()
+        .any(|v| v.contains("already answered")));
+}
+
+#[tokio::test]
 async fn a_queued_rate_limit_is_answered_in_discords_shape() {
     let fake = fake().await;
     let route = format!("POST /api/v10{}", post_path(REMINDER_CHANNEL));

@@ -1183,6 +1183,20 @@ impl FakeDiscord {
                 response(200, Value::Array(commands))
             }
             ("POST", ["interactions", _, token, "callback"]) => {
+                // Discord takes one callback per interaction; later ones are refused and the
+                // reply stays as the first made it.
+                let answered = self
+                    .state()
+                    .replies
+                    .get(*token)
+                    .is_some_and(|r| r.answered_at.is_some());
+                if answered {
+                    self.violation(format!("{route}: the interaction was already answered"));
+                    return response(
+                        400,
+                        json!({"message": "Interaction has already been acknowledged.", "code": 40060}),
+                    );
+                }
                 let kind = json_body["type"].as_u64().unwrap_or(0);
                 let schema = match kind {
                     4 | 5 => "CreateMessageInteractionCallbackRequest",
@@ -1225,11 +1239,9 @@ impl FakeDiscord {
                 reply
                     .answered_at
                     .get_or_insert_with(std::time::Instant::now);
-                if reply.kind == 0 || kind == 4 || kind == 9 {
-                    reply.kind = kind;
-                    reply.data = json_body["data"].clone();
-                    reply.files = files;
-                }
+                reply.kind = kind;
+                reply.data = json_body["data"].clone();
+                reply.files = files;
                 drop(state);
                 self.inner.activity.notify_waiters();
                 no_content()
