@@ -23,11 +23,19 @@ is recorded: set completed_on and import the actions with --update.";
 pub fn escape(text: &str) -> String {
     let text = visible(text);
     // Where typed text starts a line (a Teams card's title), leading spaces would make code and
-    // `-`, `+` or `1.` a list.
+    // `-`, `+` or `1.` a list. Digits make a list only when a space or the end follows their
+    // `.` or `)`, so a figure such as 22.9% is left as written.
     let mut rest = text.trim_start();
     let mut out = String::with_capacity(rest.len() + 8);
     let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-    if rest.starts_with(['-', '+']) || (digits > 0 && rest[digits..].starts_with(['.', ')'])) {
+    let after_digits = &rest[digits..];
+    let numbered = digits > 0
+        && after_digits.starts_with(['.', ')'])
+        && after_digits[1..]
+            .chars()
+            .next()
+            .is_none_or(char::is_whitespace);
+    if rest.starts_with(['-', '+']) || numbered {
         out.push_str(&rest[..digits]);
         out.push('\\');
         rest = &rest[digits..];
@@ -582,6 +590,13 @@ mod tests {
         assert_eq!(escape("one\r\ntwo"), "one two");
         assert_eq!(escape("  - item"), "\\- item");
         assert_eq!(escape("2. item"), "2\\. item");
+        assert_eq!(escape("2."), "2\\.");
+        assert_eq!(escape("3) item"), "3\\) item");
+        // A figure is not a list.
+        assert_eq!(escape("22.9%"), "22.9%");
+        assert_eq!(escape("1.5 points"), "1.5 points");
+        assert_eq!(escape("4)x"), "4)x");
+        assert_eq!(escape(". not numbered"), ". not numbered");
         assert_eq!(escape("x\u{202E}y\u{200B}z"), "xyz");
     }
 }
