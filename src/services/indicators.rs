@@ -629,7 +629,7 @@ async fn write_figures(
     summary: &mut ImportSummary,
 ) -> Result<(), ImportError> {
     let mut created: Vec<(i64, &Figure)> = Vec::new();
-    let mut revisions = Vec::with_capacity(rows.len());
+    let mut revisions = Vec::new();
     let revision = |f: &Figure, change: String, old: Option<String>| Revision {
         subject: RevisionSubject::Figure,
         key: f.indicator.clone(),
