@@ -412,15 +412,8 @@ impl Transaction {
         use JsonColumn::{Date, Integer, Text};
         let sql = format!(
             "INSERT INTO indicator_figures (board_id, updated_at, indicator_id, area, area_key, \
-             period, value, denominator, note) SELECT $1, $2, {}, {}, {}, {}, {}, {}, {} \
-             FROM {} ORDER BY j.key",
-            self.json_column(0, Integer),
-            self.json_column(1, Text),
-            self.json_column(2, Text),
-            self.json_column(3, Date),
-            self.json_column(4, Integer),
-            self.json_column(5, Integer),
-            self.json_column(6, Text),
+             period, value, denominator, note) SELECT $1, $2, {} FROM {} ORDER BY j.key",
+            self.json_columns(&[Integer, Text, Text, Date, Integer, Integer, Text]),
             self.json_rows(3)
         );
         for chunk in figures.chunks(JSON_BATCH) {
@@ -484,17 +477,8 @@ impl Transaction {
         let sql = format!(
             "INSERT INTO indicator_history (board_id, recorded_at, recorded_by, subject, key, \
              area, period, change, old_value, new_value, note) \
-             SELECT $1, {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY j.key",
-            self.json_column(0, At),
-            self.json_column(1, Text),
-            self.json_column(2, Text),
-            self.json_column(3, Text),
-            self.json_column(4, Text),
-            self.json_column(5, Date),
-            self.json_column(6, Text),
-            self.json_column(7, Text),
-            self.json_column(8, Text),
-            self.json_column(9, Text),
+             SELECT $1, {} FROM {} ORDER BY j.key",
+            self.json_columns(&[At, Text, Text, Text, Text, Date, Text, Text, Text, Text]),
             self.json_rows(2)
         );
         for chunk in revisions.chunks(JSON_BATCH) {

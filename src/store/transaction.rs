@@ -79,9 +79,19 @@ impl Transaction {
         }
     }
 
-    /// Column `n` of a [`Transaction::json_rows`] row as text, a whole number, a date written
-    /// YYYY-MM-DD or an instant in the stored form (SQLite keeps both as that text).
-    pub(super) fn json_column(&self, n: usize, kind: JsonColumn) -> String {
+    /// The columns of a [`Transaction::json_rows`] row, in order, for a `SELECT` list: each as
+    /// text, a whole number, a date written YYYY-MM-DD or an instant in the stored form
+    /// (SQLite keeps both as that text).
+    pub(super) fn json_columns(&self, kinds: &[JsonColumn]) -> String {
+        kinds
+            .iter()
+            .enumerate()
+            .map(|(n, kind)| self.json_column(n, *kind))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn json_column(&self, n: usize, kind: JsonColumn) -> String {
         match (&self.tx, kind) {
             (_, JsonColumn::Text) | (DriverTx::Sqlite(_), _) => format!("j.value ->> {n}"),
             (DriverTx::Postgres(_), JsonColumn::Integer) => {
