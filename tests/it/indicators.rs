@@ -641,7 +641,89 @@ async fn new_figures_enter_the_history_as_written_in_file_order(db: TestDb) {
         .all(|r| r.at == at(2010, 10, 9, 14)));
 }
 
+/// Figures for `areas` areas over quarters of the April year from `first_year`, `years` years.
+fn many_figures(areas: usize, first_year: i32, years: i32, seed: u64) -> String {
+    let mut csv = String::from("indicator,area,period,value,denominator,note\n");
+    for year in first_year..first_year + years {
+        for month in [4, 7, 10] {
+            for a in 0..areas {
+                let v = (a as u64 * 7 + month as u64 + seed) % 40;
+                csv.push_str(&format!("reports,Area {a:02},{year}-{month:02}-01,{v},,\n"));
+                csv.push_str(&format!(
+                    "sso_rate,Area {a:02},{year}-{month:02}-01,{v},{},\n",
+                    v + 10
+                ));
+            }
+        }
+    }
+    csv
+}
+
+/// Several figure imports at the same moment — two boards, and two files for one board —
+/// each get exactly their own history: one "created" entry per figure they wrote, with its
+/// value, and none of another import's.
+async fn imports_at_the_same_moment_each_record_only_their_own_figures(db: TestDb) {
+    let o = options(at(2010, 10, 2, 9), 4);
+    for board in ["north", "south"] {
+        import(&db.store, board, IndicatorFile::Indicators, INDICATORS, &o)
+            .await
+            .unwrap();
+    }
+    let (north_a, north_b, south) = (
+        many_figures(30, 2004, 3, 1),
+        many_figures(30, 2007, 3, 2),
+        many_figures(30, 2004, 3, 3),
+    );
+    let (a, b, c) = tokio::join!(
+        import(&db.store, "north", IndicatorFile::Figures, &north_a, &o),
+        import(&db.store, "north", IndicatorFile::Figures, &north_b, &o),
+        import(&db.store, "south", IndicatorFile::Figures, &south, &o),
+    );
+    for summary in [a, b, c] {
+        assert_eq!(summary.unwrap().created, 30 * 9 * 2);
+    }
+    for (board, files) in [("north", vec![&north_a, &north_b]), ("south", vec![&south])] {
+        let board = db.store.board(&slug(board)).await.unwrap().unwrap();
+        let mut recorded: Vec<String> = db
+            .store
+            .indicator_history(board.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.subject == RevisionSubject::Figure)
+            .map(|r| {
+                assert_eq!(r.change, "created");
+                format!(
+                    "{},{},{},{}",
+                    r.key.as_str(),
+                    r.area.unwrap(),
+                    r.period.unwrap(),
+                    r.new_value.unwrap()
+                )
+            })
+            .collect();
+        let mut expected: Vec<String> = files
+            .iter()
+            .flat_map(|f| f.lines().skip(1))
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                let value = match c[4] {
+                    "" => c[3].to_string(),
+                    d => format!("{}/{d}", c[3]),
+                };
+                format!("{},{},{},{value}", c[0], c[1], c[2])
+            })
+            .collect();
+        recorded.sort();
+        expected.sort();
+        assert_eq!(recorded, expected, "board {}", board.slug);
+        let figures = db.store.figures(board.id, None, None).await.unwrap();
+        assert_eq!(figures.len(), expected.len());
+    }
+}
+
 on_both_backends!(
+    imports_at_the_same_moment_each_record_only_their_own_figures,
     new_figures_enter_the_history_as_written_in_file_order,
     the_indicators_contract_for_a_year_starting_in_april,
     the_indicators_contract_for_a_year_starting_in_january,
